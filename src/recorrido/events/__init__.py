@@ -1,0 +1,1 @@
+"""Getting interaction data in: the canonical event table, ingest, quarantine, identities."""

@@ -1,0 +1,57 @@
+"""Which expression of a raw source gives each canonical field (before validation)."""
+
+from __future__ import annotations
+
+import ibis
+
+from recorrido.errors import RecorridoError, did_you_mean
+from recorrido.events.mapping import ColumnMapping
+from recorrido.events.segment import SEGMENT_FIELD_COLUMNS, prepare_segment
+from recorrido.events.sources import RawSource
+
+_INTERNAL = ("__row",)
+
+
+def source_fields(source: RawSource, mapping: ColumnMapping) -> tuple[dict, dict[str, str]]:
+    """(field -> raw expression, plus ``__properties`` and ``__record``; field -> source column)."""
+    table = source.table
+    columns = [c for c in table.columns if c not in _INTERNAL]
+    record = _as_json(table, columns)
+    if source.format == "segment":
+        fields = prepare_segment(table)
+        fields["__record"] = record
+        return fields, dict(SEGMENT_FIELD_COLUMNS)
+
+    resolved = mapping.resolve(columns)
+    shown = ", ".join(columns)
+    for field, column in resolved.items():
+        if column not in columns:
+            hint = did_you_mean(column, columns)
+            raise RecorridoError(
+                "column_missing",
+                file=str(source.path),
+                column=column,
+                field=field,
+                columns=shown,
+                hint=f" → {hint}?" if hint else "",
+            )
+    for required in ("timestamp", "event"):
+        if required not in resolved:
+            raise RecorridoError(
+                "field_unmapped", file=str(source.path), field=required, columns=shown
+            )
+    if "customer_id" not in resolved and "anonymous_id" not in resolved:
+        raise RecorridoError("id_unmapped", file=str(source.path), columns=shown)
+
+    fields: dict[str, ibis.Value] = {field: table[col] for field, col in resolved.items()}
+    used = set(resolved.values())
+    # Every column that is not a canonical field is kept, so it can serve as a breakdown later.
+    fields["__properties"] = _as_json(table, [c for c in columns if c not in used])
+    fields["__record"] = record
+    return fields, resolved
+
+
+def _as_json(table: ibis.Table, columns: list[str]) -> ibis.Value:
+    if not columns:
+        return ibis.literal("{}").cast("json")
+    return ibis.struct({c: table[c] for c in columns}).cast("json")

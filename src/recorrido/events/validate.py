@@ -1,0 +1,164 @@
+"""Check every record and turn it into canonical fields, or say why it cannot be stored.
+
+A record is refused (and sent to quarantine) when it has no customer or anonymous id, a timestamp
+that is empty, unparseable, impossible (30 February), before 1971 or more than a day in the future,
+an empty event name, or a value that is not a finite number. The first problem found, in that
+order, is the one reported, with the source column it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import ibis
+import ibis.expr.datatypes as dt
+
+from recorrido.errors import RecorridoError
+from recorrido.events.engine_functions import epoch_seconds_to_timestamp, try_strptime
+
+UTC = dt.Timestamp(timezone="UTC")
+EARLIEST = datetime(1971, 1, 1)
+_EPOCH_FACTORS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+
+
+@dataclass(frozen=True)
+class TimeOptions:
+    """How to read the timestamp field. Naive times are read in the session's time zone."""
+
+    format: str | None = None
+    unit: str | None = None
+    decimal_separator: str = "."
+
+
+def clean_text(value: ibis.Value) -> ibis.Value:
+    """Text with surrounding blanks removed; blank becomes NULL."""
+    return value.cast("string").strip().nullif("")
+
+
+def parse_timestamp(value: ibis.Value, options: TimeOptions, file: str) -> ibis.Value:
+    dtype = value.type()
+    if dtype.is_timestamp():
+        return value.cast(UTC)
+    if dtype.is_date():
+        return value.cast("timestamp").cast(UTC)
+    if dtype.is_numeric() or options.unit:
+        if not options.unit:
+            raise RecorridoError(
+                "file_unreadable",
+                file=file,
+                format="timestamp",
+                detail="the timestamp column holds numbers: set timestamp_unit (s, ms or us)",
+            )
+        seconds = clean_text(value).try_cast("float64") * _EPOCH_FACTORS[options.unit]
+        return epoch_seconds_to_timestamp(seconds)
+    text = clean_text(value)
+    if options.format:
+        return try_strptime(text, options.format).cast(UTC)
+    return text.try_cast(UTC)
+
+
+def parse_value(value: ibis.Value, decimal_separator: str) -> tuple[ibis.Value, ibis.Value]:
+    """(the number, the text it came from) for the value field."""
+    if value.type().is_numeric():
+        number = value.cast("float64")
+        return number, number.cast("string")
+    text = clean_text(value)
+    if decimal_separator == ",":
+        text_number = text.replace(".", "").replace(",", ".")
+    else:
+        text_number = text
+    return text_number.try_cast("float64"), text
+
+
+def check_records(
+    table: ibis.Table,
+    fields: dict[str, ibis.Value],
+    field_columns: dict[str, str],
+    *,
+    time: TimeOptions,
+    now: datetime,
+    file: str,
+    default_source: str,
+    defaults: dict[str, str],
+) -> ibis.Table:
+    """Canonical columns plus ``__problem``, ``__column`` and ``__detail`` (NULL when the record is
+    good), ``__row`` and ``__record`` (the original record as JSON text, kept for refused rows)."""
+
+    def field(name: str) -> ibis.Value:
+        if name in fields:
+            return clean_text(fields[name])
+        if name in defaults:
+            return ibis.literal(defaults[name])
+        return ibis.null("string")
+
+    customer_id = field("customer_id")
+    anonymous_id = field("anonymous_id")
+    event = field("event")
+    raw_time = fields.get("timestamp", ibis.null("string"))
+    timestamp = parse_timestamp(raw_time, time, file)
+    time_text = clean_text(raw_time)
+    if "value" in fields:
+        value, value_text = parse_value(fields["value"], time.decimal_separator)
+    else:
+        value, value_text = ibis.null("float64"), ibis.null("string")
+    source = field("source") if ("source" in fields or "source" in defaults) else None
+
+    latest = ibis.literal(now, type=UTC) + ibis.interval(days=1)
+    earliest = ibis.literal(EARLIEST.isoformat(), type="string").cast(UTC)
+    checks: list[tuple[ibis.Value, str, str, ibis.Value]] = [
+        (
+            customer_id.isnull() & anonymous_id.isnull(),
+            "missing_id",
+            field_columns.get("customer_id") or field_columns.get("anonymous_id", ""),
+            ibis.null("string"),
+        ),
+        (time_text.isnull(), "empty_timestamp", field_columns.get("timestamp", ""), time_text),
+        (timestamp.isnull(), "bad_timestamp", field_columns.get("timestamp", ""), time_text),
+        (timestamp < earliest, "timestamp_too_old", field_columns.get("timestamp", ""), time_text),
+        (timestamp > latest, "timestamp_in_future", field_columns.get("timestamp", ""), time_text),
+        (event.isnull(), "empty_event", field_columns.get("event", ""), ibis.null("string")),
+        (
+            value_text.notnull() & (value.isnull() | value.isnan() | value.isinf()),
+            "bad_value",
+            field_columns.get("value", ""),
+            value_text,
+        ),
+    ]
+    problem = ibis.cases(*[(cond, code) for cond, code, _, _ in checks], else_=ibis.null("string"))
+    column = ibis.cases(*[(cond, col) for cond, _, col, _ in checks], else_=ibis.null("string"))
+    detail = ibis.cases(*[(cond, d) for cond, _, _, d in checks], else_=ibis.null("string"))
+
+    properties = fields.get("__properties", ibis.literal("{}").cast("json"))
+    given_id = field("event_id")
+    content_key = ibis.literal("\x1f").join(
+        [
+            customer_id.fill_null(""),
+            anonymous_id.fill_null(""),
+            timestamp.cast("string").fill_null(""),
+            event.fill_null(""),
+            field("channel").fill_null(""),
+            value.cast("string").fill_null(""),
+            properties.cast("string").fill_null(""),
+        ]
+    )
+    # Sources without ids get a content hash, so re-ingesting the same rows finds them again.
+    event_id = given_id.fill_null(ibis.literal("h:") + content_key.hexdigest("md5"))
+    record = fields.get("__record", ibis.null("string"))
+
+    return table.select(
+        event_id=event_id,
+        customer_id=customer_id,
+        anonymous_id=anonymous_id,
+        timestamp=timestamp,
+        event=event,
+        channel=field("channel"),
+        source=source if source is not None else ibis.literal(default_source),
+        value=value,
+        properties=properties,
+        __row=table["__row"],
+        __problem=problem,
+        __column=column,
+        __detail=detail,
+        __record=ibis.ifelse(problem.notnull(), record.cast("string"), ibis.null("string")),
+    )
