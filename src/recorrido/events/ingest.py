@@ -218,12 +218,14 @@ def _quarantine(
         if rejects is not None and report.quarantined:
             # Malformed lines are missing from the numbering of the lines that were read; the
             # k-th read line sits after every malformed line L_i (i-th of them) with L_i - i < k.
-            ranked = rejects.mutate(key=rejects.line - ibis.row_number().over(order_by="line") - 1)
+            ranked = rejects.mutate(
+                key=rejects.line - ibis.row_number().over(order_by=rejects.line) - 1
+            )
+            lines = bad.select("__row")
             shifts = (
-                bad.select("__row")
-                .join(ranked, ranked.key < bad.__row)
+                lines.join(ranked, ranked.key < lines["__row"])
                 .group_by("__row")
-                .aggregate(shift=ranked.count())
+                .aggregate(shift=ibis._.count())
             )
             bad = bad.left_join(shifts, "__row")
             row = bad.__row + bad.shift.fill_null(0)

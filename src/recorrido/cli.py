@@ -1,0 +1,265 @@
+"""The command line: ``recorrido init | ingest | quarantine | query | demo``.
+
+Commands are thin: each calls the Python API and shows its result, as a Rich table for people or
+as JSON (``--json``) for programs. Errors are shown as one clear sentence, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from recorrido.errors import RecorridoError
+from recorrido.i18n import message, resolve_language
+from recorrido.workspace import Workspace
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="recorrido: customer journeys — design the map, measure it, act on it. "
+    "/ recorrido: el recorrido del cliente — diseña el mapa, mídelo, actúa.",
+)
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+_state: dict[str, str | None] = {"lang": None}
+PROGRESS_BYTES = 20 * 1024 * 1024
+
+WorkspaceOption = Annotated[
+    Path, typer.Option("--workspace", "-w", help="Workspace folder / carpeta del espacio")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout / salida JSON")]
+
+
+@app.callback()
+def main(
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language of messages: es | en / idioma")
+    ] = None,
+) -> None:
+    _state["lang"] = lang
+
+
+def _lang(workspace: Workspace | None = None) -> str:
+    return resolve_language(_state["lang"], workspace.settings.language if workspace else None)
+
+
+def _fail(exc: RecorridoError, as_json: bool, lang: str) -> None:
+    text = exc.localized(lang)
+    if as_json:
+        print(json.dumps({"error": exc.key, "message": text, **_plain(exc.params)}))
+    else:
+        err.print(f"[bold red]✗[/] {text}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _plain(params: dict) -> dict:
+    return {k: v for k, v in params.items() if isinstance(v, str | int | float)}
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder to create / carpeta a crear")],
+    timezone: Annotated[
+        str, typer.Option(help="Time zone of timestamps without offset / zona horaria")
+    ] = "UTC",
+    language: Annotated[str | None, typer.Option(help="es | en")] = None,
+) -> None:
+    """Create a workspace: a folder with a DuckDB database and a settings file."""
+    lang = _lang()
+    try:
+        with Workspace.init(folder, timezone=timezone, language=language or lang):
+            pass
+    except RecorridoError as exc:
+        _fail(exc, False, lang)
+    out.print(f"[green]✓[/] {message('workspace_created', lang, path=folder)}")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet, NDJSON or Segment JSON")],
+    workspace: WorkspaceOption,
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--column", "-c", help="FIELD=COLUMN, e.g. event=Action (repeatable)"),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="Mapping file (YAML/JSON) / archivo de asignación")
+    ] = None,
+    format: Annotated[  # noqa: A002
+        str | None, typer.Option(help="csv | parquet | ndjson | segment (default: by suffix)")
+    ] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed)")] = None,
+    encoding: Annotated[str | None, typer.Option(help="CSV encoding, e.g. utf-16, latin-1")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Zone of naive timestamps (default: workspace's)")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest files into the workspace's event table (all or nothing)."""
+    lang = _lang()
+    try:
+        with Workspace.open(workspace) as ws:
+            lang = _lang(ws)
+
+            def job():
+                return ws.ingest(
+                    files,
+                    mapping=mapping,
+                    columns=column or None,
+                    format=format,
+                    delimiter=delimiter,
+                    encoding=encoding,
+                    timezone=timezone,
+                )
+
+            big = sum(f.stat().st_size for f in files if f.is_file()) >= PROGRESS_BYTES
+            report = _with_progress(ws, job, lang) if big and not as_json else job()
+    except RecorridoError as exc:
+        _fail(exc, as_json, lang)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    for item in report.files:
+        out.print(f"  {message('ingest_file_line', lang, **_file_counts(item))}", highlight=False)
+    counts = {k: f"{getattr(report, k):,}".replace(",", "." if lang == "es" else ",") for k in (
+        "rows_read", "ingested", "duplicates", "quarantined")}
+    out.print(f"[green]✓[/] {message('ingest_summary', lang, **counts)}", highlight=False)
+    if report.quarantined:
+        out.print(f"  {message('ingest_quarantine_hint', lang, workspace=workspace)}")
+
+
+def _file_counts(item) -> dict:
+    return {
+        "file": item.file,
+        "format": item.format,
+        "rows_read": item.rows_read,
+        "ingested": item.ingested,
+        "duplicates": item.duplicates,
+        "quarantined": item.quarantined,
+    }
+
+
+def _with_progress(ws: Workspace, job: Callable[[], T], lang: str) -> T:
+    """Run ``job`` while a bar follows DuckDB's progress on the query it is running."""
+    result: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = job()
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(message("ingest_progress", lang), total=100)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+            try:
+                done = ws.con.con.query_progress()
+            except Exception:  # progress is best effort; the job itself reports errors
+                done = -1
+            if done >= 0:
+                progress.update(task, completed=done)
+    if "error" in result:
+        raise result["error"]  # type: ignore[misc]
+    return result["value"]  # type: ignore[return-value]
+
+
+@app.command()
+def quarantine(
+    workspace: WorkspaceOption,
+    limit: Annotated[int, typer.Option(help="Rows to show / filas a mostrar")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List the rows ingest refused, with file, row, column and reason."""
+    lang = _lang()
+    try:
+        with Workspace.open(workspace, read_only=True) as ws:
+            lang = _lang(ws)
+            table = ws.quarantine
+            total = int(table.count().execute())
+            rows = (
+                table.order_by(["ingest_id", "file", "row"]).limit(limit).to_pyarrow().to_pylist()
+            )
+    except RecorridoError as exc:
+        _fail(exc, as_json, lang)
+    for row in rows:
+        row["reason"] = message(f"reason_{row['reason_code']}", lang, detail=row["detail"] or "")
+    if as_json:
+        print(json.dumps({"total": total, "rows": rows}, ensure_ascii=False, default=str))
+        return
+    if not total:
+        out.print(message("quarantine_empty", lang))
+        return
+    view = Table(title=message("quarantine_title", lang, count=total))
+    for key in ("col_file", "col_row", "col_column", "col_reason"):
+        view.add_column(message(key, lang))
+    for row in rows:
+        view.add_row(row["file"], str(row["row"]), row["column"] or "", row["reason"])
+    out.print(view)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="One read-only SQL statement")],
+    workspace: WorkspaceOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a read-only SQL query over events, customers, quarantine, ingest_log."""
+    lang = _lang()
+    try:
+        with Workspace.open(workspace, read_only=True) as ws:
+            lang = _lang(ws)
+            result = ws.query(sql)
+    except RecorridoError as exc:
+        _fail(exc, as_json, lang)
+    rows = result.to_pylist()
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, default=_json_default))
+        return
+    view = Table(caption=message("query_rows", lang, count=len(rows)))
+    for name in result.column_names:
+        view.add_column(name)
+    for row in rows:
+        view.add_row(*("" if v is None else str(v) for v in row.values()))
+    out.print(view)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+@app.command()
+def demo(
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="Where to build the demo workspace")
+    ] = Path("recorrido-demo"),
+) -> None:
+    """Ingest the bundled real dataset (OTTO sample) and show what it holds."""
+    from recorrido.demo import run_demo
+
+    lang = _lang()
+    try:
+        run_demo(workspace, lang, out)
+    except RecorridoError as exc:
+        _fail(exc, False, lang)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
