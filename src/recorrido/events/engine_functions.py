@@ -28,7 +28,10 @@ def json_merge(base: dt.json, patch: dt.json) -> dt.json:  # type: ignore[empty-
 
 
 @ibis.udf.scalar.builtin(name="json_object")
-def json_object3(
-    k1: str, v1: str, k2: str, v2: dt.json, k3: str, v3: str
-) -> dt.json:  # type: ignore[empty-body]
-    """A JSON object of three key/value pairs."""
+def json_pair(key: str, value: dt.json) -> dt.json:  # type: ignore[empty-body]
+    """A JSON object with one key."""
+
+
+@ibis.udf.scalar.builtin(name="to_json")
+def text_as_json(value: str) -> dt.json:  # type: ignore[empty-body]
+    """Text as a JSON string value."""

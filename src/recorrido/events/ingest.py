@@ -102,7 +102,7 @@ def run_ingest(
     ingest_id = int((log.ingest_id.max().execute() or 0)) + 1
 
     transaction = _Transaction(staging if same_engine else None)
-    with transaction, _session_timezone(staging, options.timezone):
+    with _session_timezone(staging, options.timezone), transaction:
         reports: list[FileReport] = []
         stages: list[ibis.Table] = []
         rejected: list[ibis.Table | None] = []

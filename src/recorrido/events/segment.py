@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ibis
 
-from recorrido.events.engine_functions import json_merge, json_object3, json_text
+from recorrido.events.engine_functions import json_merge, json_pair, json_text, text_as_json
 
 SEGMENT_COLUMNS = {
     "messageId": "VARCHAR",
@@ -57,10 +57,16 @@ def prepare_segment(table: ibis.Table) -> dict[str, ibis.Value]:
     )
     body = ibis.cases((kind == "identify", table.traits), else_=table.properties)
     empty = ibis.literal("{}").cast("json")
-    extras = json_object3(
-        "name", table.name, "context", table.context, "groupId", table.groupId
-    )
-    properties = json_merge(body.fill_null(empty), extras)
+    properties = body.fill_null(empty)
+    # Merged one key at a time: a JSON merge patch deletes keys whose new value is null.
+    for key, extra in (
+        ("name", text_as_json(table.name)),
+        ("context", table.context),
+        ("groupId", text_as_json(table.groupId)),
+    ):
+        properties = ibis.ifelse(
+            extra.isnull(), properties, json_merge(properties, json_pair(key, extra))
+        )
     value = ibis.coalesce(
         json_text(table.properties, "$.revenue"),
         json_text(table.properties, "$.value"),
