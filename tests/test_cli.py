@@ -32,13 +32,23 @@ def folder(tmp_path: Path) -> str:
 
 def test_ingest_json_report_and_quarantine_listing(folder):
     done = run(
-        "ingest", str(FILES / "dirty_es.csv"), "--workspace", folder, "--json",
-        "--mapping", str(FILES / "dirty_es_mapping.yaml"), "--delimiter", ";",
+        "ingest",
+        str(FILES / "dirty_es.csv"),
+        "--workspace",
+        folder,
+        "--json",
+        "--mapping",
+        str(FILES / "dirty_es_mapping.yaml"),
+        "--delimiter",
+        ";",
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert {k: report[k] for k in ("rows_read", "ingested", "duplicates", "quarantined")} == {
-        "rows_read": 15, "ingested": 4, "duplicates": 1, "quarantined": 10,
+        "rows_read": 15,
+        "ingested": 4,
+        "duplicates": 1,
+        "quarantined": 10,
     }
     listing = json.loads(run("quarantine", "--workspace", folder, "--json").stdout)
     assert listing["total"] == 10
@@ -52,9 +62,17 @@ def test_column_options_and_human_output(folder, tmp_path):
     path = tmp_path / "acciones.csv"
     path.write_text("Cliente,Cuando,Action\nc1,2024-01-01 10:00,compra\n", encoding="utf-8")
     done = run(
-        "ingest", str(path), "-w", folder,
-        "--column", "customer_id=Cliente", "--column", "timestamp=Cuando", "--column",
-        "event=Action", lang="es",
+        "ingest",
+        str(path),
+        "-w",
+        folder,
+        "--column",
+        "customer_id=Cliente",
+        "--column",
+        "timestamp=Cuando",
+        "--column",
+        "event=Action",
+        lang="es",
     )
     assert done.returncode == 0, done.stderr
     assert "1 filas leídas · 1 importadas · 0 duplicadas · 0 en cuarentena" in done.stdout
@@ -75,8 +93,13 @@ def test_nothing_readable_exits_non_zero_with_a_clear_message(folder, tmp_path):
 def test_query_is_read_only(folder):
     run("ingest", str(FILES / "segment_journey.jsonl"), "-w", folder)
     rows = json.loads(
-        run("query", "-w", folder, "--json",
-            "SELECT customer_id, count(*) AS n FROM events GROUP BY 1 ORDER BY 1").stdout
+        run(
+            "query",
+            "-w",
+            folder,
+            "--json",
+            "SELECT customer_id, count(*) AS n FROM events GROUP BY 1 ORDER BY 1",
+        ).stdout
     )
     assert rows == [{"customer_id": "stranger", "n": 1}, {"customer_id": "user-42", "n": 8}]
     for statement in (

@@ -23,8 +23,14 @@ def test_message_in_both_languages(key):
 
 def test_every_quarantine_reason_has_a_message():
     codes = {
-        "missing_id", "empty_timestamp", "bad_timestamp", "timestamp_too_old",
-        "timestamp_in_future", "empty_event", "bad_value", "malformed_line",
+        "missing_id",
+        "empty_timestamp",
+        "bad_timestamp",
+        "timestamp_too_old",
+        "timestamp_in_future",
+        "empty_event",
+        "bad_value",
+        "malformed_line",
     }
     assert {f"reason_{c}" for c in codes} <= set(MESSAGES)
 

@@ -58,8 +58,7 @@ def test_quarantine_keeps_the_original_record(workspace):
 def test_values_times_and_properties(workspace):
     workspace.ingest(DIRTY, mapping=MAPPING, delimiter=";")
     rows = {
-        r["event_id"]: r
-        for r in workspace.events.order_by("event_id").to_pyarrow().to_pylist()
+        r["event_id"]: r for r in workspace.events.order_by("event_id").to_pyarrow().to_pylist()
     }
     assert sorted(rows) == ["1", "10", "2", "3"]
     # Naive times are Madrid time (UTC+1 in March); offsets are honoured.
@@ -128,9 +127,7 @@ def test_unknown_field_is_refused():
 
 def test_utf16_file_with_encoding(workspace, tmp_path):
     path = tmp_path / "utf16.csv"
-    path.write_text(
-        "customer_id,timestamp,event\nñ1,2024-01-01 10:00,reseña\n", encoding="utf-16"
-    )
+    path.write_text("customer_id,timestamp,event\nñ1,2024-01-01 10:00,reseña\n", encoding="utf-16")
     report = workspace.ingest(path, encoding="utf-16")
     assert report.ingested == 1
     assert workspace.events.event.execute().tolist() == ["reseña"]

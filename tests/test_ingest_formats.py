@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import duckdb
@@ -44,7 +43,9 @@ def test_parquet_typed_columns(workspace, tmp_path):
         path, columns={"timestamp": "ts", "value": "amount"}, timezone="Europe/Madrid"
     )
     assert (report.rows_read, report.ingested, report.quarantined) == (3, 1, 2)
-    quarantine = {r["row"]: r["reason_code"] for r in workspace.quarantine.execute().to_dict("records")}
+    quarantine = {
+        r["row"]: r["reason_code"] for r in workspace.quarantine.execute().to_dict("records")
+    }
     assert quarantine == {2: "missing_id", 3: "empty_timestamp"}
     [row] = workspace.events.execute().to_dict("records")
     # A naive Parquet timestamp is read in the stated zone (CEST, UTC+2 in June).
@@ -67,7 +68,11 @@ def test_ndjson_generic_with_nested_properties(workspace, tmp_path):
     assert row["timestamp"] == datetime(2024, 1, 5, 15, 0, tzinfo=UTC)
     assert row["properties"] == {"device": {"os": "android"}}
     [refused] = workspace.quarantine.execute().to_dict("records")
-    assert (refused["row"], refused["reason_code"], refused["column"]) == (2, "empty_event", "event")
+    assert (refused["row"], refused["reason_code"], refused["column"]) == (
+        2,
+        "empty_event",
+        "event",
+    )
 
 
 def test_epoch_numbers_need_a_unit(workspace, tmp_path):

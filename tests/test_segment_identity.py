@@ -39,9 +39,7 @@ def test_segment_file_is_detected_and_mapped(workspace):
 
 def test_anonymous_then_identified_is_one_customer(workspace):
     workspace.ingest(SEGMENT)
-    by_event = {
-        r["event_id"]: r["customer_id"] for r in workspace.events.to_pyarrow().to_pylist()
-    }
+    by_event = {r["event_id"]: r["customer_id"] for r in workspace.events.to_pyarrow().to_pylist()}
     # anon-1 (identify), device-7 (same e-mail, other case and blanks), old-id-9 (alias).
     assert {by_event[f"m{i}"] for i in range(1, 9)} == {"user-42"}
     assert by_event["m9"] == "stranger"

@@ -97,7 +97,7 @@ def ingest(
     mapping: Annotated[
         Path | None, typer.Option(help="Mapping file (YAML/JSON) / archivo de asignación")
     ] = None,
-    format: Annotated[  # noqa: A002
+    format: Annotated[
         str | None, typer.Option(help="csv | parquet | ndjson | segment (default: by suffix)")
     ] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed)")] = None,
@@ -133,8 +133,10 @@ def ingest(
         return
     for item in report.files:
         out.print(f"  {message('ingest_file_line', lang, **_file_counts(item))}", highlight=False)
-    counts = {k: f"{getattr(report, k):,}".replace(",", "." if lang == "es" else ",") for k in (
-        "rows_read", "ingested", "duplicates", "quarantined")}
+    counts = {
+        k: f"{getattr(report, k):,}".replace(",", "." if lang == "es" else ",")
+        for k in ("rows_read", "ingested", "duplicates", "quarantined")
+    }
     out.print(f"[green]✓[/] {message('ingest_summary', lang, **counts)}", highlight=False)
     if report.quarantined:
         out.print(f"  {message('ingest_quarantine_hint', lang, workspace=workspace)}")

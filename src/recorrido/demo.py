@@ -28,18 +28,28 @@ def run_demo(folder: Path, lang: str, console: Console) -> dict:
         report = ws.ingest(data, mapping=mapping)
         console.print(message("demo_workspace", lang, path=folder))
         console.print(
-            "  " + message("ingest_summary", lang, **{
-                k: report.to_dict()[k] for k in ("rows_read", "ingested", "duplicates", "quarantined")
-            }),
+            "  "
+            + message(
+                "ingest_summary",
+                lang,
+                **{
+                    k: report.to_dict()[k]
+                    for k in ("rows_read", "ingested", "duplicates", "quarantined")
+                },
+            ),
             highlight=False,
         )
         events = ws.events
-        totals = events.aggregate(
-            events=events.count(),
-            customers=events.customer_id.nunique(),
-            first=events.timestamp.min(),
-            last=events.timestamp.max(),
-        ).to_pyarrow().to_pylist()[0]
+        totals = (
+            events.aggregate(
+                events=events.count(),
+                customers=events.customer_id.nunique(),
+                first=events.timestamp.min(),
+                last=events.timestamp.max(),
+            )
+            .to_pyarrow()
+            .to_pylist()[0]
+        )
         console.print(
             message(
                 "demo_holds",

@@ -178,10 +178,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "demo_events_title": {"es": "Eventos por tipo", "en": "Events by type"},
     "demo_next": {
-        "es": "Prueba: recorrido query --workspace {path} \"SELECT event, count(*) FROM events "
-        "GROUP BY event\"",
-        "en": "Try: recorrido query --workspace {path} \"SELECT event, count(*) FROM events "
-        "GROUP BY event\"",
+        "es": 'Prueba: recorrido query --workspace {path} "SELECT event, count(*) FROM events '
+        'GROUP BY event"',
+        "en": 'Try: recorrido query --workspace {path} "SELECT event, count(*) FROM events '
+        'GROUP BY event"',
     },
     "col_event": {"es": "evento", "en": "event"},
     "col_events": {"es": "eventos", "en": "events"},

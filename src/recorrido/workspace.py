@@ -32,9 +32,7 @@ class Workspace:
 
     # -- making and opening ------------------------------------------------------------------
     @classmethod
-    def init(
-        cls, folder: str | Path, *, timezone: str = "UTC", language: str = "es"
-    ) -> Workspace:
+    def init(cls, folder: str | Path, *, timezone: str = "UTC", language: str = "es") -> Workspace:
         """Create ``folder`` with a settings file and an empty DuckDB database."""
         folder = Path(folder)
         if (folder / SETTINGS_FILE).exists():
@@ -64,7 +62,7 @@ class Workspace:
         elif connection is not None:
             con = connection
         else:
-            assert path is not None  # noqa: S101 - guarded above: one of the two is given
+            assert path is not None
             database = path / settings.database
             try:
                 con = ibis.duckdb.connect(database, read_only=read_only)
@@ -126,7 +124,7 @@ class Workspace:
         *,
         mapping: ColumnMapping | str | Path | None = None,
         columns: dict[str, str] | Iterable[str] | None = None,
-        format: str | None = None,  # noqa: A002 - the user-facing option is called format
+        format: str | None = None,
         delimiter: str | None = None,
         encoding: str | None = None,
         timezone: str | None = None,

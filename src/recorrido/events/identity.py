@@ -60,18 +60,25 @@ def connected_customers(links: ibis.Table, max_rounds: int = 64) -> ibis.Table:
             .group_by(node=edges.node)
             .aggregate(best=labels.label.min())
         )
-        spread = labels.left_join(neighbour, "node").select(
-            node=labels.node, label=ibis.least(labels.label, neighbour.best.fill_null(labels.label))
-        ).cache()
+        spread = (
+            labels.left_join(neighbour, "node")
+            .select(
+                node=labels.node,
+                label=ibis.least(labels.label, neighbour.best.fill_null(labels.label)),
+            )
+            .cache()
+        )
         # Pointer jumping: adopt the label of one's label, which halves long chains each round.
         parent = spread.view()
-        jumped = spread.left_join(parent, spread.label == parent.node).select(
-            node=spread.node,
-            label=ibis.least(spread.label, parent.label.fill_null(spread.label)),
-        ).cache()
-        changed = (
-            jumped.join(labels, "node").filter(jumped.label != labels.label).count().execute()
+        jumped = (
+            spread.left_join(parent, spread.label == parent.node)
+            .select(
+                node=spread.node,
+                label=ibis.least(spread.label, parent.label.fill_null(spread.label)),
+            )
+            .cache()
         )
+        changed = jumped.join(labels, "node").filter(jumped.label != labels.label).count().execute()
         labels = jumped
         if changed == 0:
             break
@@ -95,7 +102,7 @@ def customer_profiles(events: ibis.Table) -> ibis.Table:
         first_seen=events.timestamp.min(),
         last_seen=events.timestamp.max(),
         event_count=events.count(),
-        channels=events.channel.collect(distinct=True, order_by=events.channel),
+        channels=events.channel.collect(distinct=True),
         anonymous_ids=events.anonymous_id.nunique(),
         traits=events.properties.cast("string").argmax(events.timestamp, where=is_identify),
     )

@@ -9,6 +9,7 @@ file leaves the workspace as it was.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -99,7 +100,8 @@ def run_ingest(
     now = datetime.now(UTC).replace(tzinfo=None)
     same_engine = store is staging
     log = store.table(schema.INGEST_LOG)
-    ingest_id = int((log.ingest_id.max().execute() or 0)) + 1
+    last = log.ingest_id.max().execute()
+    ingest_id = 1 if last is None or last != last else int(last) + 1  # NaN: empty on Spark
 
     transaction = _Transaction(staging if same_engine else None)
     with _session_timezone(staging, options.timezone), transaction:
@@ -116,9 +118,8 @@ def run_ingest(
         _copy_into(store, schema.QUARANTINE, quarantined, same_engine)
 
         valid = ibis.union(*[s.filter(s.__problem.isnull()) for s in stages])
-        batch = valid if same_engine else store.create_table(
-            f"__batch_{ingest_id}", valid.to_pyarrow(), temp=True
-        )
+        # Other engines get the checked rows as a table of their own (dropped at the end).
+        batch = valid if same_engine else _upload(store, valid, f"__batch_{ingest_id}")
         first = batch.mutate(
             __rank=ibis.row_number().over(group_by="event_id", order_by=["__file", "__row"])
         )
@@ -136,13 +137,14 @@ def run_ingest(
             report.duplicates = int(valid_per_file.get(index, 0)) - report.ingested
         store.insert(schema.RAW_EVENTS, fresh.select(*_CANONICAL))
 
-        links = identity_links(fresh)
-        _copy_into(store, "identity_links", links, same_engine)
+        _add_links(store, identity_links(valid), ingest_id, same_engine)
         _restitch(store)
         customers = int(store.table(schema.CUSTOMERS).count().execute())
 
-        total = {k: sum(getattr(r, k) for r in reports) for k in (
-            "rows_read", "ingested", "duplicates", "quarantined")}
+        total = {
+            k: sum(getattr(r, k) for r in reports)
+            for k in ("rows_read", "ingested", "duplicates", "quarantined")
+        }
         entry = ibis.memtable(
             {
                 "ingest_id": [ingest_id],
@@ -180,7 +182,9 @@ def _stage_file(
         source.table,
         fields,
         field_columns,
-        time=TimeOptions(mapping.timestamp_format, mapping.timestamp_unit, mapping.decimal_separator),
+        time=TimeOptions(
+            mapping.timestamp_format, mapping.timestamp_unit, mapping.decimal_separator
+        ),
         now=now,
         file=str(path),
         default_source=path.name,
@@ -265,8 +269,32 @@ def _restitch(store: ibis.BaseBackend) -> None:
     )
 
 
+def _add_links(
+    store: ibis.BaseBackend, links: ibis.Table, ingest_id: int, same_engine: bool
+) -> None:
+    """Store the identifier pairs not stored yet (links are computed in the staging engine)."""
+    if not same_engine:
+        if not links.count().execute():
+            return
+        links = _upload(store, links, f"__links_{ingest_id}")
+    known = store.table("identity_links")
+    store.insert("identity_links", links.anti_join(known, ["left", "right"]))
+
+
 def _copy_into(store: ibis.BaseBackend, table: str, expr: ibis.Table, same_engine: bool) -> None:
-    store.insert(table, expr if same_engine else expr.to_pyarrow())
+    if same_engine:
+        store.insert(table, expr)
+    elif expr.count().execute():  # Spark cannot read the schema of an empty Parquet file
+        store.insert(table, _upload(store, expr, f"__copy_{table}"))
+
+
+def _upload(store: ibis.BaseBackend, expr: ibis.Table, name: str) -> ibis.Table:
+    """Hand staged rows to another engine through a Parquet file, which keeps NULLs and types
+    exactly (a trip through pandas would turn missing text into the string 'NaN')."""
+    folder = Path(tempfile.mkdtemp(prefix="recorrido-"))
+    path = folder / f"{name.lstrip('_')}.parquet"  # Spark skips files named _*
+    expr.to_parquet(path)
+    return store.read_parquet(path, table_name=name)
 
 
 class _Transaction:
@@ -288,7 +316,7 @@ class _Transaction:
             self.backend.raw_sql("ROLLBACK")
 
 
-class _session_timezone:  # noqa: N801 - used as a context manager
+class _session_timezone:
     """Read naive source times in ``zone``; the engine goes back to UTC afterwards."""
 
     def __init__(self, staging: ibis.BaseBackend, zone: str) -> None:

@@ -74,7 +74,9 @@ def prepare_segment(table: ibis.Table) -> dict[str, ibis.Value]:
     )
     channel = ibis.coalesce(
         table.channel,
-        ibis.cases((kind == "page", "web"), (kind == "screen", "mobile"), else_=ibis.null("string")),
+        ibis.cases(
+            (kind == "page", "web"), (kind == "screen", "mobile"), else_=ibis.null("string")
+        ),
     )
     return {
         "event_id": table.messageId,
