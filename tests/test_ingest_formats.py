@@ -95,11 +95,11 @@ def test_unreadable_file_changes_nothing(workspace, tmp_path):
     good.write_text("customer_id,timestamp,event\nc1,2024-01-01,x\n", encoding="utf-8")
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 this is not parquet")
-    with pytest.raises(RecorridoError, match="broken.parquet"):
+    with pytest.raises(RecorridoError, match=r"broken\.parquet"):
         workspace.ingest([good, broken])
     assert workspace.events.count().execute() == 0
     assert workspace.ingest_log.count().execute() == 0
-    with pytest.raises(RecorridoError, match="not-here.csv"):
+    with pytest.raises(RecorridoError, match=r"not-here\.csv"):
         workspace.ingest(tmp_path / "not-here.csv")
 
 

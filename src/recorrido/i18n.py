@@ -73,7 +73,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Use --column customer_id=COLUMN.",
     },
     "mapping_bad_option": {
-        "es": "Asignación de columnas no válida «{option}»: usa CAMPO=COLUMNA, p. ej. event=Action.",
+        "es": "Asignación de columnas no válida «{option}»: usa CAMPO=COLUMNA, "
+        "p. ej. event=Action.",
         "en": "Invalid column mapping '{option}': use FIELD=COLUMN, e.g. event=Action.",
     },
     "mapping_unknown_field": {

@@ -8,7 +8,8 @@ How each call becomes an event:
   ``identify`` → ``identify``, ``alias`` → ``alias``, ``group`` → ``group``.
 - ``properties`` (``traits`` for identify) become the event's properties; ``context`` and the
   page/screen ``name`` are kept inside them under ``context`` and ``name``.
-- ``channel`` is the call's ``channel`` when present, else ``web`` for page and ``mobile`` for screen.
+- ``channel`` is the call's ``channel`` when present, else ``web`` for page, ``mobile`` for
+  screen.
 - ``value`` is ``properties.revenue``, else ``value``, else ``total`` (Segment's e-commerce spec).
 """
 

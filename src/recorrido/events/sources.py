@@ -39,7 +39,7 @@ class RawSource:
     path: Path
     format: str
     table: ibis.Table
-    #: CSV lines the reader could not split into the file's columns: ``line``, ``message``, ``text``.
+    #: CSV lines the reader could not split into the file's columns.
     rejects_table: str | None = None
     #: First line that holds data (2 when the file has a header line).
     first_data_line: int = 2

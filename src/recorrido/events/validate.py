@@ -64,10 +64,8 @@ def parse_value(value: ibis.Value, decimal_separator: str) -> tuple[ibis.Value, 
         number = value.cast("float64")
         return number, number.cast("string")
     text = clean_text(value)
-    if decimal_separator == ",":
-        text_number = text.replace(".", "").replace(",", ".")
-    else:
-        text_number = text
+    # "1.234,56" is 1234.56 where the comma separates decimals (Spain, most of Latin America).
+    text_number = text.replace(".", "").replace(",", ".") if decimal_separator == "," else text
     return text_number.try_cast("float64"), text
 
 
