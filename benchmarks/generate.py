@@ -138,9 +138,7 @@ def generate(
     local = "timestamp + to_minutes(tz_minutes)"
     sign = "CASE WHEN tz_minutes < 0 THEN '-' ELSE '+' END"
     hours = "lpad((abs(tz_minutes) // 60)::VARCHAR, 2, '0')"
-    iso = (
-        f"strftime({local}, '%Y-%m-%dT%H:%M:%S.%g') || {sign} || {hours} || ':00' AS timestamp"
-    )
+    iso = f"strftime({local}, '%Y-%m-%dT%H:%M:%S.%g') || {sign} || {hours} || ':00' AS timestamp"
     con.execute(
         f"COPY (SELECT {columns.format(ts=iso)} FROM generated) "
         f"TO '{paths['csv']}' (FORMAT csv, HEADER true)"

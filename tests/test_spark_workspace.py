@@ -22,6 +22,10 @@ def spark_backend(tmp_path_factory):
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.memory", "2g")
+        # Each stitching round builds on the cached result of the last; Spark's plan description
+        # of that lineage grows fast, so it is capped (it is only used for logs and the UI).
+        .config("spark.sql.maxPlanStringLength", "100000")
         .config("spark.sql.warehouse.dir", str(warehouse))
         .getOrCreate()
     )
