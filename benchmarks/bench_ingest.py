@@ -249,21 +249,26 @@ def versions() -> dict[str, str]:
     return found
 
 
-def git_commit() -> str:
-    """The commit, plus a fingerprint of uncommitted changes under src/ when there are any."""
+def src_state() -> tuple[str, str]:
+    """(the commit and the state of src/ in words, a fingerprint of exactly what src/ holds)."""
     try:
         commit = _git("rev-parse", "--short", "HEAD").strip()
+        tree = _git("rev-parse", "--short", "HEAD:src").strip()
         diff = _git("diff", "HEAD", "--", "src")
         untracked = _git("ls-files", "--others", "--exclude-standard", "--", "src").split()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return "unknown", ""
+    digest = hashlib.sha1(diff.encode())
+    for name in untracked:
+        digest.update(name.encode() + (HERE.parent / name).read_bytes())
+    fingerprint = f"{tree}:{digest.hexdigest()}"
     if not diff and not untracked:
-        return commit
-    fingerprint = hashlib.sha1(diff.encode()).hexdigest()[:10]
-    return (
-        f"{commit} + uncommitted changes in src/ (diff sha1 {fingerprint}, "
+        return f"{commit} (src/ tree {tree})", fingerprint
+    label = (
+        f"{commit} + uncommitted changes in src/ (diff sha1 {digest.hexdigest()[:10]}, "
         f"{len(untracked)} untracked files)"
     )
+    return label, fingerprint
 
 
 def _git(*args: str) -> str:
@@ -287,6 +292,10 @@ def write_markdown(record: dict, path: Path) -> None:
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
         f"- recorrido commit: {record['commit']}",
         f"- Seed: {record['seed']}; total benchmark time {record['total_seconds']:.0f} s",
+        "- Load average (1, 5, 15 min) before: {} / after: {} (other work on the machine "
+        "skews the numbers)".format(
+            *(_load(record["load_average"][k]) for k in ("before", "after"))
+        ),
         "",
         "| Format | Rows | File MiB | Step | Seconds | Rows/s | Peak RSS MiB | Process s | Check |",
         "|---|---:|---:|---|---:|---:|---:|---:|---|",
@@ -329,6 +338,10 @@ def write_markdown(record: dict, path: Path) -> None:
     path.write_text("\n".join(lines))
 
 
+def _load(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", type=parse_count, help="rows, e.g. 1M 10M")
@@ -354,14 +367,16 @@ def main() -> None:
     sizes = sorted(set(args.sizes)) or [1_000_000, 10_000_000]
     started = time.perf_counter()
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    commit = git_commit()
+    commit, fingerprint = src_state()
+    load_before = os.getloadavg()
     results = bench(sizes, args.formats, args)
-    if git_commit() != commit:  # someone edited src/ while the benchmark ran
+    if src_state()[1] != fingerprint:  # someone edited src/ while the benchmark ran
         commit += " (src/ changed during the run: results may mix versions)"
     record = {
         "command": shlex.join(_shown_command()),
         "date": date,
         "machine": machine(),
+        "load_average": {"before": load_before, "after": os.getloadavg()},
         "versions": versions(),
         "commit": commit,
         "seed": args.seed,
