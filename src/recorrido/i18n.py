@@ -9,6 +9,9 @@ from __future__ import annotations
 import locale
 import os
 
+from recorrido.analytics.messages import MESSAGES as ANALYTICS_MESSAGES
+from recorrido.journey.messages import MESSAGES as JOURNEY_MESSAGES
+
 LANGUAGES = ("es", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -188,6 +191,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_events": {"es": "eventos", "en": "events"},
     "col_customers": {"es": "clientes", "en": "customers"},
 }
+
+# Each part keeps its own catalog so that parts grow without touching one shared file.
+for _catalog in (JOURNEY_MESSAGES, ANALYTICS_MESSAGES):
+    _clash = MESSAGES.keys() & _catalog.keys()
+    if _clash:
+        raise RuntimeError(f"message keys defined twice: {sorted(_clash)}")
+    MESSAGES.update(_catalog)
 
 
 def message(key: str, lang: str, **params: object) -> str:

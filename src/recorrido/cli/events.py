@@ -1,71 +1,33 @@
-"""The command line: ``recorrido init | ingest | quarantine | query | demo``.
-
-Commands are thin: each calls the Python API and shows its result, as a Rich table for people or
-as JSON (``--json``) for programs. Errors are shown as one clear sentence, never a traceback.
-"""
+"""Commands on the event store: ``init | ingest | quarantine | query | demo``."""
 
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from recorrido.cli.common import (
+    JsonOption,
+    WorkspaceOption,
+    app,
+    err,
+    fail,
+    json_default,
+    lang_of,
+    out,
+)
 from recorrido.errors import RecorridoError
-from recorrido.i18n import message, resolve_language
+from recorrido.i18n import message
 from recorrido.workspace import Workspace
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="recorrido: customer journeys — design the map, measure it, act on it. "
-    "/ recorrido: el recorrido del cliente — diseña el mapa, mídelo, actúa.",
-)
-out = Console()
-err = Console(stderr=True)
 T = TypeVar("T")
-
-_state: dict[str, str | None] = {"lang": None}
 PROGRESS_BYTES = 20 * 1024 * 1024
-
-WorkspaceOption = Annotated[
-    Path, typer.Option("--workspace", "-w", help="Workspace folder / carpeta del espacio")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout / salida JSON")]
-
-
-@app.callback()
-def main(
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="Language of messages: es | en / idioma")
-    ] = None,
-) -> None:
-    _state["lang"] = lang
-
-
-def _lang(workspace: Workspace | None = None) -> str:
-    return resolve_language(_state["lang"], workspace.settings.language if workspace else None)
-
-
-def _fail(exc: RecorridoError, as_json: bool, lang: str) -> None:
-    text = exc.localized(lang)
-    if as_json:
-        print(json.dumps({"error": exc.key, "message": text, **_plain(exc.params)}))
-    else:
-        err.print(f"[bold red]✗[/] {text}", highlight=False)
-    raise typer.Exit(1)
-
-
-def _plain(params: dict) -> dict:
-    return {k: v for k, v in params.items() if isinstance(v, str | int | float)}
 
 
 @app.command()
@@ -77,12 +39,12 @@ def init(
     language: Annotated[str | None, typer.Option(help="es | en")] = None,
 ) -> None:
     """Create a workspace: a folder with a DuckDB database and a settings file."""
-    lang = _lang()
+    lang = lang_of()
     try:
         with Workspace.init(folder, timezone=timezone, language=language or lang):
             pass
     except RecorridoError as exc:
-        _fail(exc, False, lang)
+        fail(exc, False, lang)
     out.print(f"[green]✓[/] {message('workspace_created', lang, path=folder)}")
 
 
@@ -108,10 +70,10 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Ingest files into the workspace's event table (all or nothing)."""
-    lang = _lang()
+    lang = lang_of()
     try:
         with Workspace.open(workspace) as ws:
-            lang = _lang(ws)
+            lang = lang_of(ws)
 
             def job():
                 return ws.ingest(
@@ -127,7 +89,7 @@ def ingest(
             big = sum(f.stat().st_size for f in files if f.is_file()) >= PROGRESS_BYTES
             report = _with_progress(ws, job, lang) if big and not as_json else job()
     except RecorridoError as exc:
-        _fail(exc, as_json, lang)
+        fail(exc, as_json, lang)
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
         return
@@ -188,17 +150,17 @@ def quarantine(
     as_json: JsonOption = False,
 ) -> None:
     """List the rows ingest refused, with file, row, column and reason."""
-    lang = _lang()
+    lang = lang_of()
     try:
         with Workspace.open(workspace, read_only=True) as ws:
-            lang = _lang(ws)
+            lang = lang_of(ws)
             table = ws.quarantine
             total = int(table.count().execute())
             rows = (
                 table.order_by(["ingest_id", "file", "row"]).limit(limit).to_pyarrow().to_pylist()
             )
     except RecorridoError as exc:
-        _fail(exc, as_json, lang)
+        fail(exc, as_json, lang)
     for row in rows:
         row["reason"] = message(f"reason_{row['reason_code']}", lang, detail=row["detail"] or "")
     if as_json:
@@ -222,16 +184,16 @@ def query(
     as_json: JsonOption = False,
 ) -> None:
     """Run a read-only SQL query over events, customers, quarantine, ingest_log."""
-    lang = _lang()
+    lang = lang_of()
     try:
         with Workspace.open(workspace, read_only=True) as ws:
-            lang = _lang(ws)
+            lang = lang_of(ws)
             result = ws.query(sql)
     except RecorridoError as exc:
-        _fail(exc, as_json, lang)
+        fail(exc, as_json, lang)
     rows = result.to_pylist()
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, default=_json_default))
+        print(json.dumps(rows, ensure_ascii=False, default=json_default))
         return
     view = Table(caption=message("query_rows", lang, count=len(rows)))
     for name in result.column_names:
@@ -239,12 +201,6 @@ def query(
     for row in rows:
         view.add_row(*("" if v is None else str(v) for v in row.values()))
     out.print(view)
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
 
 
 @app.command()
@@ -256,12 +212,8 @@ def demo(
     """Ingest the bundled real dataset (OTTO sample) and show what it holds."""
     from recorrido.demo import run_demo
 
-    lang = _lang()
+    lang = lang_of()
     try:
         run_demo(workspace, lang, out)
     except RecorridoError as exc:
-        _fail(exc, False, lang)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+        fail(exc, False, lang)

@@ -1,0 +1,5 @@
+import sys
+
+from recorrido.cli import app
+
+sys.exit(app())
