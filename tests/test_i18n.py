@@ -6,7 +6,9 @@ import string
 
 import pytest
 
-from recorrido.i18n import LANGUAGES, MESSAGES, resolve_language
+from recorrido.i18n import LANGUAGES, all_messages, resolve_language
+
+MESSAGES = all_messages()
 
 
 @pytest.mark.parametrize("key", sorted(MESSAGES))

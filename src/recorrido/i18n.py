@@ -6,11 +6,9 @@ comes from ``--lang``, then ``RECORRIDO_LANG``, then the workspace settings, the
 
 from __future__ import annotations
 
+import importlib
 import locale
 import os
-
-from recorrido.analytics.messages import MESSAGES as ANALYTICS_MESSAGES
-from recorrido.journey.messages import MESSAGES as JOURNEY_MESSAGES
 
 LANGUAGES = ("es", "en")
 
@@ -192,17 +190,31 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_customers": {"es": "clientes", "en": "customers"},
 }
 
-# Each part keeps its own catalog so that parts grow without touching one shared file.
-for _catalog in (JOURNEY_MESSAGES, ANALYTICS_MESSAGES):
-    _clash = MESSAGES.keys() & _catalog.keys()
-    if _clash:
-        raise RuntimeError(f"message keys defined twice: {sorted(_clash)}")
-    MESSAGES.update(_catalog)
+_PART_CATALOGS = ("recorrido.journey.messages", "recorrido.analytics.messages")
+_merged = False
+
+
+def all_messages() -> dict[str, dict[str, str]]:
+    """Every message: this module's own and each part's catalog.
+
+    Each part keeps its own catalog so that parts grow without touching one shared file. They are
+    merged on first use, not at import, because the parts themselves import this module.
+    """
+    global _merged
+    if not _merged:
+        for name in _PART_CATALOGS:
+            catalog = importlib.import_module(name).MESSAGES
+            clash = MESSAGES.keys() & catalog.keys()
+            if clash:
+                raise RuntimeError(f"message keys defined twice: {sorted(clash)}")
+            MESSAGES.update(catalog)
+        _merged = True
+    return MESSAGES
 
 
 def message(key: str, lang: str, **params: object) -> str:
     """The text of ``key`` in ``lang`` with its placeholders filled."""
-    texts = MESSAGES[key]
+    texts = all_messages()[key]
     text = texts.get(lang) or texts["en"]
     return text.format(**params) if params else text
 
