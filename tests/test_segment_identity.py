@@ -86,3 +86,21 @@ def test_long_chain_of_links_is_one_component():
     assert len(owners) == n + 3
     assert {owners[f"a:{i:04d}"] for i in range(n + 1)} == {"zed"}
     assert owners["a:lonely"] == "lonely"
+
+
+def test_customer_profile_sums_up_the_stitched_journey(workspace):
+    workspace.ingest(SEGMENT)
+    rows = workspace.customers.order_by("customer_id").to_pyarrow().to_pylist()
+    profiles = {r["customer_id"]: r for r in rows}
+    ana = profiles["user-42"]
+    assert ana["event_count"] == 8
+    assert (ana["first_seen"].isoformat(), ana["last_seen"].isoformat()) == (
+        "2024-05-01T10:00:00+00:00",
+        "2024-05-03T12:00:00+00:00",
+    )
+    assert ana["channels"] == ["mobile", "store", "web"]
+    assert ana["anonymous_ids"] == 3  # anon-1, device-7 and the aliased old-id-9
+    # The traits are those of the latest identify call.
+    assert json.loads(ana["traits"]) == {"email": " ana@example.com ", "plan": "oro"}
+    stranger = profiles["stranger"]
+    assert (stranger["event_count"], stranger["channels"], stranger["traits"]) == (1, [], None)

@@ -10,7 +10,12 @@ pytestmark = pytest.mark.spark
 
 
 def test_ingest_and_stitch_on_spark(spark_backend):
+    import tempfile
+    from pathlib import Path
+
     from recorrido import Workspace
+
+    handoffs_before = set(Path(tempfile.gettempdir()).glob("recorrido-*"))
 
     ws = Workspace.open(connection=spark_backend)
     assert ws.con.name == "pyspark"
@@ -20,3 +25,5 @@ def test_ingest_and_stitch_on_spark(spark_backend):
     assert owners == {"user-42": 8, "stranger": 1}
     again = ws.ingest(FILES / "segment_journey.jsonl")
     assert (again.ingested, again.duplicates) == (0, 9)
+    # The Parquet files handed to Spark are gone once the ingest is over.
+    assert set(Path(tempfile.gettempdir()).glob("recorrido-*")) <= handoffs_before

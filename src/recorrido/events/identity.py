@@ -28,21 +28,27 @@ def identifier_key(customer_id: ibis.Value, anonymous_id: ibis.Value) -> ibis.Va
 
 
 def identity_links(batch: ibis.Table) -> ibis.Table:
-    """Pairs of identifiers seen together in ``batch`` (canonical events, staging engine)."""
-    primary = identifier_key(batch.customer_id, batch.anonymous_id)
+    """Pairs of identifiers seen together in ``batch`` (canonical events), without repeats."""
+    # Millions of events carry a few thousand distinct id pairs: pair them up first.
+    ids = batch.select("customer_id", "anonymous_id").distinct()
+    primary = identifier_key(ids.customer_id, ids.anonymous_id)
+    own = ids.select(left=primary, right=primary)
+    both = ids.filter(ids.customer_id.notnull() & ids.anonymous_id.notnull()).select(
+        left=primary, right=ibis.literal("a:") + ids.anonymous_id
+    )
+    # Reading JSON is dear; only properties that mention an e-mail key are parsed.
+    mentions = batch.filter(batch.properties.cast("string").contains("email"))
     email = ibis.coalesce(
-        json_text(batch.properties, "$.email"),
-        json_text(batch.properties, "$.traits.email"),
-        json_text(batch.properties, "$.context.traits.email"),
+        json_text(mentions.properties, "$.email"),
+        json_text(mentions.properties, "$.traits.email"),
+        json_text(mentions.properties, "$.context.traits.email"),
     )
     email = email.strip().lower().nullif("")
-    own = batch.select(left=primary, right=primary)
-    both = batch.filter(batch.customer_id.notnull() & batch.anonymous_id.notnull()).select(
-        left=primary, right=ibis.literal("a:") + batch.anonymous_id
+    with_email = mentions.select(
+        left=identifier_key(mentions.customer_id, mentions.anonymous_id),
+        right=ibis.literal("e:") + email.hexdigest("sha256"),
     )
-    with_email = batch.filter(email.notnull()).select(
-        left=primary, right=ibis.literal("e:") + email.hexdigest("sha256")
-    )
+    with_email = with_email.filter(with_email.right.notnull())
     return ibis.union(own, both, with_email).distinct()
 
 
@@ -95,14 +101,35 @@ def connected_customers(links: ibis.Table, max_rounds: int = 64) -> ibis.Table:
     )
 
 
-def customer_profiles(events: ibis.Table) -> ibis.Table:
-    """One row per unified customer: when first and last seen, channels, events, traits."""
-    is_identify = events.event == "identify"
-    return events.group_by("customer_id").aggregate(
-        first_seen=events.timestamp.min(),
-        last_seen=events.timestamp.max(),
-        event_count=events.count(),
-        channels=events.channel.collect(distinct=True),
-        anonymous_ids=events.anonymous_id.nunique(),
-        traits=events.properties.cast("string").argmax(events.timestamp, where=is_identify),
+def customer_profiles(raw_events: ibis.Table, identity: ibis.Table) -> ibis.Table:
+    """One row per unified customer: when first and last seen, channels, events, traits.
+
+    Events are summed up per identifier, channel and anonymous id first, and only those sums are
+    joined to ``identity``: millions of events shrink to a few rows per customer before any join.
+    """
+    raw = raw_events
+    is_identify = raw.event == "identify"
+    key = identifier_key(raw.customer_id, raw.anonymous_id)
+    sums = raw.group_by(
+        identifier=key, channel=raw.channel, anonymous_id=raw.anonymous_id
+    ).aggregate(
+        first_seen=raw.timestamp.min(),
+        last_seen=raw.timestamp.max(),
+        event_count=raw.count(),
+        traits_at=raw.timestamp.max(where=is_identify),
+        traits=raw.properties.cast("string").argmax(raw.timestamp, where=is_identify),
+    )
+    joined = sums.left_join(identity, "identifier")
+    joined = joined.mutate(
+        customer_id=ibis.coalesce(joined.customer_id, joined.identifier.substr(2))
+    )
+    return joined.group_by("customer_id").aggregate(
+        first_seen=joined.first_seen.min(),
+        last_seen=joined.last_seen.max(),
+        event_count=joined.event_count.sum().cast("int64"),
+        channels=joined.channel.collect(distinct=True)
+        .sort()
+        .fill_null(ibis.literal([], type="array<string>")),
+        anonymous_ids=joined.anonymous_id.nunique().cast("int64"),
+        traits=joined.traits.argmax(joined.traits_at, where=joined.traits_at.notnull()),
     )

@@ -30,7 +30,7 @@ TABLES = {
     schema.RAW_EVENTS: schema.EVENT_SCHEMA,
     schema.QUARANTINE: schema.QUARANTINE_SCHEMA,
     schema.IDENTITY_MAP: schema.IDENTITY_SCHEMA,
-    "identity_links": LINKS_SCHEMA,
+    schema.IDENTITY_LINKS: LINKS_SCHEMA,
     schema.CUSTOMERS: CUSTOMERS_SCHEMA,
     schema.INGEST_LOG: schema.INGEST_LOG_SCHEMA,
 }

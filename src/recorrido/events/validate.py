@@ -95,37 +95,34 @@ def check_records(
     event = field("event")
     raw_time = fields.get("timestamp", ibis.null("string"))
     timestamp = parse_timestamp(raw_time, time, file)
-    time_text = clean_text(raw_time)
+    typed_time = not raw_time.type().is_string()
+    # A typed time is only missing when NULL; turning every one into text just to test it for
+    # blanks would cost more than the rest of the checks together.
+    time_missing = raw_time.isnull() if typed_time else clean_text(raw_time).isnull()
     if "value" in fields:
         value, value_text = parse_value(fields["value"], time.decimal_separator)
+        value_given = (
+            fields["value"].notnull()
+            if fields["value"].type().is_numeric()
+            else (value_text.notnull())
+        )
     else:
         value, value_text = ibis.null("float64"), ibis.null("string")
+        value_given = ibis.literal(False)
     source = field("source") if ("source" in fields or "source" in defaults) else None
 
     latest = ibis.literal(now, type=UTC) + ibis.interval(days=1)
     earliest = ibis.literal(EARLIEST.isoformat(), type="string").cast(UTC)
-    checks: list[tuple[ibis.Value, str, str, ibis.Value]] = [
-        (
-            customer_id.isnull() & anonymous_id.isnull(),
-            "missing_id",
-            field_columns.get("customer_id") or field_columns.get("anonymous_id", ""),
-            ibis.null("string"),
-        ),
-        (time_text.isnull(), "empty_timestamp", field_columns.get("timestamp", ""), time_text),
-        (timestamp.isnull(), "bad_timestamp", field_columns.get("timestamp", ""), time_text),
-        (timestamp < earliest, "timestamp_too_old", field_columns.get("timestamp", ""), time_text),
-        (timestamp > latest, "timestamp_in_future", field_columns.get("timestamp", ""), time_text),
-        (event.isnull(), "empty_event", field_columns.get("event", ""), ibis.null("string")),
-        (
-            value_text.notnull() & (value.isnull() | value.isnan() | value.isinf()),
-            "bad_value",
-            field_columns.get("value", ""),
-            value_text,
-        ),
+    checks: list[tuple[ibis.Value, str]] = [
+        (customer_id.isnull() & anonymous_id.isnull(), "missing_id"),
+        (time_missing, "empty_timestamp"),
+        (timestamp.isnull(), "bad_timestamp"),
+        (timestamp < earliest, "timestamp_too_old"),
+        (timestamp > latest, "timestamp_in_future"),
+        (event.isnull(), "empty_event"),
+        (value_given & (value.isnull() | value.isnan() | value.isinf()), "bad_value"),
     ]
-    problem = ibis.cases(*[(cond, code) for cond, code, _, _ in checks], else_=ibis.null("string"))
-    column = ibis.cases(*[(cond, col) for cond, _, col, _ in checks], else_=ibis.null("string"))
-    detail = ibis.cases(*[(cond, d) for cond, _, _, d in checks], else_=ibis.null("string"))
+    problem = ibis.cases(*checks, else_=ibis.null("string"))
 
     properties = fields.get("__properties", ibis.literal("{}").cast("json"))
     given_id = field("event_id")
@@ -142,21 +139,46 @@ def check_records(
     )
     # Sources without ids get a content hash, so re-ingesting the same rows finds them again.
     event_id = given_id.fill_null(ibis.literal("h:") + content_key.hexdigest("md5"))
-    record = fields.get("__record", ibis.null("string"))
 
-    return table.select(
-        event_id=event_id,
-        customer_id=customer_id,
-        anonymous_id=anonymous_id,
-        timestamp=timestamp,
-        event=event,
-        channel=field("channel"),
-        source=source if source is not None else ibis.literal(default_source),
-        value=value,
-        properties=properties,
-        __row=table["__row"],
-        __problem=problem,
-        __column=column,
-        __detail=detail,
-        __record=ibis.ifelse(problem.notnull(), record.cast("string"), ibis.null("string")),
+    # Two projections: the first computes each canonical field and the problem once; the second
+    # explains the (rare) refused rows from the problem code instead of re-running every check.
+    canonical = {
+        "event_id": event_id,
+        "customer_id": customer_id,
+        "anonymous_id": anonymous_id,
+        "timestamp": timestamp,
+        "event": event,
+        "channel": field("channel"),
+        "source": source if source is not None else ibis.literal(default_source),
+        "value": value,
+        "properties": properties,
+    }
+    checked = table.mutate(
+        **{f"__c_{name}": expr for name, expr in canonical.items()}, __problem=problem
+    )
+    code = checked.__problem
+    time_column = field_columns.get("timestamp", "")
+    column_of = {
+        "missing_id": field_columns.get("customer_id") or field_columns.get("anonymous_id", ""),
+        "empty_timestamp": time_column,
+        "bad_timestamp": time_column,
+        "timestamp_too_old": time_column,
+        "timestamp_in_future": time_column,
+        "empty_event": field_columns.get("event", ""),
+        "bad_value": field_columns.get("value", ""),
+    }
+    time_text = clean_text(raw_time)
+    detail = ibis.cases(
+        (code.isin(["bad_timestamp", "timestamp_too_old", "timestamp_in_future"]), time_text),
+        (code == "bad_value", value_text),
+        else_=ibis.null("string"),
+    )
+    record = fields.get("__record", ibis.null("string"))
+    return checked.select(
+        **{name: checked[f"__c_{name}"] for name in canonical},
+        __row=checked["__row"],
+        __problem=code,
+        __column=code.cases(*column_of.items(), else_=ibis.null("string")),
+        __detail=ibis.ifelse(code.notnull(), detail, ibis.null("string")),
+        __record=ibis.ifelse(code.notnull(), record.cast("string"), ibis.null("string")),
     )
