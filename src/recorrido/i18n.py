@@ -190,7 +190,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_customers": {"es": "clientes", "en": "customers"},
 }
 
-_PART_CATALOGS = ("recorrido.journey.messages", "recorrido.analytics.messages")
+_PART_CATALOGS = (
+    "recorrido.journey.messages",
+    "recorrido.analytics.messages",
+    "recorrido.analytics.attribution.messages",
+)
 _merged = False
 
 

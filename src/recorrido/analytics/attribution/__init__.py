@@ -1,0 +1,1 @@
+"""Multi-touch attribution: which channels and touchpoints earn the conversions."""
