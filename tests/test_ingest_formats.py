@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import duckdb
@@ -111,3 +112,60 @@ def test_real_clickstream_from_shared_data(workspace, shared_data):
     assert report.ingested + report.duplicates + report.quarantined == 1000
     assert report.files[0].mapping["customer_id"] == "user_id"
     assert workspace.customers.count().execute() == 330  # as its SOURCE.md states
+
+
+def test_malformed_json_lines_are_quarantined_not_fatal(workspace, tmp_path):
+    path = tmp_path / "app.jsonl"
+    lines = [
+        '{"anonymous_id": "d1", "timestamp": "2024-01-05T10:00:00Z", "event": "abrir_app"}',
+        '{"anonymous_id": "d1", "timestamp": "2024-01-05T10:01:00Z", "event": "ver_',  # cut off
+        "",  # a blank line is not a record
+        "[1, 2]",  # JSON, but not an object
+        '{"anonymous_id": "d1", "timestamp": "ayer", "event": "pagar"}',
+        '{"anonymous_id": "d2", "timestamp": "2024-01-05T11:00:00Z", "event": "pagar",'
+        ' "importe": 9.5}',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = workspace.ingest(path)
+    assert (report.rows_read, report.ingested, report.quarantined) == (5, 2, 3)
+    refused = workspace.quarantine.order_by("row").execute().to_dict("records")
+    assert [(r["row"], r["reason_code"]) for r in refused] == [
+        (2, "malformed_line"),
+        (4, "malformed_line"),
+        (5, "bad_timestamp"),
+    ]
+    assert refused[0]["record"] == lines[1]
+    assert "not a JSON object" in refused[1]["detail"]
+    kept = workspace.events.order_by("timestamp").execute().to_dict("records")
+    assert [r["event"] for r in kept] == ["abrir_app", "pagar"]
+    assert kept[1]["properties"] == {"importe": 9.5}
+
+
+def test_segment_batch_call(workspace, tmp_path):
+    path = tmp_path / "batch.json"
+    calls = [
+        {
+            "type": "track",
+            "messageId": "b1",
+            "anonymousId": "a-1",
+            "event": "Product Viewed",
+            "timestamp": "2024-05-01T10:00:00Z",
+        },
+        {
+            "type": "identify",
+            "messageId": "b2",
+            "anonymousId": "a-1",
+            "userId": "u-1",
+            "timestamp": "2024-05-01T10:01:00Z",
+            "traits": {"name": "Lucía"},
+        },
+        {"type": "track", "messageId": "b3", "userId": "u-1", "event": "Order Completed"},
+    ]
+    path.write_text(json.dumps({"batch": calls, "sentAt": "2024-05-01T10:02:00Z"}, indent=2))
+    report = workspace.ingest(path)
+    assert report.files[0].format == "segment"
+    assert (report.rows_read, report.ingested, report.quarantined) == (3, 2, 1)
+    [refused] = workspace.quarantine.execute().to_dict("records")
+    assert (refused["row"], refused["reason_code"]) == (3, "empty_timestamp")
+    owners = workspace.events.customer_id.execute().tolist()
+    assert owners == ["u-1", "u-1"]

@@ -26,7 +26,7 @@ from recorrido.events import schema
 from recorrido.events.fields import source_fields
 from recorrido.events.identity import connected_customers, customer_profiles, identity_links
 from recorrido.events.mapping import ColumnMapping
-from recorrido.events.sources import detect_format, open_source, read_rejects
+from recorrido.events.sources import RawSource, detect_format, open_source, read_rejects
 from recorrido.events.validate import TimeOptions, check_records
 
 
@@ -113,13 +113,13 @@ def run_ingest(
         # made inside a transaction at half the speed.)
         reports: list[FileReport] = []
         stages: list[ibis.Table] = []
-        rejected: list[ibis.Table | None] = []
+        sources: list[RawSource] = []
         for index, path in enumerate(paths):
-            report, stage, rejects = _stage_file(staging, path, index, ingest_id, options, now)
+            report, stage, source = _stage_file(staging, path, index, ingest_id, options, now)
             reports.append(report)
             stages.append(stage)
-            rejected.append(rejects)
-        quarantined = _quarantine(stages, rejected, reports, ingest_id, paths)
+            sources.append(source)
+        quarantined = _quarantine(staging, stages, sources, reports, ingest_id, paths)
 
         valid = ibis.union(*[s.filter(s.__problem.isnull()) for s in stages])
         # Other engines get the checked rows as a table of their own (dropped at the end).
@@ -177,6 +177,18 @@ def run_ingest(
     return IngestReport(ingest_id, reports, customers, time.perf_counter() - started)
 
 
+def _rejected_lines(rejects: ibis.Table, ingest_id: int, path: Path) -> ibis.Table:
+    return rejects.select(
+        ingest_id=ibis.literal(ingest_id, type="int64"),
+        file=ibis.literal(str(path)),
+        row=rejects.line,
+        column=ibis.null("string"),
+        reason_code=ibis.literal("malformed_line"),
+        detail=rejects.message,
+        record=rejects.text,
+    )
+
+
 def _fresh_events(store: ibis.BaseBackend, batch: ibis.Table) -> ibis.Table:
     """The rows of ``batch`` whose ``event_id`` is new: first in file order, not stored yet."""
     # Sorting millions of ids to find repeats is dear and repeats within one batch are rare, so
@@ -204,39 +216,64 @@ def _stage_file(
     ingest_id: int,
     options: IngestOptions,
     now: datetime,
-) -> tuple[FileReport, ibis.Table, ibis.Table | None]:
+) -> tuple[FileReport, ibis.Table, RawSource]:
     fmt = options.format or detect_format(path)
+    try:
+        return _stage_source(staging, path, fmt, index, ingest_id, options, now, salvage=False)
+    except RecorridoError as exc:
+        if exc.key != "file_unreadable" or fmt not in ("ndjson", "segment"):
+            raise
+    # The fast JSON reader stops at the first bad line; read line by line to quarantine it.
+    return _stage_source(staging, path, fmt, index, ingest_id, options, now, salvage=True)
+
+
+def _stage_source(
+    staging: ibis.BaseBackend,
+    path: Path,
+    fmt: str,
+    index: int,
+    ingest_id: int,
+    options: IngestOptions,
+    now: datetime,
+    *,
+    salvage: bool,
+) -> tuple[FileReport, ibis.Table, RawSource]:
     mapping = options.mapping
     source = open_source(
         staging,
         path,
         fmt,
-        name=f"__src_{ingest_id}_{index}",
+        name=f"__src_{ingest_id}_{index}{'_salvaged' if salvage else ''}",
         delimiter=options.delimiter,
         encoding=options.encoding,
         explode=mapping.explode,
+        salvage=salvage,
     )
-    fields, field_columns = source_fields(source, mapping)
-    checked = check_records(
-        source.table,
-        fields,
-        field_columns,
-        time=TimeOptions(
-            mapping.timestamp_format, mapping.timestamp_unit, mapping.decimal_separator
-        ),
-        now=now,
-        file=str(path),
-        default_source=path.name,
-        defaults=mapping.defaults,
-    ).mutate(__file=ibis.literal(index, type="int64"))
     try:
-        stage = staging.create_table(f"__stage_{ingest_id}_{index}", checked, temp=True)
+        fields, field_columns = source_fields(source, mapping)
+        checked = check_records(
+            source.table,
+            fields,
+            field_columns,
+            time=TimeOptions(
+                mapping.timestamp_format, mapping.timestamp_unit, mapping.decimal_separator
+            ),
+            now=now,
+            file=str(path),
+            default_source=path.name,
+            defaults=mapping.defaults,
+        ).mutate(__file=ibis.literal(index, type="int64"))
+        name = f"__stage_{ingest_id}_{index}"
+        stage = staging.create_table(name, checked, temp=True, overwrite=True)
+    except RecorridoError:
+        raise
     except Exception as exc:  # the engine's own words about the file, with the file named
-        if isinstance(exc, RecorridoError):
-            raise
         raise RecorridoError(
             "file_unreadable", file=str(path), format=fmt, detail=str(exc).splitlines()[0]
         ) from exc
+    finally:
+        if source.scratch is not None:
+            shutil.rmtree(source.scratch, ignore_errors=True)
     rejects = read_rejects(staging, source)
     stage_rows = int(stage.count().execute())
     reject_rows = int(rejects.count().execute()) if rejects is not None else 0
@@ -244,21 +281,25 @@ def _stage_file(
         file=str(path), format=fmt, rows_read=stage_rows + reject_rows, mapping=field_columns
     )
     report.quarantined = reject_rows
-    return report, stage, rejects
+    return report, stage, source
 
 
 def _quarantine(
+    staging: ibis.BaseBackend,
     stages: list[ibis.Table],
-    rejected: list[ibis.Table | None],
+    sources: list[RawSource],
     reports: list[FileReport],
     ingest_id: int,
     paths: list[Path],
 ) -> ibis.Table:
     parts: list[ibis.Table] = []
-    for stage, rejects, report, path in zip(stages, rejected, reports, paths, strict=True):
+    for stage, source, report, path in zip(stages, sources, reports, paths, strict=True):
         bad = stage.filter(stage.__problem.notnull())
         row = bad.__row
-        if rejects is not None and report.quarantined:
+        rejects = read_rejects(staging, source)
+        if rejects is not None and report.quarantined and source.rows_are_lines:
+            parts.append(_rejected_lines(rejects, ingest_id, path))
+        elif rejects is not None and report.quarantined:
             # Malformed lines are missing from the numbering of the lines that were read; the
             # k-th read line sits after every malformed line L_i (i-th of them) with L_i - i < k.
             ranked = rejects.mutate(
@@ -272,17 +313,7 @@ def _quarantine(
             )
             bad = bad.left_join(shifts, "__row")
             row = bad.__row + bad.shift.fill_null(0)
-            parts.append(
-                rejects.select(
-                    ingest_id=ibis.literal(ingest_id, type="int64"),
-                    file=ibis.literal(str(path)),
-                    row=rejects.line,
-                    column=ibis.null("string"),
-                    reason_code=ibis.literal("malformed_line"),
-                    detail=rejects.message,
-                    record=rejects.text,
-                )
-            )
+            parts.append(_rejected_lines(rejects, ingest_id, path))
         report.quarantined += int(stage.filter(stage.__problem.notnull()).count().execute())
         parts.append(
             bad.select(
