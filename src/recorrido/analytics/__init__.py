@@ -1,1 +1,27 @@
-"""Analytics: every journey question as an Ibis expression that runs on DuckDB and on Spark."""
+"""Analytics: every journey question as an Ibis expression that runs on DuckDB and on Spark.
+
+Each function takes a :class:`~recorrido.Workspace` (or an Ibis events table, e.g. one read by
+Spark) and returns a small pandas DataFrame; the per-event work stays in the engine.
+"""
+
+from recorrido.analytics.funnels import funnel
+from recorrido.analytics.paths import flows, transitions, variants
+from recorrido.analytics.retention import retention, retention_matrix
+from recorrido.analytics.sequence import Stream, stream
+from recorrido.analytics.sessions import session_table, sessionize, sessions
+from recorrido.analytics.windows import parse_duration
+
+__all__ = [
+    "Stream",
+    "flows",
+    "funnel",
+    "parse_duration",
+    "retention",
+    "retention_matrix",
+    "session_table",
+    "sessionize",
+    "sessions",
+    "stream",
+    "transitions",
+    "variants",
+]

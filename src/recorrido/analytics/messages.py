@@ -1,3 +1,145 @@
 """User-facing text of the analytics part, in Spanish and English (merged into recorrido.i18n)."""
 
-MESSAGES: dict[str, dict[str, str]] = {}
+MESSAGES: dict[str, dict[str, str]] = {
+    # bad input
+    "analytics_no_events": {
+        "es": "El espacio de trabajo no tiene eventos todavía. Importa alguno con: "
+        "recorrido ingest ARCHIVO --workspace CARPETA",
+        "en": "The workspace has no events yet. Ingest some with: "
+        "recorrido ingest FILE --workspace FOLDER",
+    },
+    "analytics_empty_range": {
+        "es": "No hay eventos entre {start} y {end}; los eventos van del {first} al {last}.",
+        "en": "No events between {start} and {end}; the events go from {first} to {last}.",
+    },
+    "analytics_no_cohort": {
+        "es": "Ningún cliente se vio por primera vez entre {start} y {end}.",
+        "en": "No customer was first seen between {start} and {end}.",
+    },
+    "analytics_level_empty": {
+        "es": "Ningún evento tiene valor en el nivel «{level}».",
+        "en": "No event has a value at the level '{level}'.",
+    },
+    "analytics_bad_date": {
+        "es": "«{value}» no es una fecha: usa AAAA-MM-DD o una hora ISO como 2024-05-01T08:00.",
+        "en": "'{value}' is not a date: use YYYY-MM-DD or an ISO time such as 2024-05-01T08:00.",
+    },
+    "analytics_bad_range": {
+        "es": "El inicio {start} no es anterior al final {end}.",
+        "en": "The start {start} is not before the end {end}.",
+    },
+    "analytics_bad_duration": {
+        "es": "«{value}» no es una duración: usa un número positivo y una unidad, "
+        "p. ej. 90s, 30m, 12h, 7d, 2w.",
+        "en": "'{value}' is not a duration: use a positive number and a unit, "
+        "e.g. 90s, 30m, 12h, 7d, 2w.",
+    },
+    "analytics_bad_period": {
+        "es": "Periodo desconocido «{period}»: usa {periods}.",
+        "en": "Unknown period '{period}': use {periods}.",
+    },
+    "analytics_unknown_name_close": {
+        "es": "Ningún evento se llama «{name}» en el nivel {level}. ¿Quisiste decir {suggestion}?",
+        "en": "No event at level {level} is named '{name}'. Did you mean {suggestion}?",
+    },
+    "analytics_unknown_name": {
+        "es": "Ningún evento se llama «{name}» en el nivel {level}. Los más frecuentes: {known}.",
+        "en": "No event at level {level} is named '{name}'. The most frequent: {known}.",
+    },
+    "analytics_unknown_level": {
+        "es": "Nivel desconocido «{level}»: usa event, touchpoint o stage. "
+        "¿Quisiste decir {suggestion}?",
+        "en": "Unknown level '{level}': use event, touchpoint or stage. Did you mean {suggestion}?",
+    },
+    "analytics_level_untagged": {
+        "es": "Los eventos aún no tienen la columna «{level}»: etiquétalos antes con un mapa "
+        "del recorrido (--map).",
+        "en": "The events have no '{level}' column yet: tag them first with a journey map (--map).",
+    },
+    "analytics_map_unavailable": {
+        "es": "Medir con un mapa del recorrido (--map) aún no está disponible: el etiquetado "
+        "de eventos por punto de contacto y etapa todavía no existe. Usa --level event.",
+        "en": "Measuring with a journey map (--map) is not available yet: tagging events with "
+        "touchpoints and stages does not exist yet. Use --level event.",
+    },
+    "analytics_bad_property": {
+        "es": "«{name}» no es un nombre de propiedad válido: usa letras, cifras y _, con puntos "
+        "para claves anidadas (p. ej. device.os).",
+        "en": "'{name}' is not a valid property name: use letters, digits and _, with dots for "
+        "nested keys (e.g. device.os).",
+    },
+    "analytics_unknown_property_close": {
+        "es": "Ningún evento del embudo tiene la propiedad «{name}». ¿Quisiste decir {suggestion}?",
+        "en": "No funnel event has the property '{name}'. Did you mean {suggestion}?",
+    },
+    "analytics_unknown_property": {
+        "es": "Ningún evento del embudo tiene la propiedad «{name}». Propiedades: {known}.",
+        "en": "No funnel event has the property '{name}'. Properties: {known}.",
+    },
+    "analytics_bad_funnel_kind": {
+        "es": "Tipo de embudo desconocido «{kind}»: usa {kinds}.",
+        "en": "Unknown funnel kind '{kind}': use {kinds}.",
+    },
+    "analytics_funnel_too_short": {
+        "es": "Un embudo necesita al menos dos pasos, p. ej. --steps ver,comprar.",
+        "en": "A funnel needs at least two steps, e.g. --steps view,purchase.",
+    },
+    "analytics_any_order_repeats": {
+        "es": "Un embudo en cualquier orden no puede repetir un paso.",
+        "en": "An any-order funnel cannot repeat a step.",
+    },
+    "analytics_strict_exclusions": {
+        "es": "Un embudo estricto no admite exclusiones: entre sus pasos no cabe otro evento.",
+        "en": "A strict funnel takes no exclusions: no other event can sit between its steps.",
+    },
+    "analytics_exclusion_is_step": {
+        "es": "«{name}» es a la vez un paso y una exclusión del embudo.",
+        "en": "'{name}' is both a step and an exclusion of the funnel.",
+    },
+    "analytics_flow_both_ends": {
+        "es": "Indica un punto de inicio o uno de final para los flujos, no los dos.",
+        "en": "Give the flows a start point or an end point, not both.",
+    },
+    "analytics_backend_unknown": {
+        "es": "Motor desconocido «{name}»: usa duckdb o pyspark.",
+        "en": "Unknown backend '{name}': use duckdb or pyspark.",
+    },
+    "analytics_spark_missing": {
+        "es": "--backend pyspark necesita PySpark y Java 17: pip install 'recorrido[spark]'.",
+        "en": "--backend pyspark needs PySpark and Java 17: pip install 'recorrido[spark]'.",
+    },
+    # CLI titles and columns
+    "analytics_paths_title": {
+        "es": "Transiciones directas ({level}): {count} pares",
+        "en": "Directly-follows transitions ({level}): {count} pairs",
+    },
+    "analytics_funnel_title": {
+        "es": "Embudo {kind}, ventana {window}",
+        "en": "Funnel {kind}, window {window}",
+    },
+    "analytics_sessions_title": {
+        "es": "Sesiones (pausa {gap})",
+        "en": "Sessions (gap {gap})",
+    },
+    "analytics_retention_title": {
+        "es": "Retención por cohorte ({period})",
+        "en": "Retention by cohort ({period})",
+    },
+    "analytics_col_customers": {"es": "clientes", "en": "customers"},
+    "analytics_col_events": {"es": "eventos", "en": "events"},
+    "analytics_col_source": {"es": "desde", "en": "from"},
+    "analytics_col_target": {"es": "hacia", "en": "to"},
+    "analytics_col_count": {"es": "veces", "en": "count"},
+    "analytics_col_mean_time": {"es": "tiempo medio", "en": "mean time"},
+    "analytics_col_median_time": {"es": "tiempo mediano", "en": "median time"},
+    "analytics_col_step": {"es": "paso", "en": "step"},
+    "analytics_col_conversion": {"es": "conversión", "en": "conversion"},
+    "analytics_col_from_previous": {"es": "desde el anterior", "en": "from previous"},
+    "analytics_col_breakdown": {"es": "desglose", "en": "breakdown"},
+    "analytics_col_period": {"es": "periodo", "en": "period"},
+    "analytics_col_sessions": {"es": "sesiones", "en": "sessions"},
+    "analytics_col_events_per_session": {"es": "eventos/sesión", "en": "events/session"},
+    "analytics_col_single_share": {"es": "de un evento", "en": "single-event"},
+    "analytics_col_cohort": {"es": "cohorte", "en": "cohort"},
+    "analytics_col_size": {"es": "tamaño", "en": "size"},
+}

@@ -1,0 +1,232 @@
+"""Each customer's ordered stream of events at a level — what every analytics question reads.
+
+The **level** is a column of the events table: ``event`` (the default), or a ``touchpoint`` or
+``stage`` column that journey-map tagging adds. Events whose level value is NULL (not tagged)
+are left out of the stream.
+
+**Order.** A customer's events are ordered by ``(timestamp, event_id)``. Timestamps tie often
+(same millisecond, same second in coarse sources); ``event_id`` makes the order total and the
+same on every engine. Time is computed in whole microseconds since the epoch, so DuckDB and Spark
+compare and subtract the same integers.
+
+The helpers here are the only place that knows engine dialects (epoch microseconds, reading a JSON
+key); everything else is plain Ibis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.datatypes as dt
+import pandas as pd
+
+from recorrido.analytics.filters import parse_range
+from recorrido.errors import RecorridoError, did_you_mean
+
+#: Levels a journey map's tagging adds as columns of the events table.
+MAP_LEVELS = ("touchpoint", "stage")
+_KEY = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+
+
+# -- engine dialects -------------------------------------------------------------------------
+@ibis.udf.scalar.builtin(name="epoch_us")
+def _duckdb_epoch_us(moment: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[empty-body]
+    """Microseconds since 1970-01-01 UTC (DuckDB)."""
+
+
+@ibis.udf.scalar.builtin(name="unix_micros")
+def _spark_epoch_us(moment: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[empty-body]
+    """Microseconds since 1970-01-01 UTC (Spark)."""
+
+
+@ibis.udf.scalar.builtin(name="json_extract_string")
+def _duckdb_json_text(doc: str, path: str) -> str:  # type: ignore[empty-body]
+    """The value at ``path`` as text (DuckDB)."""
+
+
+@ibis.udf.scalar.builtin(name="get_json_object")
+def _spark_json_text(doc: str, path: str) -> str:  # type: ignore[empty-body]
+    """The value at ``path`` as text (Spark)."""
+
+
+@ibis.udf.scalar.builtin(name="json_keys")
+def _duckdb_json_keys(doc: str) -> dt.Array(dt.string):  # type: ignore[empty-body]
+    """Top-level keys of a JSON object (DuckDB)."""
+
+
+@ibis.udf.scalar.builtin(name="json_object_keys")
+def _spark_json_keys(doc: str) -> dt.Array(dt.string):  # type: ignore[empty-body]
+    """Top-level keys of a JSON object (Spark)."""
+
+
+def engine_of(table: ibis.Table) -> str:
+    """The name of the Ibis backend that holds ``table`` (``duckdb``, ``pyspark``, ...)."""
+    return table._find_backend().name
+
+
+def epoch_micros(table: ibis.Table, column: str = "timestamp") -> ibis.Value:
+    moment = table[column].cast(dt.Timestamp(timezone="UTC"))
+    if engine_of(table) == "pyspark":
+        return _spark_epoch_us(moment)
+    return _duckdb_epoch_us(moment)
+
+
+def property_value(table: ibis.Table, key: str) -> ibis.Value:
+    """A breakdown value: a column of the table, or a key (``a`` or ``a.b``) of ``properties``.
+
+    The key is checked against a strict pattern and passed to the engine as a literal, never
+    formatted into SQL text.
+    """
+    if key in table.columns and key != "properties":
+        return table[key].cast(str)
+    if not _KEY.match(key):
+        raise RecorridoError("analytics_bad_property", name=key)
+    path = ibis.literal("$." + key)
+    doc = table.properties.cast(str)
+    if engine_of(table) == "pyspark":
+        return _spark_json_text(doc, path)
+    return _duckdb_json_text(doc, path)
+
+
+def known_property_keys(table: ibis.Table, sample: int = 10_000) -> list[str]:
+    """Property keys seen in the first ``sample`` events (for 'did you mean' hints)."""
+    rows = table.filter(table.properties.notnull()).limit(sample)
+    doc = rows.properties.cast(str)
+    keys = _spark_json_keys(doc) if engine_of(table) == "pyspark" else _duckdb_json_keys(doc)
+    found = rows.select(key=keys.unnest()).distinct().limit(1000).execute()
+    return sorted(str(k) for k in found["key"].dropna())
+
+
+# -- the stream ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Stream:
+    """The events of a level, filtered to a date range, with ``item`` and ``us`` added.
+
+    ``table`` keeps every column of the events table plus ``item`` (the value at the level) and
+    ``us`` (epoch microseconds). It is an unexecuted Ibis expression.
+    """
+
+    table: ibis.Table
+    level: str
+
+    def ordered(self) -> ibis.Table:
+        """``table`` with ``seq``: the 0-based position in the customer's (timestamp, event_id)
+        order."""
+        t = self.table
+        return t.mutate(seq=ibis.row_number().over(customer_order(t)))
+
+    def items(self) -> pd.DataFrame:
+        """Distinct values at the level with their events and customers (a small result)."""
+        t = self.table
+        return (
+            t.group_by("item")
+            .aggregate(events=t.count(), customers=t.customer_id.nunique())
+            .order_by([ibis.desc("events"), "item"])
+            .execute()
+        )
+
+    def check_names(self, names: list[str]) -> None:
+        """Raise naming the first of ``names`` that no event at the level has."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return
+        t = self.table
+        found = set(
+            t.filter(t.item.isin(wanted)).select("item").distinct().execute()["item"].tolist()
+        )
+        missing = [n for n in names if n not in found]
+        if missing:
+            known = self.items()["item"].astype(str).tolist()
+            unknown_name(missing[0], known, self.level)
+
+
+def customer_order(table: ibis.Table, **frame) -> ibis.expr.builders.LegacyWindowBuilder:
+    """The window over a customer's events in (timestamp, event_id) order."""
+    return ibis.window(group_by=table.customer_id, order_by=[table.us, table.event_id], **frame)
+
+
+def unknown_name(name: str, known: list[str], level: str):
+    close = did_you_mean(name, known)
+    if close:
+        raise RecorridoError(
+            "analytics_unknown_name_close", name=name, level=level, suggestion=close
+        )
+    raise RecorridoError(
+        "analytics_unknown_name", name=name, level=level, known=", ".join(known[:12]) or "—"
+    )
+
+
+def events_of(source) -> ibis.Table:
+    """The events table of a :class:`~recorrido.Workspace`, or ``source`` if it is a table."""
+    if isinstance(source, ibis.Table):
+        return source
+    events = getattr(source, "events", None)
+    if isinstance(events, ibis.Table):
+        return events
+    raise TypeError(f"expected a Workspace or an Ibis table, got {type(source).__name__}")
+
+
+def stream(source, level: str = "event", *, start=None, end=None, check: bool = True) -> Stream:
+    """The customers' event streams at ``level`` between ``start`` and ``end`` (inclusive dates).
+
+    With ``check`` (the default) an empty workspace or an empty date range raises a
+    :class:`RecorridoError` instead of giving results that read as zero customers.
+    """
+    events = events_of(source)
+    if level not in events.columns:
+        if level in MAP_LEVELS:
+            raise RecorridoError("analytics_level_untagged", level=level)
+        hint = did_you_mean(level, [*events.columns, *MAP_LEVELS])
+        raise RecorridoError("analytics_unknown_level", level=level, suggestion=hint or "event")
+    lower, upper = parse_range(start, end)
+    t = events.mutate(item=events[level].cast(str), us=epoch_micros(events))
+    t = t.filter(t.item.notnull(), t.customer_id.notnull())
+    if lower is not None:
+        t = t.filter(t.us >= lower)
+    if upper is not None:
+        t = t.filter(t.us < upper)
+    result = Stream(t, level)
+    if check:
+        _check_not_empty(events, result, start, end)
+    return result
+
+
+def _check_not_empty(events: ibis.Table, result: Stream, start, end) -> None:
+    if int(result.table.count().execute()):
+        return
+    span = events.aggregate(
+        n=events.count(), first=events.timestamp.min(), last=events.timestamp.max()
+    )
+    row = span.execute().iloc[0]
+    if not int(row["n"]):
+        raise RecorridoError("analytics_no_events")
+    if start is None and end is None:
+        raise RecorridoError("analytics_level_empty", level=result.level)
+    raise RecorridoError(
+        "analytics_empty_range",
+        start=str(start or "…"),
+        end=str(end or "…"),
+        first=str(row["first"]),
+        last=str(row["last"]),
+    )
+
+
+def median_by(table: ibis.Table, by: list[str], value: str, name: str) -> ibis.Table:
+    """The exact median of integer ``value`` per group ``by``, as a float.
+
+    Computed from the middle one or two rows of each sorted group rather than the engines'
+    percentile functions, so DuckDB and Spark give the very same number: the mean of the two
+    middle values for even counts.
+    """
+    t = table.filter(table[value].notnull())
+    groups = [t[b] for b in by]
+    t = t.mutate(
+        _rank=ibis.row_number().over(ibis.window(group_by=groups, order_by=t[value])) + 1,
+        _n=t[value].count().over(ibis.window(group_by=groups)),
+    )
+    middle = t.filter((t._rank == (t._n + 1) // 2) | (t._rank == (t._n + 2) // 2))
+    return middle.group_by(by).aggregate(
+        **{name: middle[value].sum().cast("float64") / middle.count().cast("float64")}
+    )

@@ -1,0 +1,83 @@
+"""Sessions: a customer's events split wherever the inactivity gap exceeds a limit (30 minutes by
+default, as in Google Analytics and PostHog)."""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from recorrido.analytics.periods import PERIODS, period_index, period_start
+from recorrido.analytics.sequence import customer_order, median_by, stream
+from recorrido.analytics.windows import parse_duration
+from recorrido.errors import RecorridoError
+
+
+def sessionize(source, gap: str = "30m", level: str = "event", *, start=None, end=None):
+    """The stream at ``level`` with ``session``: the 0-based session number of each customer.
+
+    A new session starts at a customer's first event and at every event more than ``gap`` after
+    the previous one (exactly ``gap`` later stays in the same session). An Ibis expression.
+    """
+    limit = parse_duration(gap)
+    t = stream(source, level, start=start, end=end).table
+    previous = t.us.lag().over(customer_order(t))
+    t = t.mutate(_new=ibis.ifelse(previous.isnull() | (t.us - previous > limit), 1, 0))
+    running = customer_order(t, rows=(None, 0))
+    return t.mutate(session=t._new.sum().over(running) - 1).drop("_new")
+
+
+def session_table(source, gap: str = "30m", level: str = "event", *, start=None, end=None):
+    """One row per session: ``customer_id, session, start_us, end_us, events, duration_us``."""
+    t = sessionize(source, gap, level, start=start, end=end)
+    s = t.group_by(["customer_id", "session"]).aggregate(
+        start_us=t.us.min(), end_us=t.us.max(), events=t.count()
+    )
+    return s.mutate(duration_us=s.end_us - s.start_us)
+
+
+def sessions(
+    source,
+    gap: str = "30m",
+    level: str = "event",
+    *,
+    by: str | None = None,
+    start=None,
+    end=None,
+) -> pd.DataFrame:
+    """Session figures, overall or per ``by`` period (``day``, ``week``, ``month``) of the start.
+
+    Columns: (``period``), ``sessions``, ``customers``, ``events``, ``events_per_session``,
+    ``single_event_share`` (sessions with one event), ``mean_duration_seconds``,
+    ``median_duration_seconds`` (exact; a one-event session lasts 0 seconds).
+    """
+    if by is not None and by not in PERIODS:
+        raise RecorridoError("analytics_bad_period", period=by, periods=", ".join(PERIODS))
+    s = session_table(source, gap, level, start=start, end=end)
+    s = s.mutate(period=period_index(s.start_us, by) if by else ibis.literal(0, "int64"))
+    figures = s.group_by("period").aggregate(
+        sessions=s.count(),
+        customers=s.customer_id.nunique(),
+        events=s.events.sum(),
+        single=(s.events == 1).cast("int64").sum(),
+        total_us=s.duration_us.sum(),
+    )
+    medians = median_by(s, ["period"], "duration_us", "median_us")
+    frame = figures.join(medians, "period").execute().sort_values("period")
+    frame["events_per_session"] = frame["events"] / frame["sessions"]
+    frame["single_event_share"] = frame["single"] / frame["sessions"]
+    frame["mean_duration_seconds"] = frame["total_us"].astype("float64") / frame["sessions"] / 1e6
+    frame["median_duration_seconds"] = frame["median_us"] / 1e6
+    columns = [
+        "sessions",
+        "customers",
+        "events",
+        "events_per_session",
+        "single_event_share",
+        "mean_duration_seconds",
+        "median_duration_seconds",
+    ]
+    frame = frame.astype({"sessions": "int64", "customers": "int64", "events": "int64"})
+    if by:
+        frame["period"] = [period_start(i, by) for i in frame["period"]]
+        columns = ["period", *columns]
+    return frame[columns].reset_index(drop=True)
