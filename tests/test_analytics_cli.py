@@ -99,8 +99,8 @@ def test_people_get_tables_and_clear_errors(folder):
         "--lang", "es", "funnel", "-w", str(folder), "--steps", "clicks,carts", "--window", "siete"
     )
     assert done.returncode == 1 and "no es una duración" in done.stderr
-    done = run("paths", "-w", str(folder), "--map", "journey.yaml", "--json")
-    assert json.loads(done.stdout)["error"] == "analytics_map_unavailable"
+    done = run("paths", "-w", str(folder), "--level", "stage", "--json")
+    assert json.loads(done.stdout)["error"] == "analytics_level_untagged"
     done = run("retention", "-w", str(folder))
     assert done.returncode == 0 and "2022-07-25" in done.stdout
 

@@ -12,6 +12,8 @@ from recorrido.i18n import message
 from recorrido.settings import SETTINGS_FILE
 from recorrido.workspace import Workspace
 
+DEMO_MAP = "journey-map.yaml"
+
 
 def bundled(name: str):
     """A file shipped in ``recorrido/data`` (as a context manager yielding a path)."""
@@ -73,8 +75,35 @@ def run_demo(folder: Path, lang: str, console: Console) -> dict:
     for row in by_event:
         view.add_row(row["event"], str(row["events"]), str(row["customers"]))
     console.print(view)
+    measured = _measure_demo_map(folder, lang, console)
     console.print(message("demo_next", lang, path=folder))
-    return {"report": report.to_dict(), "totals": totals, "by_event": by_event}
+    return {
+        "report": report.to_dict(),
+        "totals": totals,
+        "by_event": by_event,
+        "measured": measured.to_dict(),
+    }
+
+
+def _measure_demo_map(folder: Path, lang: str, console: Console):
+    """Measure the e-commerce template (written once into the workspace, then the team's to edit)
+    on the sample, and show it."""
+    from recorrido.cli.measure import show_measured
+    from recorrido.journey import JourneyMap
+    from recorrido.journey.templates import load_template
+
+    map_file = folder / DEMO_MAP
+    if map_file.exists():
+        journey = JourneyMap.load(map_file)
+    else:
+        journey = load_template("ecommerce", lang)
+        journey.save(map_file)
+    console.print(message("demo_map", lang, path=map_file))
+    with Workspace.open(folder, read_only=True) as ws:
+        # The sample spans four weeks: a week without events is a long pause there.
+        measured = ws.measure(journey, inactivity="7d")
+    show_measured(measured, lang, console)
+    return measured
 
 
 def ibis_desc(column: str):

@@ -178,12 +178,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "{events} eventos de {customers} clientes, del {first} al {last} (UTC)",
         "en": "{events} events from {customers} customers, {first} to {last} (UTC)",
     },
+    "demo_map": {
+        "es": "Mapa del recorrido (plantilla de tienda online, edítalo a tu gusto): {path}",
+        "en": "Journey map (online shop template, yours to edit): {path}",
+    },
     "demo_events_title": {"es": "Eventos por tipo", "en": "Events by type"},
     "demo_next": {
-        "es": 'Prueba: recorrido query --workspace {path} "SELECT event, count(*) FROM events '
-        'GROUP BY event"',
-        "en": 'Try: recorrido query --workspace {path} "SELECT event, count(*) FROM events '
-        'GROUP BY event"',
+        "es": "Prueba: recorrido measure {path}/journey-map.yaml --workspace {path} --breakdown "
+        "persona, o recorrido funnel --workspace {path} --steps clicks,carts,orders",
+        "en": "Try: recorrido measure {path}/journey-map.yaml --workspace {path} --breakdown "
+        "persona, or recorrido funnel --workspace {path} --steps clicks,carts,orders",
     },
     "col_event": {"es": "evento", "en": "event"},
     "col_events": {"es": "eventos", "en": "events"},
@@ -194,6 +198,7 @@ _PART_CATALOGS = (
     "recorrido.journey.messages",
     "recorrido.analytics.messages",
     "recorrido.analytics.attribution.messages",
+    "recorrido.measured.messages",
 )
 _merged = False
 

@@ -118,6 +118,13 @@ class Workspace:
             raise _Error("query_failed", detail=str(exc).strip().splitlines()[0]) from exc
 
     # -- getting data in ---------------------------------------------------------------------
+    def measure(self, journey_map, **options):
+        """The journey map measured on this workspace's events: see
+        :func:`recorrido.measured.measure` for the options and the definitions."""
+        from recorrido.measured import measure
+
+        return measure(self, journey_map, **options)
+
     def ingest(
         self,
         files: str | Path | Iterable[str | Path],

@@ -56,12 +56,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "del recorrido (--map).",
         "en": "The events have no '{level}' column yet: tag them first with a journey map (--map).",
     },
-    "analytics_map_unavailable": {
-        "es": "Medir con un mapa del recorrido (--map) aún no está disponible: el etiquetado "
-        "de eventos por punto de contacto y etapa todavía no existe. Usa --level event.",
-        "en": "Measuring with a journey map (--map) is not available yet: tagging events with "
-        "touchpoints and stages does not exist yet. Use --level event.",
-    },
     "analytics_bad_property": {
         "es": "«{name}» no es un nombre de propiedad válido: usa letras, cifras y _, con puntos "
         "para claves anidadas (p. ej. device.os).",

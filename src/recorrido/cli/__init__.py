@@ -3,6 +3,8 @@
 from recorrido.cli import (
     analytics,  # noqa: F401  (registers paths, funnel, sessions, retention)
     events,  # noqa: F401  (registers init, ingest, quarantine, query, demo)
+    journey,  # noqa: F401  (registers map validate, check, schema, new)
+    measure,  # noqa: F401  (registers measure)
 )
 from recorrido.cli.common import app
 

@@ -52,12 +52,8 @@ def _events(workspace: Path, backend: str, map_path: Path | None):
 
 
 def _tagged(events, map_path: Path):
-    # Tagging belongs to the journey part; until it offers ``tag_events`` the option says so.
-    from recorrido import journey
+    from recorrido.analytics.tagging import tag_events
 
-    tag_events = getattr(journey, "tag_events", None)
-    if tag_events is None:
-        raise RecorridoError("analytics_map_unavailable")
     return tag_events(events, map_path)
 
 

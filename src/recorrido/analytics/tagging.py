@@ -1,0 +1,44 @@
+"""Which touchpoint and stage each event is, by the journey map's match rules.
+
+An event is the **first** touchpoint, in map order (stage by stage, touchpoint by touchpoint),
+whose rule matches it; its stage is that touchpoint's stage. An event no rule matches stays, with
+NULL touchpoint and stage (the map's "holes"), so nothing disappears from the counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+
+from recorrido.analytics.sequence import engine_of
+
+
+def load_map(journey_map):
+    """A :class:`~recorrido.journey.JourneyMap` from itself or from a YAML path."""
+    from recorrido.journey import JourneyMap
+
+    if isinstance(journey_map, JourneyMap):
+        return journey_map
+    return JourneyMap.load(Path(journey_map))
+
+
+def tag_events(events: ibis.Table, journey_map) -> ibis.Table:
+    """``events`` plus ``touchpoint``, ``stage`` (ids, NULL when unmatched) and ``stage_index``
+    (the stage's 0-based place in the map), and ``is_goal`` (the event matches the map's goal)."""
+    journey = load_map(journey_map)
+    engine = engine_of(events)
+    order = {stage.id: index for index, stage in enumerate(journey.stages)}
+    tagged = events.mutate(
+        touchpoint=journey.touchpoint_expr(events, engine),
+        stage=journey.stage_expr(events, engine),
+        is_goal=_goal_predicate(journey, events, engine),
+    )
+    stage_index = tagged.stage.cases(*order.items(), else_=ibis.null("int64"))
+    return tagged.mutate(stage_index=stage_index.cast("int64"))
+
+
+def _goal_predicate(journey, events: ibis.Table, engine: str) -> ibis.Value:
+    if journey.goal is None:
+        return ibis.literal(False)
+    return journey.goal.rule(journey).predicate(events, engine).fill_null(False)

@@ -1,0 +1,200 @@
+"""The measured map: the designed journey map with what really happened attached to it.
+
+:func:`measure` tags the events with the map's touchpoints and stages, then computes the stage
+and touchpoint figures (see :mod:`recorrido.measured.stages` and
+:mod:`recorrido.measured.touchpoints`) in the engine; only the small per-stage and per-touchpoint
+results come back to Python.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import ibis
+import pandas as pd
+
+from recorrido.analytics.filters import parse_range
+from recorrido.analytics.sequence import customer_order, epoch_micros, events_of
+from recorrido.analytics.tagging import load_map, tag_events
+from recorrido.analytics.windows import parse_duration
+from recorrido.errors import RecorridoError
+from recorrido.measured.segments import customer_segments
+from recorrido.measured.stages import stage_figures
+from recorrido.measured.touchpoints import touchpoint_figures
+
+
+@dataclass
+class MeasuredMap:
+    """The map plus its figures. ``stages`` has one row per (segment, stage); ``touchpoints``
+    one row per touchpoint, in map order; ``channels`` one row per touchpoint and channel."""
+
+    journey: object
+    stages: pd.DataFrame
+    touchpoints: pd.DataFrame
+    channels: pd.DataFrame
+    summary: dict
+    options: dict = field(default_factory=dict)
+
+    def stage_rows(self, segment: str | None = None) -> list[dict]:
+        """The stage figures of one segment (``all`` without a breakdown), in map order."""
+        segment = segment or self.summary["segments"][0]
+        rows = self.stages[self.stages.segment == segment]
+        names = {s.id: s for s in self.journey.stages}
+        out = []
+        for row in _records(rows):
+            stage = names[row["stage"]]
+            out.append(
+                {
+                    "id": row["stage"],
+                    "name": stage.name,
+                    "phase": stage.phase,
+                    **{k: v for k, v in row.items() if k not in ("stage", "segment")},
+                }
+            )
+        return out
+
+    def to_dict(self) -> dict:
+        """Everything as plain JSON-ready values (the ``--json`` output)."""
+        touchpoints = []
+        channel_rows = _records(self.channels)
+        for row in _records(self.touchpoints):
+            stage = self.journey.stage_of(row["touchpoint"])
+            touchpoints.append(
+                {
+                    "id": row["touchpoint"],
+                    "stage": stage.id,
+                    **{k: v for k, v in row.items() if k != "touchpoint"},
+                    "channels": [
+                        {"channel": c["channel"], "events": c["events"], "share": c["share"]}
+                        for c in channel_rows
+                        if c["touchpoint"] == row["touchpoint"]
+                    ],
+                }
+            )
+        result = {
+            "map": self.journey.name,
+            "summary": self.summary,
+            "options": self.options,
+            "stages": self.stage_rows(),
+            "touchpoints": touchpoints,
+        }
+        if self.options.get("breakdown"):
+            result["breakdown"] = {
+                "by": self.options["breakdown"],
+                "segments": [
+                    {"segment": s, "stages": self.stage_rows(s)} for s in self.summary["segments"]
+                ],
+            }
+        return result
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def measure(
+    source,
+    journey_map,
+    *,
+    start=None,
+    end=None,
+    inactivity: str = "30d",
+    breakdown: str | None = None,
+) -> MeasuredMap:
+    """Measure ``journey_map`` (a JourneyMap or a YAML path) on a workspace or events table.
+
+    ``start``/``end`` limit the events (dates or ISO times, UTC; ``end`` inclusive of that day);
+    ``inactivity`` is how long without events makes a customer count as dropped;
+    ``breakdown`` is ``persona``, ``channel`` or a property key.
+    """
+    journey = load_map(journey_map)
+    inactivity_us = parse_duration(inactivity)
+    lower, upper = parse_range(start, end)
+    events = events_of(source)
+    events = events.filter(events.customer_id.notnull())
+    events = events.mutate(us=epoch_micros(events))
+    if lower is not None:
+        events = events.filter(events.us >= lower)
+    if upper is not None:
+        events = events.filter(events.us < upper)
+    tagged = tag_events(events, journey)
+    tagged = tagged.mutate(seq=ibis.row_number().over(customer_order(tagged)))
+
+    span = tagged.aggregate(
+        events=tagged.count(),
+        unmapped=(tagged.touchpoint.isnull()).cast("int64").sum(),
+        last_us=tagged.us.max(),
+    ).execute()
+    total = int(span["events"][0])
+    if total == 0:
+        _raise_empty(events_of(source), start, end)
+    last_us = int(span["last_us"][0])
+    as_of_us = upper if upper is not None else last_us
+    people = tagged.group_by("customer_id").aggregate(
+        last_us=tagged.us.max(), converted=tagged.is_goal.any()
+    )
+    segments = customer_segments(tagged, journey, breakdown)
+    stages = stage_figures(
+        tagged,
+        segments,
+        people,
+        stage_ids=[s.id for s in journey.stages],
+        inactive_before_us=as_of_us - inactivity_us,
+    )
+    touchpoints, channels = touchpoint_figures(
+        tagged, people, [tp.id for tp in journey.touchpoints], journey.goal is not None
+    )
+    counts = people.aggregate(
+        customers=people.count(), converted=people.converted.cast("int64").sum()
+    ).execute()
+    unmapped = int(span["unmapped"][0] or 0)
+    summary = {
+        "events": total,
+        "customers": int(counts["customers"][0]),
+        "converted_customers": int(counts["converted"][0] or 0) if journey.goal else None,
+        "unmapped_events": unmapped,
+        "unmapped_share": unmapped / total,
+        "measured_at": _iso(as_of_us),
+        "segments": sorted(stages["segment"].unique().tolist()),
+    }
+    options = {
+        "start": None if start is None else str(start),
+        "end": None if end is None else str(end),
+        "inactivity": inactivity,
+        "breakdown": breakdown,
+    }
+    return MeasuredMap(journey, stages, touchpoints, channels, summary, options)
+
+
+def _raise_empty(events: ibis.Table, start, end) -> None:
+    if start is None and end is None:
+        raise RecorridoError("analytics_no_events")
+    span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max()).execute()
+    raise RecorridoError(
+        "analytics_empty_range",
+        start=str(start or "…"),
+        end=str(end or "…"),
+        first=str(span["first"][0]),
+        last=str(span["last"][0]),
+    )
+
+
+def _iso(us: int) -> str:
+    return datetime.fromtimestamp(us / 1_000_000, tz=UTC).isoformat()
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    rows = []
+    for row in frame.to_dict("records"):
+        clean = {}
+        for key, value in row.items():
+            missing = value is pd.NA or value is pd.NaT
+            if missing or (isinstance(value, float) and math.isnan(value)):
+                value = None
+            elif hasattr(value, "item"):
+                value = value.item()
+            clean[key] = value
+        rows.append(clean)
+    return rows

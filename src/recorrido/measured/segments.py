@@ -1,0 +1,47 @@
+"""Which segment each customer belongs to, for a measured map's breakdown.
+
+- ``persona``: the map's personas that have a data rule; a customer belongs to every persona one
+  of whose events matches the rule, and customers in none form the segment ``(none)``.
+- ``channel``: the channel of the customer's first event (in (timestamp, event_id) order).
+- any other name: that column of the events, or that key of ``properties``, on the customer's first
+  event; missing values form ``(none)``.
+- no breakdown: one segment, ``all``.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from recorrido.analytics.sequence import property_value
+from recorrido.errors import RecorridoError
+
+NONE = "(none)"
+ALL = "all"
+
+
+def customer_segments(events: ibis.Table, journey, breakdown: str | None) -> ibis.Table:
+    """``(customer_id, segment)``: one row per customer and segment it belongs to."""
+    people = events.select("customer_id").distinct()
+    if not breakdown:
+        return people.mutate(segment=ibis.literal(ALL))
+    if breakdown == "persona":
+        return _personas(events, people, journey)
+    first = events.filter(events.seq == 0)
+    value = property_value(first, breakdown)
+    return first.select("customer_id", segment=value.fill_null(NONE))
+
+
+def _personas(events: ibis.Table, people: ibis.Table, journey) -> ibis.Table:
+    with_rules = [p for p in journey.personas if p.rule is not None]
+    if not with_rules:
+        raise RecorridoError("measure_no_persona_rules")
+    parts = [
+        events.filter(p.rule.predicate(events))
+        .select("customer_id")
+        .distinct()
+        .mutate(segment=ibis.literal(p.id))
+        for p in with_rules
+    ]
+    members = ibis.union(*parts)
+    outside = people.anti_join(members, "customer_id").mutate(segment=ibis.literal(NONE))
+    return ibis.union(members, outside)
