@@ -1,0 +1,209 @@
+"""Build the aggregated path table from a workspace's events, in the engine.
+
+**Journeys.** A customer's events are ordered by ``(timestamp, event_id)``. Each conversion event
+closes a journey: its touches are the customer's touch events after the previous conversion and
+no more than ``lookback`` before it. Touches after a customer's last conversion (or of a customer
+who never converted) form one *null* journey, cut to ``lookback`` before its last touch.
+Conversion events are not touches. The journey's value is the conversion event's ``value``.
+
+**Touches** are events with a non-empty value at the level ``by``: ``channel`` (the events'
+column), ``campaign`` (the ``utm_campaign`` property, else ``campaign``), or ``touchpoint`` (the
+events' ``touchpoint`` column when tagging added one, else the first touchpoint of a journey map
+whose match rule selects the event).
+
+**Conversion.** ``conversion`` names the event (``purchase`` by default); with a journey map and no
+``conversion``, the map's goal decides.
+
+Only the aggregated table (one row per distinct path) leaves the engine. Conversions with no touch
+in the window are counted, not attributed (``unattributed_conversions``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from recorrido.analytics.attribution.journeys import ESCAPE, PathTable, split_path
+from recorrido.analytics.sequence import engine_of, epoch_micros, events_of, property_value
+from recorrido.analytics.windows import parse_duration
+from recorrido.errors import RecorridoError, did_you_mean
+
+LEVELS = ("channel", "touchpoint", "campaign")
+CAMPAIGN_KEYS = ("utm_campaign", "campaign")
+DEFAULT_CONVERSION = "purchase"
+DEFAULT_LOOKBACK = "30d"
+_SEP = "\x1f"  # between touches inside the engine; names containing it are escaped
+
+
+@dataclass(frozen=True)
+class WorkspacePaths:
+    table: PathTable
+    unattributed_conversions: float
+    unattributed_value: float
+    conversion: str
+    lookback: str
+    by: str
+
+
+def _touch(events: ir.Table, by: str, journey) -> ir.StringValue:
+    if by == "channel":
+        return events.channel.cast(str)
+    if by == "campaign":
+        values = [property_value(events, key).nullif("") for key in CAMPAIGN_KEYS]
+        return ibis.coalesce(*values)
+    if by == "touchpoint":
+        if "touchpoint" in events.columns:
+            return events.touchpoint.cast(str)
+        if journey is None:
+            raise RecorridoError("attribution_needs_map")
+        return journey.touchpoint_expr(events, engine_of(events))
+    raise RecorridoError(
+        "attribution_unknown_level",
+        name=by,
+        suggestion=did_you_mean(by, LEVELS) or ", ".join(LEVELS),
+    )
+
+
+def _conversion(events: ir.Table, conversion: str | None, journey) -> tuple[ir.BooleanValue, str]:
+    if conversion is None and journey is not None and journey.goal is not None:
+        goal = journey.goal
+        label = f"goal:{goal.touchpoint or goal.event}"
+        return goal.rule(journey).predicate(events, engine_of(events)), label
+    name = conversion or DEFAULT_CONVERSION
+    found = int(events.filter(events.event == name).count().execute())
+    if not found:
+        known = (
+            events.group_by("event")
+            .aggregate(n=events.count())
+            .order_by(ibis.desc("n"))
+            .limit(1000)
+            .execute()["event"]
+            .astype(str)
+            .tolist()
+        )
+        raise RecorridoError(
+            "attribution_unknown_conversion",
+            name=name,
+            suggestion=did_you_mean(name, known) or ", ".join(known[:8]) or "—",
+        )
+    return events.event == name, name
+
+
+def _escaped(item: ir.StringValue) -> ir.StringValue:
+    return item.replace(ESCAPE, ESCAPE + ESCAPE).replace(_SEP, ESCAPE + _SEP)
+
+
+def journeys(
+    source,
+    *,
+    by: str = "channel",
+    conversion: str | None = None,
+    lookback: str = DEFAULT_LOOKBACK,
+    journey=None,
+) -> ir.Table:
+    """One row per journey: ``customer_id, converted, value, path`` (an Ibis expression).
+
+    ``path`` holds the touches joined by U+001F (escaped); empty for a conversion without touches.
+    """
+    events = events_of(source)
+    window_us = parse_duration(lookback)
+    item = _touch(events, by, journey)
+    is_conv, _ = _conversion(events, conversion, journey)
+    t = events.filter(events.customer_id.notnull()).mutate(
+        item=item, is_conv=is_conv.fill_null(False), us=epoch_micros(events)
+    )
+    t = t.filter(t.is_conv | (t.item.notnull() & (t.item != "")))
+    # Rows up to this one, so ties in time are cut by event_id like everywhere else.
+    order = ibis.window(group_by=t.customer_id, order_by=[t.us, t.event_id], rows=(None, 0))
+    flag = t.is_conv.cast("int64")
+    # Materialised before filtering: Spark refuses window functions inside a filter.
+    t = t.mutate(journey_no=flag.sum().over(order) - flag)
+
+    convs = t.filter(t.is_conv).select(
+        "customer_id",
+        "journey_no",
+        conv_us=t.us,
+        conv_value=t.value.fill_null(0.0).cast("float64"),
+    )
+    touches = t.filter(~t.is_conv).select("customer_id", "journey_no", "us", "event_id", "item")
+    joined = touches.left_join(convs, ["customer_id", "journey_no"]).select(
+        "customer_id", "journey_no", "us", "event_id", "item", "conv_us", "conv_value"
+    )
+    # The window ends at the conversion, or for a null journey at its last touch.
+    joined = joined.mutate(
+        anchor=ibis.coalesce(
+            joined.conv_us,
+            joined.us.max().over(ibis.window(group_by=[joined.customer_id, joined.journey_no])),
+        )
+    )
+    kept = joined.filter(joined.anchor - joined.us <= window_us)
+    kept = kept.mutate(
+        pair=ibis.struct({"us": kept.us, "event_id": kept.event_id, "item": _escaped(kept.item)})
+    )
+    touched = kept.group_by(["customer_id", "journey_no"]).aggregate(
+        pairs=kept.pair.collect(),
+        converted=kept.conv_us.notnull().any(),
+        value=kept.conv_value.max(),
+    )
+    touched = touched.select(
+        "customer_id",
+        "converted",
+        value=touched.value.fill_null(0.0),
+        path=touched.pairs.sort().map(lambda p: p.item).join(_SEP),
+    )
+    # Conversions whose journey kept no touch: counted with an empty path.
+    bare = convs.anti_join(
+        kept.select("customer_id", "journey_no").distinct(), ["customer_id", "journey_no"]
+    ).select(
+        "customer_id",
+        converted=ibis.literal(True),
+        value=convs.conv_value,
+        path=ibis.literal("", type="string"),
+    )
+    return touched.union(bare)
+
+
+def workspace_paths(
+    source,
+    *,
+    by: str = "channel",
+    conversion: str | None = None,
+    lookback: str = DEFAULT_LOOKBACK,
+    journey=None,
+) -> WorkspacePaths:
+    """The aggregated path table of a workspace (or events table), built in the engine."""
+    if by not in LEVELS:
+        raise RecorridoError(
+            "attribution_unknown_level",
+            name=by,
+            suggestion=did_you_mean(by, LEVELS) or ", ".join(LEVELS),
+        )
+    events = events_of(source)
+    _, label = _conversion(events, conversion, journey)
+    j = journeys(events, by=by, conversion=conversion, lookback=lookback, journey=journey)
+    conv = j.converted.cast("int64")
+    agg = j.group_by("path").aggregate(
+        conversions=conv.sum(),
+        value=(j.value * conv.cast("float64")).sum(),
+        nulls=(1 - conv).sum(),
+    )
+    frame = agg.execute()
+    empty = frame["path"] == ""
+    bare = frame[empty]
+    frame = frame[~empty]
+    table = PathTable.build(
+        [split_path(p, _SEP) for p in frame["path"]],
+        frame["conversions"].to_numpy("float64"),
+        frame["value"].to_numpy("float64"),
+        frame["nulls"].to_numpy("float64"),
+    )
+    return WorkspacePaths(
+        table=table,
+        unattributed_conversions=float(bare["conversions"].sum()),
+        unattributed_value=float(bare["value"].sum()),
+        conversion=label,
+        lookback=str(lookback),
+        by=by,
+    )
