@@ -199,6 +199,8 @@ _PART_CATALOGS = (
     "recorrido.analytics.messages",
     "recorrido.analytics.attribution.messages",
     "recorrido.measured.messages",
+    "recorrido.report.messages",
+    "recorrido.insights.messages",
 )
 _merged = False
 

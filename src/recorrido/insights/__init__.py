@@ -1,0 +1,1 @@
+"""Journey insights: friction, moments of truth, conformance, discovery and segments."""
