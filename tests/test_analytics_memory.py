@@ -10,11 +10,14 @@ import textwrap
 
 import pytest
 
+from tests.conftest import FILES
+
 pytestmark = pytest.mark.slow
 
 SCRIPT = textwrap.dedent(
     """
     import json, sys, time, tracemalloc
+
     from recorrido import Workspace
     from recorrido import analytics as A
 
@@ -36,17 +39,27 @@ SCRIPT = textwrap.dedent(
     edges = A.transitions(ws)
     summary = A.sessions(ws)
     cohorts = A.retention(ws, "week")
+    from recorrido.journey import JourneyMap
+    journey = JourneyMap.load(sys.argv[2])
+    measured = ws.measure(journey, breakdown="device")
     _, peak = tracemalloc.get_traced_memory()
     print(json.dumps({"peak_mb": peak / 2**20, "seconds": time.time() - started,
                       "customers": int(funnel.customers.iloc[0]), "edges": len(edges),
-                      "sessions": int(summary.sessions.iloc[0]), "cohorts": len(cohorts)}))
+                      "sessions": int(summary.sessions.iloc[0]), "cohorts": len(cohorts),
+                      "measured": [r["customers"] for r in measured.stage_rows("d0")]}))
     """
 )
 
 
 def test_ten_million_events_stay_in_the_engine(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "ws")],
+        [
+            sys.executable,
+            "-c",
+            SCRIPT,
+            str(tmp_path / "ws"),
+            str(FILES / "generated_shop_map.yaml"),
+        ],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -55,5 +68,6 @@ def test_ten_million_events_stay_in_the_engine(tmp_path):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     print(result)
     assert result["edges"] == 25 and result["customers"] > 0
+    assert result["measured"][0] > 0 and len(result["measured"]) == 3
     # 10M events as Python objects would take gigabytes; the results take kilobytes.
     assert result["peak_mb"] < 64, result

@@ -215,6 +215,10 @@ def test_clear_errors(otto, tmp_path):
     with pytest.raises(RecorridoError) as caught:
         otto.measure(journey, inactivity="pronto")
     assert caught.value.key == "analytics_bad_duration"
+    with pytest.raises(RecorridoError) as caught:
+        otto.measure(journey, breakdown="aide")
+    assert caught.value.key == "analytics_unknown_property_close"
+    assert "`aid`" in str(caught.value)
     with (
         Workspace.init(tmp_path / "empty", language="en") as empty,
         pytest.raises(RecorridoError) as caught,
@@ -273,3 +277,43 @@ def test_same_figures_on_spark(dataset, request, spark_backend, tmp_path):
     duck = measure(ws, journey, **options).to_dict()
     spark = measure(on_spark, journey, **options).to_dict()
     assert spark == duck
+
+
+def test_paths_and_funnel_at_stage_level_with_a_map(otto, tmp_path):
+    map_file = tmp_path / "map.yaml"
+    load_template("ecommerce", "en").save(map_file)
+    folder = str(otto.folder)
+    otto.close()
+    done = subprocess.run(
+        [RECORRIDO, "paths", "-w", folder, "--map", str(map_file), "--level", "stage", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    edges = {(e["source"], e["target"]): e for e in json.loads(done.stdout)["edges"]}
+    # OTTO sessions move between viewing (consider) and the cart (buy) and back.
+    assert {("consider", "buy"), ("buy", "consider")} <= set(edges)
+    done = subprocess.run(
+        [
+            RECORRIDO,
+            "funnel",
+            "-w",
+            folder,
+            "--map",
+            str(map_file),
+            "--level",
+            "touchpoint",
+            "--steps",
+            "product-view,add-to-cart,purchase",
+            "--window",
+            "30d",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    steps = [s["customers"] for s in json.loads(done.stdout)["steps"]]
+    assert steps[0] == 20 and steps[1] <= 7 and steps[2] <= 3

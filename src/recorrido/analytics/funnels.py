@@ -36,13 +36,13 @@ import pandas as pd
 
 from recorrido.analytics.sequence import (
     customer_order,
-    known_property_keys,
     median_by,
     property_value,
     stream,
+    unknown_property,
 )
 from recorrido.analytics.windows import parse_duration
-from recorrido.errors import RecorridoError, did_you_mean
+from recorrido.errors import RecorridoError
 
 KINDS = ("ordered", "strict", "any")
 NONE_LABEL = "(none)"
@@ -97,7 +97,7 @@ def funnel(
         attempts = _ordered_attempts(t, steps, exclusions, width)
     frame = _summarise(attempts, len(steps))
     if breakdown and frame["bd"].eq(NONE_LABEL).all():
-        _unknown_property(s.table, breakdown)
+        unknown_property(s.table, breakdown)
     return _shape(frame, steps, kind, breakdown is not None)
 
 
@@ -296,14 +296,3 @@ def _seconds(row, name: str) -> float | None:
 
 def _breakdown_value(t: ibis.Table, key: str) -> ibis.Value:
     return property_value(t, key).fill_null(NONE_LABEL)
-
-
-def _unknown_property(t: ibis.Table, key: str):
-    known = [c for c in t.columns if c not in ("item", "us", "bd")]
-    known += known_property_keys(t)
-    close = did_you_mean(key, known)
-    if close:
-        raise RecorridoError("analytics_unknown_property_close", name=key, suggestion=close)
-    raise RecorridoError(
-        "analytics_unknown_property", name=key, known=", ".join(sorted(set(known))[:20])
-    )

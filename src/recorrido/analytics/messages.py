@@ -63,12 +63,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nested keys (e.g. device.os).",
     },
     "analytics_unknown_property_close": {
-        "es": "Ningún evento del embudo tiene la propiedad «{name}». ¿Quisiste decir {suggestion}?",
-        "en": "No funnel event has the property '{name}'. Did you mean {suggestion}?",
+        "es": "Ningún evento analizado tiene la propiedad «{name}». ¿Quisiste decir {suggestion}?",
+        "en": "No event analysed has the property '{name}'. Did you mean {suggestion}?",
     },
     "analytics_unknown_property": {
-        "es": "Ningún evento del embudo tiene la propiedad «{name}». Propiedades: {known}.",
-        "en": "No funnel event has the property '{name}'. Properties: {known}.",
+        "es": "Ningún evento analizado tiene la propiedad «{name}». Propiedades: {known}.",
+        "en": "No event analysed has the property '{name}'. Properties: {known}.",
     },
     "analytics_bad_funnel_kind": {
         "es": "Tipo de embudo desconocido «{kind}»: usa {kinds}.",

@@ -230,3 +230,15 @@ def median_by(table: ibis.Table, by: list[str], value: str, name: str) -> ibis.T
     return middle.group_by(by).aggregate(
         **{name: middle[value].sum().cast("float64") / middle.count().cast("float64")}
     )
+
+
+def unknown_property(t: ibis.Table, key: str):
+    """Raise naming ``key``, a column or property key no event has, with the closest known."""
+    known = [c for c in t.columns if c not in ("item", "us", "bd")]
+    known += known_property_keys(t)
+    close = did_you_mean(key, known)
+    if close:
+        raise RecorridoError("analytics_unknown_property_close", name=key, suggestion=close)
+    raise RecorridoError(
+        "analytics_unknown_property", name=key, known=", ".join(sorted(set(known))[:20])
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ibis
 
-from recorrido.analytics.sequence import property_value
+from recorrido.analytics.sequence import property_value, unknown_property
 from recorrido.errors import RecorridoError
 
 NONE = "(none)"
@@ -28,6 +28,11 @@ def customer_segments(events: ibis.Table, journey, breakdown: str | None) -> ibi
         return _personas(events, people, journey)
     first = events.filter(events.seq == 0)
     value = property_value(first, breakdown)
+    if not int(first.filter(value.notnull()).limit(1).count().execute()):
+        # No customer's first event has it: a typo, not a segment of everyone called "(none)".
+        unknown_property(
+            events.drop("us", "seq", "touchpoint", "stage", "stage_index", "is_goal"), breakdown
+        )
     return first.select("customer_id", segment=value.fill_null(NONE))
 
 
