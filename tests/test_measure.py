@@ -317,3 +317,14 @@ def test_paths_and_funnel_at_stage_level_with_a_map(otto, tmp_path):
     assert done.returncode == 0, done.stderr
     steps = [s["customers"] for s in json.loads(done.stdout)["steps"]]
     assert steps[0] == 20 and steps[1] <= 7 and steps[2] <= 3
+
+
+def test_figures_show_the_measured_numbers(otto):
+    result = otto.measure(load_template("ecommerce", "es"))
+    funnel = result.figure(lang="es")
+    [trace] = funnel.data
+    assert list(trace.x) == [row["customers"] for row in result.stage_rows()]
+    assert list(trace.y)[:3] == ["Descubrimiento", "Consideración", "Compra"]
+    volumes = result.touchpoint_figure(lang="es")
+    events = dict(zip(volumes.data[0].x, volumes.data[0].y, strict=True))
+    assert (events["product-view"], events["add-to-cart"], events["purchase"]) == (800, 52, 10)

@@ -13,6 +13,7 @@ from recorrido.settings import SETTINGS_FILE
 from recorrido.workspace import Workspace
 
 DEMO_MAP = "journey-map.yaml"
+DEMO_REPORT = "report.html"
 
 
 def bundled(name: str):
@@ -76,13 +77,25 @@ def run_demo(folder: Path, lang: str, console: Console) -> dict:
         view.add_row(row["event"], str(row["events"]), str(row["customers"]))
     console.print(view)
     measured = _measure_demo_map(folder, lang, console)
+    report_path = _write_demo_report(folder, measured, lang, console)
     console.print(message("demo_next", lang, path=folder))
     return {
         "report": report.to_dict(),
         "totals": totals,
         "by_event": by_event,
         "measured": measured.to_dict(),
+        "report_path": str(report_path),
     }
+
+
+def _write_demo_report(folder: Path, measured, lang: str, console: Console) -> Path:
+    """The journey map report of the demo, in the demo's language: what a newcomer opens."""
+    from recorrido.report.build import write_report
+
+    with Workspace.open(folder, read_only=True) as ws:
+        path = write_report(measured, folder / DEMO_REPORT, source=ws, lang=lang)
+    console.print(f"[bold]{message('report_written', lang, path=path)}[/]", highlight=False)
+    return path
 
 
 def _measure_demo_map(folder: Path, lang: str, console: Console):

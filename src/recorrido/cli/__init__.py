@@ -6,6 +6,7 @@ from recorrido.cli import (
     events,  # noqa: F401  (registers init, ingest, quarantine, query, demo)
     journey,  # noqa: F401  (registers map validate, check, schema, new)
     measure,  # noqa: F401  (registers measure)
+    report,  # noqa: F401  (registers report)
 )
 from recorrido.cli.common import app
 

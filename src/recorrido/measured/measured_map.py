@@ -90,8 +90,28 @@ class MeasuredMap:
             }
         return result
 
+    def figure(self, segment: str | None = None, *, lang: str = "en"):
+        """A Plotly funnel of customers per stage (``segment="*"``: one trace per segment)."""
+        from recorrido.measured.charts import stage_funnel_figure
+
+        return stage_funnel_figure(self, segment, lang=lang)
+
+    def touchpoint_figure(self, *, lang: str = "en"):
+        """A Plotly bar chart of events and customers per touchpoint."""
+        from recorrido.measured.charts import touchpoint_volume_figure
+
+        return touchpoint_volume_figure(self, lang=lang)
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    def to_html(self, path, lang: str | None = None, *, source=None, **options):
+        """Write the journey map report (one self-contained HTML file) to ``path``; ``source``
+        (the workspace or events table measured) adds the charts below the map. See
+        :func:`recorrido.report.build.write_report` for the options."""
+        from recorrido.report.build import write_report
+
+        return write_report(self, path, source=source, lang=lang, **options)
 
 
 def measure(

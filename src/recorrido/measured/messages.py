@@ -19,6 +19,7 @@ MESSAGES.update(
             "es": "{share} de los eventos no corresponde a ningún punto de contacto del mapa.",
             "en": "{share} of the events match no touchpoint of the map.",
         },
+        "measure_title_short": {"es": "Mapa medido «{name}»", "en": "Measured map '{name}'"},
         "measure_stages": {"es": "Etapas", "en": "Stages"},
         "measure_touchpoints": {"es": "Puntos de contacto", "en": "Touchpoints"},
         "measure_segment": {"es": "Segmento «{segment}»", "en": "Segment '{segment}'"},

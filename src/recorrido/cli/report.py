@@ -1,0 +1,73 @@
+"""``recorrido report``: the journey map report, one self-contained HTML file (PNG/PDF on ask)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from recorrido.cli.common import WorkspaceOption, app, fail, lang_of, out
+from recorrido.errors import RecorridoError
+from recorrido.i18n import message
+from recorrido.workspace import Workspace
+
+
+@app.command()
+def report(
+    map_path: Annotated[Path, typer.Argument(help="Journey map (YAML) / mapa del recorrido")],
+    workspace: WorkspaceOption,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="HTML file to write / archivo HTML")
+    ] = Path("report.html"),
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Language of the report: es | en (default: the map's)"),
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day or time (UTC) / desde")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last day (inclusive) or time (UTC) / hasta")
+    ] = None,
+    inactivity: Annotated[
+        str, typer.Option(help="No events for this long counts as dropped (e.g. 30d, 12h)")
+    ] = "30d",
+    window: Annotated[
+        str, typer.Option(help="Conversion window of the stage funnel / ventana del embudo")
+    ] = "30d",
+    png: Annotated[
+        bool, typer.Option("--png", help="Also write a PNG next to the HTML (needs Chromium)")
+    ] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also write an A3 landscape PDF (needs Chromium)")
+    ] = False,
+) -> None:
+    """Write the journey map report: the map with its measured figures, the funnel, the first
+    steps (Sankey), the top paths and retention, in one HTML file that opens offline."""
+    from recorrido.journey import JourneyMap
+    from recorrido.report.build import write_report
+    from recorrido.report.export import export_pdf, export_png
+
+    language = lang.lower()[:2] if lang and lang.lower()[:2] in ("es", "en") else lang_of()
+    try:
+        if lang is not None and lang.lower()[:2] not in ("es", "en"):
+            raise RecorridoError("unknown_language", name=lang)
+        journey = JourneyMap.load(map_path)
+        if lang is None:
+            # The map's texts are in its language: the report's words follow, unless asked.
+            language = lang_of(preferred=journey.language)
+        if output.is_dir():
+            raise RecorridoError("report_output_is_folder", path=output)
+        with Workspace.open(workspace, read_only=True) as ws:
+            measured = ws.measure(journey, start=date_from, end=date_to, inactivity=inactivity)
+            path = write_report(measured, output, source=ws, lang=language, funnel_window=window)
+        out.print(message("report_written", language, path=path), highlight=False)
+        if png:
+            done = export_png(path, path.with_suffix(".png"))
+            out.print(message("report_exported", language, path=done), highlight=False)
+        if pdf:
+            done = export_pdf(path, path.with_suffix(".pdf"))
+            out.print(message("report_exported", language, path=done), highlight=False)
+    except RecorridoError as exc:
+        fail(exc, False, language)

@@ -1,0 +1,465 @@
+"""Gathering the report: the measured map's figures, the charts' analytics results and the texts,
+into one context that the template draws; and writing the file.
+
+The map part needs only the :class:`~recorrido.measured.MeasuredMap`. The charts below it (stage
+funnel, Sankey of the first steps, top paths, retention) need the events too: pass the workspace
+(or the Ibis events table) the map was measured on as ``source``; without it they say so.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from markupsafe import Markup
+
+from recorrido.errors import RecorridoError
+from recorrido.i18n import message
+from recorrido.journey.model import PHASES
+from recorrido.report import figures, readings
+from recorrido.report.emotion import emotion_lane
+from recorrido.report.icons import channel_kind, icon
+from recorrido.report.objectives import evaluate
+from recorrido.report.overlays import flow_pieces
+from recorrido.report.render import (
+    format_date,
+    format_duration,
+    format_hours,
+    format_number,
+    format_percent,
+    render,
+    script_text,
+    static_text,
+    to_text,
+)
+
+PHASE_COLORS = {"before": "#2563eb", "during": "#d97706", "after": "#059669", None: "#64748b"}
+LANES = (
+    "goals",
+    "needs",
+    "activities",
+    "touchpoints",
+    "emotion",
+    "pain_points",
+    "opportunities",
+    "moments_of_truth",
+    "resources",
+    "notes",
+)
+
+
+def write_report(
+    measured,
+    path: str | Path,
+    *,
+    source=None,
+    lang: str | None = None,
+    measured_emotion: dict[str, float] | None = None,
+    funnel_window: str = "30d",
+    sankey_steps: int = 4,
+    top_paths: int = 8,
+    retention_period: str = "week",
+) -> Path:
+    """Write the report of ``measured`` to ``path`` (one self-contained HTML file)."""
+    html = report_html(
+        measured,
+        source=source,
+        lang=lang,
+        measured_emotion=measured_emotion,
+        funnel_window=funnel_window,
+        sankey_steps=sankey_steps,
+        top_paths=top_paths,
+        retention_period=retention_period,
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def report_html(measured, *, source=None, lang: str | None = None, **options) -> str:
+    """The report as HTML text."""
+    context = build_context(measured, source=source, lang=lang, **options)
+    return render("report.html.j2", context)
+
+
+def build_context(
+    measured,
+    *,
+    source=None,
+    lang: str | None = None,
+    measured_emotion: dict[str, float] | None = None,
+    funnel_window: str = "30d",
+    sankey_steps: int = 4,
+    top_paths: int = 8,
+    retention_period: str = "week",
+) -> dict:
+    """Everything the template shows, as plain values (texts still unescaped: the template
+    escapes them)."""
+    journey = measured.journey
+    lang = lang if lang in ("es", "en") else journey.language
+
+    def t(key: str, **params) -> str:
+        return message(f"report_{key}", lang, **params)
+
+    segment = "all" if "all" in measured.summary["segments"] else measured.summary["segments"][0]
+    rows = measured.stage_rows(segment)
+    summary = measured.summary
+    stage_names = {s.id: s.name for s in journey.stages}
+    tp_names = {tp.id: tp.name for tp in journey.touchpoints}
+    stage_color = {s.id: PHASE_COLORS.get(s.phase, PHASE_COLORS[None]) for s in journey.stages}
+    tp_color = {tp.id: stage_color[journey.stage_of(tp.id).id] for tp in journey.touchpoints}
+
+    tp_figures = {r["id"]: r for r in measured.to_dict()["touchpoints"]}
+    busiest = max((r["events"] for r in tp_figures.values()), default=0) or 1
+    stages = []
+    for index, (stage, row) in enumerate(zip(journey.stages, rows, strict=True)):
+        touchpoints = [
+            _touchpoint(tp, tp_figures.get(tp.id), busiest, lang) for tp in stage.touchpoints
+        ]
+        owners = sorted({tp.owner for tp in stage.touchpoints if tp.owner})
+        resources = []
+        for tp in stage.touchpoints:
+            for item in tp.resources:
+                if item not in resources:
+                    resources.append(item)
+        nxt = rows[index + 1] if index + 1 < len(rows) else None
+        stages.append(
+            {
+                "id": stage.id,
+                "name": stage.name,
+                "description": stage.description,
+                "phase": stage.phase,
+                "color": stage_color[stage.id],
+                "goals": stage.goals,
+                "needs": stage.needs,
+                "activities": stage.activities,
+                "pain_points": stage.pain_points,
+                "opportunities": stage.opportunities,
+                "moments_of_truth": stage.moments_of_truth,
+                "notes": stage.notes,
+                "touchpoints": touchpoints,
+                "owners": owners,
+                "resources": resources,
+                "customers": format_number(row["customers"] or 0, lang),
+                "customers_value": row["customers"] or 0,
+                "from_previous": format_percent(row.get("conversion_from_previous"), lang),
+                "dropped": format_number(row.get("dropped") or 0, lang),
+                "median_to_next": format_hours(row.get("median_hours_to_next"), lang),
+                "p90_to_next": format_hours(row.get("p90_hours_to_next"), lang),
+                "has_time": row.get("median_hours_to_next") is not None,
+                "entry": tp_names.get(row.get("top_entry_touchpoint")),
+                "exit": tp_names.get(row.get("top_exit_touchpoint")),
+                "gap_reading": readings.stage_reading(
+                    {**row, "name": stage.name},
+                    {**nxt, "name": journey.stages[index + 1].name} if nxt else {},
+                    lang,
+                )
+                if nxt
+                else None,
+                "next_share": format_percent(nxt.get("conversion_from_previous"), lang)
+                if nxt
+                else None,
+                "is_measured": any(tp.match is not None for tp in stage.touchpoints),
+            }
+        )
+
+    customers = summary["customers"]
+    converted = summary.get("converted_customers")
+    goal_text = None
+    if journey.goal is not None:
+        goal_text = (
+            tp_names.get(journey.goal.touchpoint, journey.goal.touchpoint)
+            if journey.goal.touchpoint
+            else journey.goal.event
+        )
+    kpis = [
+        {"label": t("kpi_customers"), "value": format_number(customers, lang), "sub": None},
+        {"label": t("kpi_events"), "value": format_number(summary["events"], lang), "sub": None},
+    ]
+    if converted is not None:
+        kpis.append(
+            {
+                "label": t("kpi_converted", goal=goal_text),
+                "value": format_number(converted, lang),
+                "sub": format_percent(converted / customers if customers else None, lang),
+            }
+        )
+    kpis.append(
+        {
+            "label": t("kpi_unmapped"),
+            "value": format_percent(summary["unmapped_share"], lang),
+            "sub": t("kpi_unmapped_events", n=format_number(summary["unmapped_events"], lang)),
+        }
+    )
+
+    objectives = []
+    for objective in journey.objectives:
+        result = evaluate(objective, measured)
+        value = result["value"]
+        if value is None:
+            shown = None
+        elif result["is_share"]:
+            shown = format_percent(value, lang)
+        else:
+            shown = format_number(value, lang)
+        context_figures = [
+            t(
+                "objective_stage",
+                stage=stage_names.get(sid, sid),
+                customers=format_number(
+                    next((r["customers"] for r in rows if r["id"] == sid), 0), lang
+                ),
+            )
+            for sid in objective.stages
+        ]
+        objectives.append(
+            {
+                "text": objective.text,
+                "metric": objective.metric,
+                "target": None
+                if objective.target is None
+                else _target_text(objective.target, lang),
+                "measured": shown,
+                "known": result["known"],
+                "met": result["met"],
+                "stages": context_figures,
+            }
+        )
+
+    personas = [_persona(p, source, journey, lang) for p in journey.personas]
+
+    options = measured.options or {}
+    charts = _charts(
+        measured,
+        source,
+        lang,
+        names={**stage_names, **tp_names},
+        stage_color=stage_color,
+        tp_color=tp_color,
+        funnel_window=funnel_window,
+        sankey_steps=sankey_steps,
+        top_paths=top_paths,
+        retention_period=retention_period,
+        options=options,
+    )
+
+    phases = _phase_groups(journey.stages, lang)
+    period = None
+    if options.get("start") or options.get("end"):
+        period = t(
+            "period_range",
+            start=options.get("start") or "…",
+            end=options.get("end") or "…",
+        )
+    emotion = emotion_lane(journey, measured_emotion)
+    return {
+        "lang": lang,
+        "t": t,
+        "icon": icon,
+        "journey_name": journey.name,
+        "description": journey.description,
+        "measured_at": format_date(summary["measured_at"], lang, with_time=True),
+        "generated_at": format_date(datetime.now(UTC), lang, with_time=True),
+        "period": period,
+        "segment": None if segment == "all" else segment,
+        "inactivity": format_duration(options["inactivity"], lang)
+        if options.get("inactivity")
+        else None,
+        "kpis": kpis,
+        "unmapped_reading": readings.unmapped_reading(summary, lang),
+        "goal": goal_text,
+        "personas": personas,
+        "objectives": objectives,
+        "phases": phases,
+        "stages": stages,
+        "stage_count": len(stages),
+        "lanes": [lane for lane in LANES if _lane_has_content(lane, stages)],
+        "flow": flow_pieces(rows),
+        "emotion": emotion,
+        "charts": charts,
+        "css": Markup(static_text("report.css")),
+        "script": script_text(static_text("report.js")),
+        "plotly_js": script_text(_plotly_js()) if any(c["figure"] for c in charts) else None,
+    }
+
+
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def _target_text(target, lang: str) -> str:
+    if isinstance(target, int | float) and not isinstance(target, bool):
+        if 0 < abs(float(target)) < 1:
+            return format_percent(target, lang)
+        return format_number(target, lang)
+    return to_text(target)
+
+
+def _lane_has_content(lane: str, stages: list[dict]) -> bool:
+    if lane in ("touchpoints", "emotion"):
+        return True
+    if lane == "resources":
+        return any(s["resources"] or s["owners"] for s in stages)
+    return any(s[lane] for s in stages)
+
+
+def _phase_groups(stages, lang: str) -> list[dict]:
+    groups: list[dict] = []
+    for stage in stages:
+        if groups and groups[-1]["phase"] == stage.phase:
+            groups[-1]["span"] += 1
+            continue
+        groups.append(
+            {
+                "phase": stage.phase,
+                "label": message(f"report_phase_{stage.phase or 'none'}", lang),
+                "color": PHASE_COLORS.get(stage.phase, PHASE_COLORS[None]),
+                "span": 1,
+            }
+        )
+    return groups
+
+
+def _touchpoint(tp, figures_row: dict | None, busiest: int, lang: str) -> dict:
+    kind = channel_kind(tp.channel)
+    measured = tp.match is not None
+    events = (figures_row or {}).get("events") or 0
+    customers = (figures_row or {}).get("customers") or 0
+    channels = [
+        f"{c['channel'] or '—'} {format_percent(c['share'], lang)}"
+        for c in (figures_row or {}).get("channels", [])
+    ]
+    return {
+        "id": tp.id,
+        "name": tp.name,
+        "channel": tp.channel,
+        "kind": kind,
+        "mode": tp.mode,
+        "owner": tp.owner,
+        "kpi": None
+        if tp.kpi is None
+        else (
+            tp.kpi.metric
+            + ("" if tp.kpi.target is None else " → " + _target_text(tp.kpi.target, lang))
+        ),
+        "measured": measured,
+        "events": format_number(events, lang),
+        "customers": format_number(customers, lang),
+        "volume": round(100 * events / busiest, 1) if measured else 0,
+        "zero": measured and events == 0,
+        "conversion_with": format_percent((figures_row or {}).get("conversion_with"), lang),
+        "conversion_without": format_percent((figures_row or {}).get("conversion_without"), lang),
+        "has_conversion": (figures_row or {}).get("conversion_with") is not None,
+        "channels": channels if len(channels) > 1 else [],
+    }
+
+
+def _persona(persona, source, journey, lang: str) -> dict:
+    count = None
+    if persona.rule is not None and source is not None:
+        try:
+            from recorrido.analytics.sequence import events_of
+
+            events = events_of(source)
+            count = int(journey.persona_customers(events, persona.id).count().execute())
+        except RecorridoError:
+            count = None
+    return {
+        "name": persona.name,
+        "initial": (persona.name.strip()[:1] or "?").upper(),
+        "description": persona.description,
+        "demographics": persona.demographics,
+        "income": persona.income,
+        "needs": persona.needs,
+        "tastes": persona.tastes,
+        "has_rule": persona.rule is not None,
+        "customers": None if count is None else format_number(count, lang),
+    }
+
+
+def _charts(measured, source, lang, *, names, stage_color, tp_color, options, **settings) -> list:
+    def t(key: str, **params) -> str:
+        return message(f"report_{key}", lang, **params)
+
+    window = format_duration(settings["funnel_window"], lang)
+    specs = [
+        ("funnel", t("chart_funnel"), t("chart_funnel_how", window=window)),
+        (
+            "retention",
+            t("chart_retention"),
+            t("chart_retention_how", unit=t(f"period_{settings['retention_period']}")),
+        ),
+        ("sankey", t("chart_sankey"), t("chart_sankey_how", steps=settings["sankey_steps"])),
+        ("paths", t("chart_paths"), t("chart_paths_how", n=settings["top_paths"])),
+    ]
+    charts = []
+    tagged = None
+    if source is not None:
+        from recorrido.analytics.sequence import events_of
+        from recorrido.analytics.tagging import tag_events
+
+        tagged = tag_events(events_of(source), measured.journey)
+    for key, title, how in specs:
+        chart = {"id": key, "title": title, "how": how, "figure": None, "reading": None}
+        chart["wide"] = key in ("sankey", "paths")
+        chart["note"] = None
+        if tagged is None:
+            chart["note"] = t("chart_needs_events")
+            charts.append(chart)
+            continue
+        try:
+            figure, reading = _chart(
+                key, measured, tagged, lang, names, stage_color, tp_color, options, settings
+            )
+        except RecorridoError as exc:
+            chart["note"] = exc.localized(lang)
+        else:
+            chart["figure"] = figure
+            chart["reading"] = reading
+            if figure is None:
+                chart["note"] = reading
+                chart["reading"] = None
+        charts.append(chart)
+    return charts
+
+
+def _chart(key, measured, tagged, lang, names, stage_color, tp_color, options, settings):
+    from recorrido import analytics
+
+    span = {"start": options.get("start"), "end": options.get("end")}
+    if key == "funnel":
+        reached = [r["id"] for r in measured.stage_rows() if r["customers"]]
+        window_text = message(
+            "report_window", lang, window=format_duration(settings["funnel_window"], lang)
+        )
+        if len(reached) < 2:
+            return None, message("report_chart_funnel_short", lang)
+        steps = analytics.funnel(
+            tagged, reached, window=settings["funnel_window"], level="stage", **span
+        )
+        return (
+            figures.funnel_figure(steps, names, stage_color, lang),
+            readings.funnel_reading(steps, names, lang, window_text),
+        )
+    if key == "sankey":
+        links = analytics.flows(tagged, "touchpoint", steps=settings["sankey_steps"], **span)
+        if links.empty:
+            return None, message("report_chart_sankey_empty", lang)
+        return (
+            figures.sankey_figure(links, names, tp_color, lang),
+            readings.flows_reading(links, names, lang),
+        )
+    if key == "paths":
+        top = analytics.variants(tagged, "touchpoint", top=settings["top_paths"], **span)
+        return figures.paths_figure(top, names, lang), readings.paths_reading(top, names, lang)
+    frame = analytics.retention(tagged, settings["retention_period"], **span)
+    return (
+        figures.retention_figure(frame, settings["retention_period"], lang),
+        readings.retention_reading(frame, settings["retention_period"], lang),
+    )
+
+
+__all__ = ["PHASES", "build_context", "report_html", "write_report"]

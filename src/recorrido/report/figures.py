@@ -1,0 +1,181 @@
+"""The charts below the map as Plotly figures, labelled with the map's names and the report's
+language. They take the small analytics results (never events) and return plain JSON-ready
+dicts (``data``, ``layout``) that the page draws with the inlined plotly.js."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from recorrido.i18n import message
+from recorrido.report.render import format_date, format_number, format_percent
+
+FONT = (
+    'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", '
+    '"Liberation Sans", "DejaVu Sans", Arial, sans-serif'
+)
+INK = "#1f2937"
+GRID = "#e5e7eb"
+
+
+def plotly_text(value) -> str:
+    """A map text for a Plotly label: Plotly reads a few HTML tags in labels (``<a href>``,
+    ``<b>``...), so ``& < > "`` are written as entities, which Plotly shows as the characters."""
+    return html.escape(str(value), quote=True)
+
+
+def _named(names: dict, value) -> str:
+    return plotly_text(names.get(value, value))
+
+
+def _t(key: str, lang: str, **params) -> str:
+    return message(f"report_{key}", lang, **params)
+
+
+def _layout(fig: go.Figure, lang: str, height: int = 340) -> None:
+    fig.update_layout(
+        template="plotly_white",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        font={"family": FONT, "size": 12, "color": INK},
+        separators=",." if lang == "es" else ".,",
+        showlegend=False,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+
+
+def as_json(fig: go.Figure) -> dict:
+    """The figure as plain JSON values (``data`` and ``layout``)."""
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def funnel_figure(steps: pd.DataFrame, names: dict, colors: dict, lang: str) -> dict:
+    labels = [_named(names, s) for s in steps["step"]]
+    first = steps["customers"].iloc[0] or 1
+    text = [
+        f"{format_number(int(n), lang)} · {format_percent(n / first, lang)}"
+        for n in steps["customers"]
+    ]
+    fig = go.Figure(
+        go.Funnel(
+            y=labels,
+            x=steps["customers"].tolist(),
+            text=text,
+            textinfo="text",
+            marker={"color": [colors.get(s, "#6366f1") for s in steps["step"]]},
+            connector={"fillcolor": "#eef2ff"},
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    _layout(fig, lang, height=max(200, 70 * len(labels)))
+    fig.update_layout(margin={"l": 140, "r": 20, "t": 10, "b": 10})
+    return as_json(fig)
+
+
+def sankey_figure(links: pd.DataFrame, names: dict, colors: dict, lang: str) -> dict:
+    nodes: dict[tuple[int, str], int] = {}
+
+    def node(step: int, value: str) -> int:
+        return nodes.setdefault((int(step), str(value)), len(nodes))
+
+    sources = [node(r.step, r.source) for r in links.itertuples()]
+    targets = [node(r.step + 1, r.target) for r in links.itertuples()]
+    labels = [_named(names, v) for (_, v) in nodes]
+    node_colors = [colors.get(v, "#94a3b8") for (_, v) in nodes]
+    step_word = _t("sankey_step", lang)
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": labels,
+                "color": node_colors,
+                "pad": 14,
+                "thickness": 16,
+                "line": {"width": 0},
+                "customdata": [f"{step_word} {s}" for (s, _) in nodes],
+                "hovertemplate": "%{label} (%{customdata}): %{value}<extra></extra>",
+            },
+            link={
+                "source": sources,
+                "target": targets,
+                "value": links["customers"].tolist(),
+                "color": "rgba(100,116,139,0.25)",
+                "hovertemplate": "%{source.label} → %{target.label}: %{value}<extra></extra>",
+            },
+        )
+    )
+    _layout(fig, lang, height=360)
+    return as_json(fig)
+
+
+def paths_figure(top: pd.DataFrame, names: dict, lang: str, shown_steps: int = 6) -> dict:
+    labels, full = [], []
+    for steps in top["steps"]:
+        named = [_named(names, s) for s in steps]
+        label = " → ".join(named[:shown_steps])
+        if len(named) > shown_steps:
+            label += " " + _t("paths_more", lang, n=len(named) - shown_steps)
+        labels.append(label)
+        full.append(" → ".join(named[:40]) + (" → …" if len(named) > 40 else ""))
+    text = [
+        f"{format_number(int(c), lang)} · {format_percent(s, lang)}"
+        for c, s in zip(top["customers"], top["share"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=top["customers"].tolist()[::-1],
+            y=[f"{i + 1}. {label}" for i, label in enumerate(labels)][::-1],
+            orientation="h",
+            text=text[::-1],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=full[::-1],
+            marker={"color": "#6366f1"},
+            hovertemplate="%{customdata}<br>%{text}<extra></extra>",
+        )
+    )
+    _layout(fig, lang, height=max(200, 42 * len(labels) + 40))
+    fig.update_layout(
+        xaxis={"title": {"text": _t("col_customers", lang)}, "gridcolor": GRID},
+        yaxis={"automargin": True},
+        margin={"l": 10, "r": 20, "t": 10, "b": 40},
+    )
+    return as_json(fig)
+
+
+def retention_figure(frame: pd.DataFrame, period: str, lang: str) -> dict:
+    matrix = frame.pivot(index="cohort", columns="period", values="rate").sort_index()
+    sizes = frame.drop_duplicates("cohort").set_index("cohort")["cohort_size"]
+    unit = _t(f"period_{period}", lang)
+    rows = [f"{format_date(c, lang)} ({format_number(int(sizes[c]), lang)})" for c in matrix.index]
+    columns = [f"{unit} {int(p)}" for p in matrix.columns]
+    z = [[None if pd.isna(v) else float(v) for v in row] for row in matrix.to_numpy()]
+    text = [["" if v is None else format_percent(v, lang) for v in row] for row in z]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=columns,
+            y=rows,
+            text=text,
+            texttemplate="%{text}",
+            zmin=0,
+            zmax=1,
+            colorscale=[[0, "#f0fdf4"], [1, "#15803d"]],
+            showscale=False,
+            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    _layout(fig, lang, height=max(180, 48 * len(rows) + 60))
+    fig.update_layout(
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"side": "top"},
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    return as_json(fig)

@@ -1,0 +1,155 @@
+"""Turning the report's figures into text: numbers, percentages, dates and durations written the
+way each language writes them, and the Jinja2 environment that escapes everything by default.
+
+Spanish writes ``1.234,5`` and ``35 %``; English writes ``1,234.5`` and ``35%``. Nothing here
+depends on the machine's locale, so a report looks the same wherever it is made.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from importlib.resources import files
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from recorrido.i18n import message
+
+_MONTHS = {
+    "es": ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+DASH = "—"
+
+
+def format_number(value, lang: str, decimals: int | None = None) -> str:
+    """``1234.5`` → ``1.234,5`` (es) or ``1,234.5`` (en). Integers keep no decimals; other
+    numbers get ``decimals`` (default: 1, trailing zero dropped). ``None``/NaN → ``—``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    if decimals is None:
+        if float(value).is_integer():
+            decimals = 0
+        else:
+            decimals = 1
+            if round(float(value), 1).is_integer():
+                decimals = 0
+    # Half away from zero, as people round (Python's round() would make 12.5 → 12).
+    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    text = f"{exact:,.{decimals}f}"
+    if text in ("-0", "-0.0"):
+        text = text[1:]
+    if lang == "es":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def format_percent(share, lang: str, decimals: int | None = None) -> str:
+    """A share (0..1) as a percentage: ``0.35`` → ``35 %`` (es) / ``35%`` (en); one decimal
+    below 10 % unless ``decimals`` says otherwise."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return DASH
+    value = float(share) * 100
+    if decimals is None:
+        decimals = 1 if 0 < abs(value) < 9.95 and not value.is_integer() else 0
+    text = format_number(value, lang, decimals)
+    return f"{text} %" if lang == "es" else f"{text}%"
+
+
+def format_date(value, lang: str, with_time: bool = False) -> str:
+    """``28 ago 2022`` (es) / ``Aug 28, 2022`` (en); ISO text, dates and datetimes accepted."""
+    if value is None:
+        return DASH
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    month = _MONTHS[lang if lang in _MONTHS else "en"][value.month - 1]
+    text = (
+        f"{value.day} {month} {value.year}"
+        if lang == "es"
+        else (f"{month} {value.day}, {value.year}")
+    )
+    if with_time and isinstance(value, datetime):
+        text += f" {value:%H:%M}"
+        if value.utcoffset() is not None and not value.utcoffset():
+            text += " UTC"
+    return text
+
+
+def format_hours(hours, lang: str) -> str:
+    """A duration in hours, in the unit a person would use: minutes, hours or days."""
+    if hours is None or (isinstance(hours, float) and math.isnan(hours)):
+        return DASH
+    hours = float(hours)
+    if hours < 1:
+        return f"{format_number(round(hours * 60), lang)} min"  # SI symbols: the same in es/en
+    if hours < 48:
+        return f"{format_number(hours, lang)} h"
+    return message("report_unit_days", lang, n=format_number(hours / 24, lang))
+
+
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def format_duration(text: str, lang: str) -> str:
+    """A duration option as words: ``30d`` → ``30 días`` / ``30 days``; other text as given."""
+    text = str(text).strip()
+    number, unit = text[:-1], text[-1:]
+    if unit in _UNITS and number.isdigit():
+        return message(f"report_duration_{_UNITS[unit]}", lang, n=format_number(int(number), lang))
+    return text
+
+
+def json_for_script(value) -> Markup:
+    """JSON that is safe inside ``<script type="application/json">``: ``<``, ``>``, ``&`` and the
+    line separators are written as ``\\u`` escapes, so no user text can close the element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escaped)
+    return Markup(text)
+
+
+def static_text(name: str) -> str:
+    """A file of ``recorrido/report/static`` (CSS, JS), to be inlined."""
+    return (files("recorrido.report") / "static" / name).read_text(encoding="utf-8")
+
+
+def script_text(source: str) -> Markup:
+    """Trusted JavaScript (ours or plotly.js) to inline in a ``<script>`` element."""
+    return Markup(source.replace("</script", "<\\/script").replace("<!--", "<\\!--"))
+
+
+@cache
+def environment() -> Environment:
+    """The Jinja2 environment: autoescaping on for every template, undefined names are errors."""
+    env = Environment(
+        loader=PackageLoader("recorrido.report", "templates"),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "j2", "html.j2"), default_for_string=True, default=True
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["tojson_script"] = json_for_script
+    return env
+
+
+def render(template: str, context: dict) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def to_text(value) -> str:
+    """A map value (text or number, e.g. an objective's target) as text."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
