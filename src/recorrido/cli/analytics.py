@@ -16,7 +16,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from recorrido.cli.common import JsonOption, WorkspaceOption, app, fail, json_default, lang_of, out
+from recorrido.cli.common import (
+    BackendOption,
+    FromOption,
+    JsonOption,
+    ToOption,
+    WorkspaceOption,
+    app,
+    fail,
+    json_default,
+    lang_of,
+    out,
+)
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.workspace import Workspace
@@ -26,13 +37,6 @@ LevelOption = Annotated[
 ]
 MapOption = Annotated[
     Path | None, typer.Option("--map", help="Journey map (YAML) to tag events / mapa del recorrido")
-]
-FromOption = Annotated[
-    str | None, typer.Option("--from", help="First day, YYYY-MM-DD or ISO time (UTC)")
-]
-ToOption = Annotated[str | None, typer.Option("--to", help="Last day (included) / último día")]
-BackendOption = Annotated[
-    str, typer.Option("--backend", help="duckdb | pyspark (local Spark over a Parquet export)")
 ]
 HtmlOption = Annotated[
     Path | None, typer.Option("--html", help="Write the Plotly chart to this HTML file (offline)")

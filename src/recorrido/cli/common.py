@@ -35,6 +35,18 @@ WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="Workspace folder / carpeta del espacio")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout / salida JSON")]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="First day, YYYY-MM-DD or ISO time (UTC) / desde")
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Last day (included) or ISO time (UTC) / hasta")
+]
+BackendOption = Annotated[
+    str, typer.Option("--backend", help="duckdb | pyspark (local Spark over a Parquet export)")
+]
+InactivityOption = Annotated[
+    str, typer.Option(help="No events for this long counts as stopped (e.g. 30d, 12h)")
+]
 
 
 @app.callback()

@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from recorrido.cli.common import JsonOption, WorkspaceOption, app, fail, lang_of, out
+from recorrido.cli.common import (
+    BackendOption,
+    FromOption,
+    InactivityOption,
+    JsonOption,
+    ToOption,
+    WorkspaceOption,
+    app,
+    fail,
+    lang_of,
+    out,
+)
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.workspace import Workspace
@@ -18,22 +29,14 @@ from recorrido.workspace import Workspace
 def measure(
     map_path: Annotated[Path, typer.Argument(help="Journey map (YAML) / mapa del recorrido")],
     workspace: WorkspaceOption,
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="First day or time (UTC) / desde")
-    ] = None,
-    date_to: Annotated[
-        str | None, typer.Option("--to", help="Last day (inclusive) or time (UTC) / hasta")
-    ] = None,
-    inactivity: Annotated[
-        str, typer.Option(help="No events for this long counts as stopped (e.g. 30d, 12h)")
-    ] = "30d",
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    inactivity: InactivityOption = "30d",
     breakdown: Annotated[
         str | None,
         typer.Option(help="persona | channel | a property key / desglose por persona, canal..."),
     ] = None,
-    backend: Annotated[
-        str, typer.Option(help="duckdb | pyspark (a local Spark session)")
-    ] = "duckdb",
+    backend: BackendOption = "duckdb",
     as_json: JsonOption = False,
 ) -> None:
     """Measure a journey map: customers, conversion, drop-off and time per stage; volumes per

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from recorrido.cli.common import WorkspaceOption, app, fail, lang_of, out
+from recorrido.cli.common import (
+    FromOption,
+    InactivityOption,
+    ToOption,
+    WorkspaceOption,
+    app,
+    fail,
+    lang_of,
+    out,
+)
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.workspace import Workspace
@@ -24,15 +33,9 @@ def report(
         str | None,
         typer.Option("--lang", help="Language of the report: es | en (default: the map's)"),
     ] = None,
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="First day or time (UTC) / desde")
-    ] = None,
-    date_to: Annotated[
-        str | None, typer.Option("--to", help="Last day (inclusive) or time (UTC) / hasta")
-    ] = None,
-    inactivity: Annotated[
-        str, typer.Option(help="No events for this long counts as dropped (e.g. 30d, 12h)")
-    ] = "30d",
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    inactivity: InactivityOption = "30d",
     window: Annotated[
         str, typer.Option(help="Conversion window of the stage funnel / ventana del embudo")
     ] = "30d",
