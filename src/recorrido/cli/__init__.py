@@ -4,6 +4,7 @@ from recorrido.cli import (
     analytics,  # noqa: F401  (registers paths, funnel, sessions, retention)
     attribution,  # noqa: F401  (registers attribution)
     events,  # noqa: F401  (registers init, ingest, quarantine, query, demo)
+    insights,  # noqa: F401  (registers friction, moments, conformance, segments, map discover)
     journey,  # noqa: F401  (registers map validate, check, schema, new)
     measure,  # noqa: F401  (registers measure)
     report,  # noqa: F401  (registers report)

@@ -1,3 +1,166 @@
 """User-facing text of the insights part, in Spanish and English (merged into recorrido.i18n)."""
 
-MESSAGES: dict[str, dict[str, str]] = {}
+MESSAGES: dict[str, dict[str, str]] = {
+    "insights_no_goal": {
+        "es": "El mapa «{name}» no tiene meta (`goal`): sin ella no se puede medir el efecto en "
+        "la conversión. Añade `goal: {{touchpoint: ...}}` al mapa.",
+        "en": "The map '{name}' has no goal (`goal`): without it the effect on conversion cannot "
+        "be measured. Add `goal: {{touchpoint: ...}}` to the map.",
+    },
+    "insights_unknown_kind": {
+        "es": "Tipo de hallazgo desconocido «{name}». Tipos: {known}.",
+        "en": "Unknown finding kind '{name}'. Kinds: {known}.",
+    },
+    "insights_no_goal_event": {
+        "es": "No encuentro el evento meta «{name}» en los datos. ¿Quisiste decir {suggestion}?",
+        "en": "The goal event '{name}' is not in the data. Did you mean {suggestion}?",
+    },
+    "insights_too_few_events": {
+        "es": "Hay muy pocos eventos distintos para proponer un mapa (al menos 2).",
+        "en": "Too few distinct events to propose a map (at least 2 are needed).",
+    },
+    # finding sentences
+    "insight_loop": {
+        "es": "{customers} clientes volvieron de «{later}» a «{earlier}» {times} veces o más: "
+        "llegan a la meta el {rate_affected}, frente al {rate_comparable} de los demás ({effect}).",
+        "en": "{customers} customers went back from '{later}' to '{earlier}' {times} times or "
+        "more: {rate_affected} reach the goal, against {rate_comparable} of the others ({effect}).",
+    },
+    "insight_failure": {
+        "es": "{customers} clientes tuvieron {times} fallos o más ({events}) en «{touchpoint}»: "
+        "llegan a la meta el {rate_affected}, frente al {rate_comparable} de los demás ({effect}).",
+        "en": "{customers} customers had {times} or more failures ({events}) at '{touchpoint}': "
+        "{rate_affected} reach the goal, against {rate_comparable} of the others ({effect}).",
+    },
+    "insight_wait": {
+        "es": "{customers} clientes tardaron más de {limit} en pasar de «{stage}» a «{next}» "
+        "(lo habitual: {usual}): llegan a la meta el {rate_affected}, frente al "
+        "{rate_comparable} de los demás ({effect}).",
+        "en": "{customers} customers took more than {limit} to go from '{stage}' to '{next}' "
+        "(usually {usual}): {rate_affected} reach the goal, against {rate_comparable} of the "
+        "others ({effect}).",
+    },
+    "insight_abandonment": {
+        "es": "{customers} clientes dejaron de aparecer después de «{touchpoint}»: el {share} de "
+        "quienes pasan por ahí, frente al {normal} en los demás pasos ({effect}).",
+        "en": "{customers} customers went quiet after '{touchpoint}': {share} of those who get "
+        "there, against {normal} at the other steps ({effect}).",
+    },
+    "insight_handoff": {
+        "es": "{customers} clientes pasaron de «{touchpoint}» (autoservicio) a {assisted} "
+        "(atención personal): llegan a la meta el {rate_affected}, frente al {rate_comparable} "
+        "de los demás ({effect}). El autoservicio no les bastó.",
+        "en": "{customers} customers went from '{touchpoint}' (self-service) to {assisted} "
+        "(assisted): {rate_affected} reach the goal, against {rate_comparable} of the others "
+        "({effect}). Self-service was not enough for them.",
+    },
+    "insight_drift_down": {
+        "es": "Del {start} al {end}, solo el {rate} de quienes llegaron a «{stage}» pasó a "
+        "«{next}» (lo normal: {baseline}); esos {customers} clientes llegan a la meta el "
+        "{rate_affected}, frente al {rate_comparable} de los demás días ({effect}).",
+        "en": "From {start} to {end}, only {rate} of those who reached '{stage}' went on to "
+        "'{next}' (normally {baseline}); those {customers} customers reach the goal "
+        "{rate_affected}, against {rate_comparable} on the other days ({effect}).",
+    },
+    "insight_drift_up": {
+        "es": "Del {start} al {end}, el {rate} de quienes llegaron a «{stage}» pasó a «{next}» "
+        "(lo normal: {baseline}); esos {customers} clientes llegan a la meta el {rate_affected}, "
+        "frente al {rate_comparable} de los demás días ({effect}).",
+        "en": "From {start} to {end}, {rate} of those who reached '{stage}' went on to '{next}' "
+        "(normally {baseline}); those {customers} customers reach the goal {rate_affected}, "
+        "against {rate_comparable} on the other days ({effect}).",
+    },
+    "insight_period": {
+        "es": "Ocurrió entre el {start} y el {end}.",
+        "en": "It happened between {start} and {end}.",
+    },
+    "insight_segment": {
+        "es": "Se concentra en {dimension} = {value} ({share} de los afectados, {pool} de los "
+        "comparables).",
+        "en": "It concentrates in {dimension} = {value} ({share} of the affected, {pool} of the "
+        "comparable).",
+    },
+}
+
+MESSAGES.update(
+    {
+        "segment_sentence": {
+            "es": "Segmento {segment}: {customers} clientes ({share}); se distinguen por: "
+            "{traits}.",
+            "en": "Segment {segment}: {customers} customers ({share}); what sets them apart: "
+            "{traits}.",
+        },
+        "segment_more": {
+            "es": "más {feature} ({value} frente a {rest})",
+            "en": "more {feature} ({value} vs {rest})",
+        },
+        "segment_less": {
+            "es": "menos {feature} ({value} frente a {rest})",
+            "en": "fewer {feature} ({value} vs {rest})",
+        },
+        "segment_no_traits": {
+            "es": "nada destaca frente al resto",
+            "en": "nothing stands out from the rest",
+        },
+        "segment_feature_stage": {
+            "es": "eventos en «{stage}»",
+            "en": "events in '{stage}'",
+        },
+        "segment_feature_events": {"es": "eventos", "en": "events"},
+        "segment_feature_touchpoints": {
+            "es": "puntos de contacto distintos",
+            "en": "distinct touchpoints",
+        },
+        "segment_feature_days": {"es": "días de recorrido", "en": "days of journey"},
+        "segment_feature_goal": {
+            "es": "clientes que llegan a la meta",
+            "en": "customers reaching the goal",
+        },
+    }
+)
+
+MESSAGES.update(
+    {
+        "insights_friction_title": {
+            "es": "Fricción en «{name}»: {count} hallazgos ({tested} candidatos probados, "
+            "{customers} clientes)",
+            "en": "Friction in '{name}': {count} findings ({tested} candidates tested, "
+            "{customers} customers)",
+        },
+        "insights_none": {
+            "es": "Ningún hallazgo supera el umbral de ruido.",
+            "en": "No finding is above the noise threshold.",
+        },
+        "insights_moments_title": {
+            "es": "Momentos de la verdad en «{name}» ({tested} probados)",
+            "en": "Moments of truth in '{name}' ({tested} tested)",
+        },
+        "insights_helps": {"es": "Ayudan", "en": "Help"},
+        "insights_hurts": {"es": "Perjudican", "en": "Hurt"},
+        "insights_conformance_title": {
+            "es": "Conformidad con «{name}»: {following} de {customers} clientes siguen el orden "
+            "del mapa ({share})",
+            "en": "Conformance to '{name}': {following} of {customers} customers follow the "
+            "map's order ({share})",
+        },
+        "insights_missing_title": {
+            "es": "Eventos que el mapa no recoge",
+            "en": "Events the map lacks",
+        },
+        "insights_back_title": {"es": "Vueltas atrás", "en": "Moves back"},
+        "insights_segments_title": {
+            "es": "Segmentos de «{name}»: {k} grupos de {customers} clientes",
+            "en": "Segments of '{name}': {k} groups of {customers} customers",
+        },
+        "insights_discovered": {
+            "es": "Mapa propuesto escrito en {path}: {stages} etapas, {touchpoints} puntos de "
+            "contacto. Revísalo y valídalo con: recorrido map validate {path}",
+            "en": "Proposed map written to {path}: {stages} stages, {touchpoints} touchpoints. "
+            "Review it and validate it with: recorrido map validate {path}",
+        },
+        "insights_file_exists": {
+            "es": "{path} ya existe; usa --force para sobrescribirlo.",
+            "en": "{path} already exists; use --force to overwrite it.",
+        },
+    }
+)

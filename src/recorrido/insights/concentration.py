@@ -1,0 +1,106 @@
+"""Which segment a finding concentrates in.
+
+A customer's segments: the **channel** of their first event, the map's **personas** whose data
+rule one of their events matches, and the value on their first event of each **property** key
+asked for (``segment_by``) or, by default, of every property key with 2 to 12 distinct values
+among first events (such as ``platform``, ``country``, ``device``).
+
+For a finding with affected customers A inside its comparable pool P, each segment value v is
+tested: the share of affected among P's customers with v against the share among the others
+(two-proportion z, Bonferroni over all values tested). The finding **concentrates** in the value
+with the highest z when that z passes, at least 40 % of the affected have v, and v is at least
+1.5 times as common among the affected as in the pool.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from recorrido.analytics.sequence import known_property_keys, property_value
+from recorrido.insights.stats import two_proportion_z, z_for
+
+MAX_VALUES = 12
+MIN_SHARE = 0.4
+MIN_LIFT = 1.5
+
+
+def customer_values(journeys, keys: tuple[str, ...] | None = None) -> ibis.Table | None:
+    """``(customer_id, dimension, value)``: every segment value of every customer."""
+    events = journeys.events
+    first = events.filter(events.seq == 0)
+    parts = [
+        first.select(
+            "customer_id", dimension=ibis.literal("channel"), value=first.channel.cast("string")
+        )
+    ]
+    if keys is None:
+        keys = tuple(_auto_keys(first))
+    for key in keys:
+        if key == "channel":
+            continue
+        parts.append(
+            first.select(
+                "customer_id", dimension=ibis.literal(key), value=property_value(first, key)
+            )
+        )
+    for persona in journeys.journey.personas:
+        if persona.rule is None:
+            continue
+        members = events.filter(persona.rule.predicate(events)).select("customer_id").distinct()
+        parts.append(
+            members.mutate(dimension=ibis.literal("persona"), value=ibis.literal(persona.id))
+        )
+    parts = [p.filter(p.value.notnull()).select("customer_id", "dimension", "value") for p in parts]
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+
+def _auto_keys(first: ibis.Table) -> list[str]:
+    keys = [k for k in known_property_keys(first) if "." not in k][:40]
+    if not keys:
+        return []
+    counts = [
+        first.aggregate(key=ibis.literal(k), n=property_value(first, k).nunique()) for k in keys
+    ]
+    frame = ibis.union(*counts).execute() if len(counts) > 1 else counts[0].execute()
+    return sorted(str(r.key) for r in frame.itertuples() if 2 <= int(r.n) <= MAX_VALUES)
+
+
+def concentrations(journeys, affected: ibis.Table, pool: ibis.Table, options) -> dict[str, dict]:
+    """For each cid of ``affected`` (within ``pool``), the segment it concentrates in."""
+    values = customer_values(journeys, options.segment_by)
+    if values is None:
+        return {}
+    hit = affected.select("cid", "customer_id", hit=ibis.literal(1))
+    people = pool.left_join(hit, ["cid", "customer_id"]).select("cid", "customer_id", "hit")
+    people = people.mutate(hit=people.hit.fill_null(0))
+    totals = people.group_by("cid").aggregate(n=people.count(), a=people.hit.sum()).execute()
+    joined = people.join(values, "customer_id")
+    frame = (
+        joined.group_by(["cid", "dimension", "value"])
+        .aggregate(c=joined.count(), a_v=joined.hit.sum())
+        .execute()
+    )
+    if frame.empty:
+        return {}
+    strict = z_for(options.alpha, max(1, len(frame)))
+    sizes = {r.cid: (int(r.n), int(r.a)) for r in totals.itertuples()}
+    best: dict[str, tuple[float, dict]] = {}
+    for row in frame.itertuples(index=False):
+        n, a = sizes[row.cid]
+        c, a_v = int(row.c), int(row.a_v)
+        if not a or c >= n:
+            continue
+        z = two_proportion_z(a_v, c, a - a_v, n - c)
+        share_aff, share_pool = a_v / a, c / n
+        if z < strict or share_aff < MIN_SHARE or share_aff < MIN_LIFT * share_pool:
+            continue
+        found = {
+            "dimension": str(row.dimension),
+            "value": str(row.value),
+            "share_affected": share_aff,
+            "share_comparable": share_pool,
+            "lift": share_aff / share_pool,
+        }
+        if row.cid not in best or z > best[row.cid][0]:
+            best[row.cid] = (z, found)
+    return {cid: found for cid, (_, found) in best.items()}

@@ -1,0 +1,246 @@
+"""A draft journey map from the data alone, to validate and edit.
+
+1. **Goal.** The ``goal`` event given, else the most common event whose name looks like a
+   conversion (order, purchase, compra, pedido, clickout, checkout, signup, registro, ...).
+2. **Touchpoints.** The events that at least ``min_share`` of customers have (at most
+   ``max_touchpoints``), grouped by their first word when several share it (``search for poi``
+   and ``search for item`` → ``search``); the goal event is always its own touchpoint. Its
+   channel is the commonest channel of its events; its mode is assisted when the name says a
+   person is involved (support, chat, call, agent, ticket, soporte, asesor, llamada, ...).
+3. **Position.** For customers who reached the goal, each event before their first goal event
+   gets the position ``place / place of the goal`` (0 at the start, near 1 just before it);
+   events after it count as after; customers without a goal count as before. A touchpoint is
+   **after the purchase** when more customers have it only after their goal than before it;
+   otherwise its typical position is the mean over customers of each one's mean position
+   (customers without a goal: place / journey length).
+4. **Stages.** Touchpoints before the goal split at position 0.5 into *discover* (early) and
+   *consider* (late) when both halves have some; the goal forms *purchase* (phase during); the
+   after touchpoints form *after*. Stages keep this order, so the map's order agrees with the goal.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ibis
+
+from recorrido.analytics.sequence import customer_order, epoch_micros, events_of
+from recorrido.errors import RecorridoError, did_you_mean
+
+GOAL_WORDS = re.compile(
+    r"order|purchase|compra|pedido|clickout|checkout|convers|signup|sign_up|registro|"
+    r"subscri|suscrip|booking|reserva|approved|aprobad|paid|pagado",
+    re.IGNORECASE,
+)
+ASSISTED_WORDS = re.compile(
+    r"support|soporte|chat|call|llamada|agent|agente|ticket|asesor|advisor|help ?desk|"
+    r"contact|contacto|phone|tel[eé]fono",
+    re.IGNORECASE,
+)
+STAGE_NAMES = {
+    "es": {
+        "discover": "Descubrimiento",
+        "consider": "Consideración",
+        "purchase": "Compra",
+        "after": "Después de la compra",
+    },
+    "en": {
+        "discover": "Discovery",
+        "consider": "Consideration",
+        "purchase": "Purchase",
+        "after": "After the purchase",
+    },
+}
+PHASES = {"discover": "before", "consider": "before", "purchase": "during", "after": "after"}
+DESCRIPTION = {
+    "es": "Borrador propuesto a partir de los datos ({customers} clientes, {events} eventos): "
+    "revisa nombres, etapas y reglas.",
+    "en": "Draft proposed from the data ({customers} customers, {events} events): review the "
+    "names, stages and rules.",
+}
+
+
+def discover(
+    source,
+    *,
+    goal: str | None = None,
+    lang: str = "es",
+    name: str | None = None,
+    min_share: float = 0.01,
+    max_touchpoints: int = 30,
+):
+    """A draft :class:`~recorrido.journey.JourneyMap` proposed from the events of ``source``."""
+    from recorrido.journey import JourneyMap
+
+    events = events_of(source)
+    events = events.filter(events.customer_id.notnull(), events.event.notnull())
+    events = events.mutate(us=epoch_micros(events))
+    names = (
+        events.group_by("event")
+        .aggregate(events=events.count(), customers=events.customer_id.nunique())
+        .order_by([ibis.desc("customers"), ibis.desc("events"), "event"])
+        .limit(2000)
+        .execute()
+    )
+    totals = events.aggregate(
+        customers=events.customer_id.nunique(), events=events.count()
+    ).execute()
+    customers, total_events = int(totals["customers"][0]), int(totals["events"][0])
+    known = [str(n) for n in names["event"]]
+    if len(known) < 2:
+        raise RecorridoError("insights_too_few_events")
+    goal = _goal(goal, known)
+    frequent = names[names.customers >= max(2, min_share * customers)]
+    chosen = [str(n) for n in frequent["event"]][:max_touchpoints]
+    if goal not in chosen:
+        chosen.append(goal)
+
+    positions = _positions(events, goal, chosen)
+    channels = _channels(events, chosen)
+    groups = _group(chosen, goal)
+
+    placed = []
+    for label, members in groups.items():
+        before = sum(positions.get(m, {}).get("before", 0) for m in members)
+        after = sum(positions.get(m, {}).get("after", 0) for m in members)
+        weights = [positions.get(m, {}).get("n", 0) for m in members]
+        pos = [positions.get(m, {}).get("pos", 0.5) for m in members]
+        mean = sum(w * p for w, p in zip(weights, pos, strict=True)) / max(1, sum(weights))
+        if goal in members:
+            stage = "purchase"
+        elif after > before:
+            stage = "after"
+        else:
+            stage = "early" if mean < 0.5 else "late"
+        placed.append((label, members, stage, mean))
+    early = [p for p in placed if p[2] == "early"]
+    late = [p for p in placed if p[2] == "late"]
+    split = bool(early) and bool(late)
+    stages: dict[str, list] = {"discover": [], "consider": [], "purchase": [], "after": []}
+    for label, members, stage, _mean in sorted(placed, key=lambda p: (p[3], p[0])):
+        if stage in ("early", "late"):
+            stage = ("discover" if stage == "early" else "consider") if split else "consider"
+        stages[stage].append(_touchpoint(label, members, channels))
+    _unique_ids(stages)
+    data = {
+        "version": 1,
+        "name": name or ("Mapa descubierto" if lang == "es" else "Discovered map"),
+        "language": lang,
+        "description": DESCRIPTION[lang].format(customers=customers, events=total_events),
+        "stages": [
+            {
+                "id": sid,
+                "name": STAGE_NAMES[lang][sid],
+                "phase": PHASES[sid],
+                "touchpoints": tps,
+            }
+            for sid, tps in stages.items()
+            if tps
+        ],
+        "goal": {"touchpoint": stages["purchase"][0]["id"]},
+    }
+    journey = JourneyMap.model_validate(data)
+    return JourneyMap.loads(journey.dumps())
+
+
+def _goal(goal: str | None, known: list[str]) -> str:
+    if goal is not None:
+        if goal not in known:
+            raise RecorridoError(
+                "insights_no_goal_event", name=goal, suggestion=did_you_mean(goal, known) or "—"
+            )
+        return goal
+    for name in known:  # most customers first
+        if GOAL_WORDS.search(name):
+            return name
+    return known[-1]
+
+
+def _positions(events: ibis.Table, goal: str, chosen: list[str]) -> dict[str, dict]:
+    t = events.mutate(seq=ibis.row_number().over(customer_order(events)))
+    firsts = t.filter(t.event == goal).group_by("customer_id").aggregate(g=t.seq.min())
+    sizes = t.group_by("customer_id").aggregate(size=t.count())
+    t = t.filter(t.event.isin(chosen)).join(sizes, "customer_id").left_join(firsts, "customer_id")
+    t = t.select("event", "customer_id", "seq", "size", "g")
+    pos = ibis.cases(
+        (t.g.isnull(), t.seq.cast("float64") / ibis.greatest(t.size - 1, 1).cast("float64")),
+        (t.seq < t.g, t.seq.cast("float64") / ibis.greatest(t.g, 1).cast("float64")),
+        else_=ibis.null("float64"),
+    )
+    t = t.mutate(
+        pos=pos, is_before=(t.g.isnull() | (t.seq < t.g)), is_after=(t.g.notnull() & (t.seq > t.g))
+    )
+    per = t.group_by(["event", "customer_id"]).aggregate(
+        pos=t.pos.mean(), before=t.is_before.any(), after=t.is_after.any()
+    )
+    frame = (
+        per.group_by("event")
+        .aggregate(
+            pos=per.pos.mean(),
+            n=per.pos.count(),
+            before=per.before.cast("int64").sum(),
+            after=(per.after & ~per.before).cast("int64").sum(),
+        )
+        .execute()
+    )
+    return {
+        str(r.event): {
+            "pos": float(r.pos) if r.pos == r.pos and r.pos is not None else 0.5,
+            "n": int(r.n),
+            "before": int(r.before),
+            "after": int(r.after),
+        }
+        for r in frame.itertuples()
+    }
+
+
+def _channels(events: ibis.Table, chosen: list[str]) -> dict[str, str]:
+    t = events.filter(events.event.isin(chosen), events.channel.notnull())
+    frame = t.group_by(["event", "channel"]).aggregate(n=t.count()).execute()
+    frame = frame.sort_values(["event", "n", "channel"], ascending=[True, False, True])
+    return {str(e): str(g["channel"].iloc[0]) for e, g in frame.groupby("event")}
+
+
+def _group(chosen: list[str], goal: str) -> dict[str, list[str]]:
+    by_word: dict[str, list[str]] = {}
+    for event in chosen:
+        if event == goal:
+            continue
+        word = re.split(r"[\s_.:/-]+", event.strip().lower())[0] or event
+        by_word.setdefault(word, []).append(event)
+    groups: dict[str, list[str]] = {goal: [goal]}
+    for word, members in by_word.items():
+        if len(members) > 1:
+            groups[word] = members
+        else:
+            groups[members[0]] = members
+    return groups
+
+
+def _touchpoint(label: str, members: list[str], channels: dict[str, str]) -> dict:
+    channel = next((channels[m] for m in members if m in channels), None)
+    tp = {
+        "id": _slug(label),
+        "name": label,
+        "mode": "assisted" if ASSISTED_WORDS.search(label) else "self-service",
+        "match": {"event": members if len(members) > 1 else members[0]},
+    }
+    if channel:
+        tp["channel"] = channel
+    return tp
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text.strip()).strip("-_").lower()
+    return slug if slug and slug[0].isalnum() else f"tp-{slug or 'x'}"
+
+
+def _unique_ids(stages: dict[str, list]) -> None:
+    seen: set[str] = set()
+    for tps in stages.values():
+        for tp in tps:
+            base, n = tp["id"], 2
+            while tp["id"] in seen:
+                tp["id"] = f"{base}-{n}"
+                n += 1
+            seen.add(tp["id"])

@@ -1,0 +1,134 @@
+"""What every insight reads: the events tagged by the map, in each customer's order, and one row
+per customer with the outcome.
+
+Built once per question as unexecuted Ibis expressions (see :func:`prepare`); the insight modules
+add their own steps and bring back only small aggregates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+
+from recorrido.analytics.filters import parse_range
+from recorrido.analytics.sequence import customer_order, epoch_micros, events_of
+from recorrido.analytics.tagging import load_map, tag_events
+from recorrido.errors import RecorridoError
+
+DAY_US = 86_400_000_000
+HOUR_US = 3_600_000_000
+
+
+@dataclass
+class Journeys:
+    """The prepared journeys of one question.
+
+    - ``events``: every event of an identified customer in range, with ``us`` (epoch
+      microseconds), ``seq`` (0-based place in the customer's (timestamp, event_id) order),
+      ``touchpoint``, ``stage``, ``stage_index`` and ``is_goal``.
+    - ``tagged``: the events the map tags, with ``tn`` (1-based place among the customer's
+      tagged events), ``tp_index`` (the touchpoint's place in the map), and the previous and
+      next tagged event (``prev_tp``, ``next_tp``, ``next_us``).
+    - ``people``: one row per customer: ``first_us``, ``last_us``, ``converted`` (reached the
+      goal), ``goal_us`` (first goal event, NULL if none).
+    """
+
+    journey: object
+    events: ibis.Table
+    tagged: ibis.Table
+    people: ibis.Table
+    as_of_us: int
+    first_us: int
+    customers: int
+    converted: int
+
+    @property
+    def stage_ids(self) -> list[str]:
+        return [s.id for s in self.journey.stages]
+
+    @property
+    def touchpoint_ids(self) -> list[str]:
+        return [tp.id for tp in self.journey.touchpoints]
+
+    def goal_stage_index(self) -> int | None:
+        goal = self.journey.goal
+        if goal is None or goal.touchpoint is None:
+            return None
+        return self.stage_ids.index(self.journey.stage_of(goal.touchpoint).id)
+
+
+def touchpoint_index(journey, column: ibis.Value) -> ibis.Value:
+    """The map-order place of a touchpoint id column (NULL when not a touchpoint)."""
+    pairs = [(tp.id, i) for i, tp in enumerate(journey.touchpoints)]
+    if not pairs:
+        return ibis.null("int64")
+    return column.cases(*pairs, else_=ibis.null("int64")).cast("int64")
+
+
+def prepare(source, journey_map, *, start=None, end=None, need_goal: bool = True) -> Journeys:
+    """Tag and order the events of ``source`` (a workspace or an events table) by ``journey_map``
+    (a JourneyMap or a YAML path), between ``start`` and ``end`` (UTC dates, ``end`` inclusive)."""
+    journey = load_map(journey_map)
+    if need_goal and journey.goal is None:
+        raise RecorridoError("insights_no_goal", name=journey.name)
+    lower, upper = parse_range(start, end)
+    raw = events_of(source)
+    events = raw.filter(raw.customer_id.notnull())
+    events = events.mutate(us=epoch_micros(events))
+    if lower is not None:
+        events = events.filter(events.us >= lower)
+    if upper is not None:
+        events = events.filter(events.us < upper)
+    events = tag_events(events, journey)
+    events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
+
+    tagged = events.filter(events.touchpoint.notnull())
+    order = customer_order(tagged)
+    tagged = tagged.mutate(
+        tn=ibis.row_number().over(order) + 1,
+        tp_index=touchpoint_index(journey, tagged.touchpoint),
+        prev_tp=tagged.touchpoint.lag().over(order),
+        next_tp=tagged.touchpoint.lead().over(order),
+        next_us=tagged.us.lead().over(order),
+    )
+    goal_us = ibis.cases((events.is_goal, events.us), else_=ibis.null("int64"))
+    people = events.group_by("customer_id").aggregate(
+        first_us=events.us.min(),
+        last_us=events.us.max(),
+        converted=events.is_goal.any(),
+        goal_us=goal_us.min(),
+    )
+    span = people.aggregate(
+        customers=people.count(),
+        converted=people.converted.cast("int64").sum(),
+        first=people.first_us.min(),
+        last=people.last_us.max(),
+    ).execute()
+    customers = int(span["customers"][0])
+    if not customers:
+        _raise_empty(raw, start, end)
+    as_of = upper if upper is not None else int(span["last"][0])
+    return Journeys(
+        journey=journey,
+        events=events,
+        tagged=tagged,
+        people=people,
+        as_of_us=int(as_of),
+        first_us=int(span["first"][0]),
+        customers=customers,
+        converted=int(span["converted"][0] or 0),
+    )
+
+
+def _raise_empty(events: ibis.Table, start, end) -> None:
+    if start is None and end is None:
+        raise RecorridoError("analytics_no_events")
+    span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max()).execute()
+    raise RecorridoError(
+        "analytics_empty_range",
+        start=str(start or "…"),
+        end=str(end or "…"),
+        first=str(span["first"][0]),
+        last=str(span["last"][0]),
+    )

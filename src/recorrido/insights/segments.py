@@ -1,0 +1,226 @@
+"""Data-driven personas: customers clustered by their journeys.
+
+**Features** (computed per customer in the engine): events, distinct touchpoints, events in each
+stage of the map, days from first to last event, and whether they reached the goal. Only this
+one-row-per-customer table comes to Python (at most ``max_customers`` customers, the smallest
+ids, when there are more).
+
+**Clusters.** Features are ``log1p``-transformed (counts, days) and standardised; k-means
+(k-means++ start, fixed seed, 10 starts) runs for k = 2..``max_k`` and the k with the best mean
+silhouette (on at most 2,000 customers) is kept, unless ``k`` is given.
+
+**Words.** Each segment is described by the (at most three) features whose mean differs most
+from the rest's, in standard deviations (at least 0.5): "more events in «Cart» (3.1 vs 0.8)".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from recorrido.i18n import message
+from recorrido.insights.journeys import DAY_US, prepare
+from recorrido.insights.sentences import percent
+
+
+@dataclass
+class SegmentsReport:
+    map: str
+    k: int
+    silhouette: float | None
+    customers: int
+    segments: list[dict]
+    assignments: pd.DataFrame
+
+    def to_dict(self) -> dict:
+        return {
+            "map": self.map,
+            "k": self.k,
+            "silhouette": self.silhouette,
+            "customers": self.customers,
+            "segments": self.segments,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def features(journeys, max_customers: int = 50_000) -> pd.DataFrame:
+    """One row per customer: the features above (a small result)."""
+    e = journeys.events
+    stage_counts = {
+        f"stage:{s.id}": (e.stage_index == i).cast("int64").sum()
+        for i, s in enumerate(journeys.journey.stages)
+    }
+    per = e.group_by("customer_id").aggregate(
+        events=e.count(),
+        touchpoints=e.touchpoint.nunique(),
+        days=(e.us.max() - e.us.min()).cast("float64") / DAY_US,
+        goal=e.is_goal.any().cast("int64"),
+        **stage_counts,
+    )
+    frame = per.order_by("customer_id").limit(max_customers).execute()
+    return frame.set_index("customer_id")
+
+
+def segments(
+    source,
+    journey_map,
+    *,
+    start=None,
+    end=None,
+    k: int | None = None,
+    max_k: int = 5,
+    seed: int = 0,
+    max_customers: int = 50_000,
+) -> SegmentsReport:
+    """Cluster the customers of ``source`` by their journeys on ``journey_map``."""
+    j = prepare(source, journey_map, start=start, end=end, need_goal=False)
+    frame = features(j, max_customers)
+    if j.journey.goal is None:
+        frame = frame.drop(columns="goal")
+    x = frame.to_numpy(dtype="float64")
+    logged = [c for c in frame.columns if c != "goal"]
+    for i, column in enumerate(frame.columns):
+        if column in logged:
+            x[:, i] = np.log1p(np.maximum(x[:, i], 0))
+    spread = x.std(axis=0)
+    z = (x - x.mean(axis=0)) / np.where(spread > 0, spread, 1)
+    rng = np.random.default_rng(seed)
+    n = len(z)
+    if n < 4:
+        labels, best_k, score = np.zeros(n, dtype=int), 1, None
+    elif k:
+        labels, best_k, score = _kmeans(z, min(k, n), rng), min(k, n), None
+    else:
+        best_k, labels, score = 1, np.zeros(n, dtype=int), None
+        probe = rng.choice(n, size=min(n, 2000), replace=False)
+        for candidate in range(2, min(max_k, n - 1) + 1):
+            found = _kmeans(z, candidate, np.random.default_rng(seed))
+            if len(set(found[probe])) < 2:
+                continue
+            value = _silhouette(z[probe], found[probe])
+            if score is None or value > score + 1e-9:
+                best_k, labels, score = candidate, found, value
+    labels = _relabel(labels)
+    described = _describe(frame, labels, j.journey)
+    assignments = pd.DataFrame({"customer_id": frame.index, "segment": labels + 1})
+    return SegmentsReport(j.journey.name, best_k, score, n, described, assignments)
+
+
+def _kmeans(z: np.ndarray, k: int, rng: np.random.Generator, starts: int = 10) -> np.ndarray:
+    best, best_inertia = None, np.inf
+    for _ in range(starts):
+        centres = _plus_plus(z, k, rng)
+        for _ in range(100):
+            distance = ((z[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+            labels = distance.argmin(axis=1)
+            moved = np.array(
+                [
+                    z[labels == c].mean(axis=0) if (labels == c).any() else centres[c]
+                    for c in range(k)
+                ]
+            )
+            if np.allclose(moved, centres):
+                break
+            centres = moved
+        inertia = ((z - centres[labels]) ** 2).sum()
+        if inertia < best_inertia - 1e-9:
+            best, best_inertia = labels, inertia
+    return best
+
+
+def _plus_plus(z: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    centres = [z[rng.integers(len(z))]]
+    for _ in range(1, k):
+        distance = np.min([((z - c) ** 2).sum(axis=1) for c in centres], axis=0)
+        total = distance.sum()
+        pick = rng.integers(len(z)) if total == 0 else rng.choice(len(z), p=distance / total)
+        centres.append(z[pick])
+    return np.array(centres)
+
+
+def _silhouette(z: np.ndarray, labels: np.ndarray) -> float:
+    distance = np.sqrt(((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=2))
+    values = []
+    for i in range(len(z)):
+        own = labels == labels[i]
+        if own.sum() <= 1:
+            values.append(0.0)
+            continue
+        a = distance[i, own].sum() / (own.sum() - 1)
+        b = min(distance[i, labels == c].mean() for c in set(labels) if c != labels[i])
+        values.append((b - a) / max(a, b) if max(a, b) > 0 else 0.0)
+    return float(np.mean(values))
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    """Clusters numbered by size, largest first (ties by first appearance)."""
+    sizes = pd.Series(labels).value_counts()
+    order = sorted(sizes.index, key=lambda c: (-sizes[c], int(np.argmax(labels == c))))
+    mapping = {c: i for i, c in enumerate(order)}
+    return np.array([mapping[c] for c in labels], dtype=int)
+
+
+def _describe(frame: pd.DataFrame, labels: np.ndarray, journey) -> list[dict]:
+    spread = frame.std(ddof=0).replace(0, 1)
+    stage_names = {f"stage:{s.id}": s.name for s in journey.stages}
+    out = []
+    for c in sorted(set(labels)):
+        mine, rest = frame[labels == c], frame[labels != c]
+        means = mine.mean()
+        traits = []
+        if len(rest):
+            gap = (means - rest.mean()) / spread
+            for column in gap.abs().sort_values(ascending=False).index[:3]:
+                if abs(gap[column]) < 0.5:
+                    break
+                traits.append(
+                    {
+                        "feature": column,
+                        "value": float(means[column]),
+                        "rest": float(rest[column].mean()),
+                        "direction": "more" if gap[column] > 0 else "less",
+                    }
+                )
+        record = {
+            "segment": int(c) + 1,
+            "customers": len(mine),
+            "share": len(mine) / len(frame),
+            "means": {k: float(v) for k, v in means.items()},
+            "distinguishing": traits,
+        }
+        if "goal" in frame:
+            record["conversion"] = float(means["goal"])
+        record["text"] = {lang: _words(record, stage_names, lang) for lang in ("es", "en")}
+        out.append(record)
+    return out
+
+
+def _words(record: dict, stage_names: dict, lang: str) -> str:
+    parts = []
+    for trait in record["distinguishing"]:
+        feature = trait["feature"]
+        if feature in stage_names:
+            label = message("segment_feature_stage", lang, stage=stage_names[feature])
+        else:
+            label = message(f"segment_feature_{feature}", lang)
+        if feature == "goal":
+            value, rest = percent(trait["value"], lang), percent(trait["rest"], lang)
+        else:
+            value, rest = f"{trait['value']:.1f}", f"{trait['rest']:.1f}"
+        parts.append(
+            message(f"segment_{trait['direction']}", lang, feature=label, value=value, rest=rest)
+        )
+    traits = "; ".join(parts) if parts else message("segment_no_traits", lang)
+    return message(
+        "segment_sentence",
+        lang,
+        segment=record["segment"],
+        customers=record["customers"],
+        share=percent(record["share"], lang),
+        traits=traits,
+    )

@@ -1,0 +1,126 @@
+"""The statistics the insights use, on small results in Python.
+
+- **Wilson score interval** for one proportion, and **Newcombe's hybrid score interval** (method
+  10) for the difference of two independent proportions: both behave well with small counts and
+  rates near 0 or 1, where the plain Wald interval does not.
+- **Bonferroni**: when ``m`` candidates are tested at once, each is judged with the two-sided
+  critical value for ``alpha / m``, so that the chance of *any* false finding stays below
+  ``alpha``. The reported interval stays the plain 95 % one.
+- **Periods**: a daily series of ``k`` out of ``n`` is compared with its baseline rate by a
+  binomial z-score; days beyond the threshold, merged when at most ``gap`` days apart, form
+  periods; the baseline is then re-estimated without them (twice).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+Z95 = NormalDist().inv_cdf(0.975)
+
+
+def z_for(alpha: float, tests: int = 1) -> float:
+    """The two-sided critical z for ``alpha`` shared among ``tests`` tests (Bonferroni)."""
+    return NormalDist().inv_cdf(1 - alpha / (2 * max(1, tests)))
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of ``k`` successes out of ``n``."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = k / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def diff_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tuple[float, float]:
+    """Newcombe's interval for ``k1/n1 - k2/n2``."""
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson(k1, n1, z)
+    l2, u2 = wilson(k2, n2, z)
+    d = p1 - p2
+    return (
+        d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+        d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
+    )
+
+
+def two_proportion_z(k1: int, n1: int, k2: int, n2: int) -> float:
+    """The pooled two-proportion z-score of ``k1/n1`` against ``k2/n2``."""
+    if not n1 or not n2:
+        return 0.0
+    pooled = (k1 + k2) / (n1 + n2)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return 0.0 if spread == 0 else (k1 / n1 - k2 / n2) / spread
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days ``first``..``last`` (inclusive, days since the epoch) where the rate departed from
+    the baseline in direction ``sign`` (+1 above, -1 below)."""
+
+    first: int
+    last: int
+    sign: int
+    k: int
+    n: int
+    baseline_k: int
+    baseline_n: int
+
+
+def periods(
+    days: list[tuple[int, int, int]], *, z: float = 3.0, gap: int = 1, min_n: int = 1
+) -> list[Period]:
+    """Periods of a daily series ``[(day, k, n), ...]`` whose rate departs from the baseline.
+
+    A day is flagged when its binomial z-score against the baseline rate is beyond ``z``; flagged
+    days of the same sign at most ``gap`` days apart merge into one period. The baseline is the
+    rate over the unflagged days, re-estimated twice.
+    """
+    series = sorted((d, k, n) for d, k, n in days if n >= min_n)
+    if not series:
+        return []
+    flagged: dict[int, int] = {}
+    for _ in range(3):
+        base_k = sum(k for d, k, n in series if d not in flagged)
+        base_n = sum(n for d, k, n in series if d not in flagged)
+        if not base_n:
+            return []
+        p0 = base_k / base_n
+        p0 = min(max(p0, 0.5 / base_n), 1 - 0.5 / base_n)
+        new = {}
+        for d, k, n in series:
+            score = (k - n * p0) / math.sqrt(n * p0 * (1 - p0))
+            if abs(score) >= z:
+                new[d] = 1 if score > 0 else -1
+        if new == flagged:
+            break
+        flagged = new
+    found: list[Period] = []
+    counts = {d: (k, n) for d, k, n in series}
+    run: list[int] = []
+    for d in sorted(flagged):
+        if run and (d - run[-1] > gap + 1 or flagged[d] != flagged[run[-1]]):
+            found.append(_period(run, flagged, counts, base_k, base_n))
+            run = []
+        run.append(d)
+    if run:
+        found.append(_period(run, flagged, counts, base_k, base_n))
+    return found
+
+
+def _period(run, flagged, counts, base_k, base_n) -> Period:
+    first, last = run[0], run[-1]
+    inside = [counts[d] for d in range(first, last + 1) if d in counts]
+    return Period(
+        first,
+        last,
+        flagged[first],
+        sum(k for k, _ in inside),
+        sum(n for _, n in inside),
+        base_k,
+        base_n,
+    )

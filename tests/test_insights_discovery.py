@@ -1,0 +1,89 @@
+"""A draft map from the data alone, on the bundled real OTTO sample and on the synthetic shop;
+and data-driven segments."""
+
+from __future__ import annotations
+
+import pytest
+
+from recorrido import RecorridoError, Workspace
+from recorrido.demo import bundled
+from recorrido.insights.discovery import discover
+from recorrido.insights.segments import segments
+from recorrido.journey import JourneyMap
+from recorrido.journey.validate import check_text
+from tests import journey_generator as gen
+
+
+@pytest.fixture(scope="module")
+def otto(tmp_path_factory):
+    with Workspace.init(tmp_path_factory.mktemp("otto") / "ws", language="en") as ws:
+        with bundled("otto_sample.jsonl") as data, bundled("otto_mapping.yaml") as mapping:
+            ws.ingest(data, mapping=mapping)
+        yield ws
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    ws = gen.workspace(tmp_path_factory.mktemp("discover"), 1500, planted=True)
+    yield ws
+    ws.close()
+
+
+def _stage_of(journey, event):
+    for index, stage in enumerate(journey.stages):
+        for tp in stage.touchpoints:
+            if event in tp.match.event:
+                return index, stage
+    raise AssertionError(event)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_discovery_on_the_bundled_otto_sample(otto, lang, tmp_path):
+    journey = discover(otto, lang=lang)
+    problems, parsed = check_text(journey.dumps(), lang)
+    assert problems == [] and parsed == journey
+    clicks, carts, orders = (_stage_of(journey, e) for e in ("clicks", "carts", "orders"))
+    assert clicks[0] <= carts[0] < orders[0]  # browsing, then the cart, then the order
+    assert orders[1].phase == "during" and journey.goal.touchpoint == "orders"
+    assert all(s.phase == "before" for s in journey.stages[: orders[0]])
+    journey.save(tmp_path / "draft.yaml")
+    assert JourneyMap.load(tmp_path / "draft.yaml") == journey
+    measured = otto.measure(journey)  # the draft measures the data it came from
+    assert measured.summary["converted_customers"] > 0 and measured.summary["unmapped_share"] == 0
+
+
+def test_discovery_on_the_shop_groups_and_places(shop):
+    journey = discover(shop, lang="es")
+    assert journey.goal.touchpoint == "order_completed"
+    goal_index, _ = _stage_of(journey, "order_completed")
+    assert _stage_of(journey, "delivered")[1].phase == "after"
+    for event in ("search", "product_view", "add_to_cart", "shipping_form", "payment_form"):
+        index, stage = _stage_of(journey, event)
+        assert index < goal_index and stage.phase == "before"
+    payment = next(tp for tp in journey.touchpoints if "payment_error" in tp.match.event)
+    assert set(payment.match.event) == {"payment_form", "payment_error", "payment_retry"}
+    assert journey.touchpoint("advisor_chat").mode == "assisted"
+    assert _stage_of(journey, "search")[0] <= _stage_of(journey, "shipping_form")[0]
+
+
+def test_discovery_with_a_goal_that_does_not_exist(shop):
+    with pytest.raises(RecorridoError) as caught:
+        discover(shop, goal="order_complete")
+    assert caught.value.key == "insights_no_goal_event"
+    assert "order_completed" in caught.value.params["suggestion"]
+
+
+def test_segments_are_stable_and_described(shop):
+    shop_map = JourneyMap.loads(gen.SHOP_MAP)
+    first = segments(shop, shop_map, seed=1)
+    again = segments(shop, shop_map, seed=1)
+    assert first.to_dict() == again.to_dict()
+    assert 2 <= first.k <= 5 and first.silhouette > 0
+    assert sum(s["customers"] for s in first.segments) == first.customers == 1500
+    assert len(first.assignments) == 1500
+    buyers = max(first.segments, key=lambda s: s["conversion"])
+    assert buyers["conversion"] > 0.9
+    for s in first.segments:
+        assert s["text"]["es"].startswith("Segmento") and s["text"]["en"].startswith("Segment")
+    fixed = segments(shop, shop_map, k=2)
+    assert fixed.k == 2 and len(fixed.segments) == 2
