@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from recorrido import ColumnMapping, RecorridoError, Workspace
+from recorrido.analytics.intervals import wilson
 from recorrido.demo import bundled
 from recorrido.journey import JourneyMap
 from recorrido.journey.templates import load_template
@@ -147,6 +148,19 @@ def otto(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def otto_folder(tmp_path_factory) -> str:
+    """A closed workspace holding the OTTO sample, for commands run in another process."""
+    folder = tmp_path_factory.mktemp("otto-cli") / "ws"
+    with (
+        Workspace.init(folder, language="en") as ws,
+        bundled("otto_sample.jsonl") as data,
+        bundled("otto_mapping.yaml") as mapping,
+    ):
+        ws.ingest(data, mapping=mapping)
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
 def trivago(tmp_path_factory):
     if not SHARED_DATA.is_dir():
         pytest.skip("shared datasets not found")
@@ -171,6 +185,8 @@ def test_ecommerce_template_on_the_bundled_sample(otto, lang):
     # 3 order; nothing of the sample is outside the map.
     stages = {row["id"]: row["customers"] for row in result.stage_rows()}
     assert (stages["consider"], stages["buy"]) == (20, 7)
+    buy = next(row for row in result.stage_rows() if row["id"] == "buy")
+    assert buy["conversion_from_previous_ci"] == pytest.approx(list(wilson(7, 20)))
     assert result.summary["converted_customers"] == 3
 
 
@@ -227,11 +243,10 @@ def test_clear_errors(otto, tmp_path):
     assert caught.value.key == "analytics_no_events"
 
 
-def test_measure_command_json_and_table(otto, tmp_path):
+def test_measure_command_json_and_table(otto_folder, tmp_path):
     map_file = tmp_path / "map.yaml"
     load_template("ecommerce", "es").save(map_file)
-    folder = str(otto.folder)
-    otto.close()
+    folder = otto_folder
     done = subprocess.run(
         [RECORRIDO, "measure", str(map_file), "-w", folder, "--json"],
         capture_output=True,
@@ -279,11 +294,10 @@ def test_same_figures_on_spark(dataset, request, spark_backend, tmp_path):
     assert spark == duck
 
 
-def test_paths_and_funnel_at_stage_level_with_a_map(otto, tmp_path):
+def test_paths_and_funnel_at_stage_level_with_a_map(otto_folder, tmp_path):
     map_file = tmp_path / "map.yaml"
     load_template("ecommerce", "en").save(map_file)
-    folder = str(otto.folder)
-    otto.close()
+    folder = otto_folder
     done = subprocess.run(
         [RECORRIDO, "paths", "-w", folder, "--map", str(map_file), "--level", "stage", "--json"],
         capture_output=True,

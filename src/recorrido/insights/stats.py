@@ -15,37 +15,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 
-Z95 = NormalDist().inv_cdf(0.975)
-
-
-def z_for(alpha: float, tests: int = 1) -> float:
-    """The two-sided critical z for ``alpha`` shared among ``tests`` tests (Bonferroni)."""
-    return NormalDist().inv_cdf(1 - alpha / (2 * max(1, tests)))
-
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of ``k`` successes out of ``n``."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = k / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def diff_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tuple[float, float]:
-    """Newcombe's interval for ``k1/n1 - k2/n2``."""
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson(k1, n1, z)
-    l2, u2 = wilson(k2, n2, z)
-    d = p1 - p2
-    return (
-        d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
-        d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
-    )
+# Shared with every rate the tool reports; kept here under their old names for the insights.
+from recorrido.analytics.intervals import Z95, diff_interval, wilson, z_for  # noqa: F401
 
 
 def two_proportion_z(k1: int, n1: int, k2: int, n2: int) -> float:

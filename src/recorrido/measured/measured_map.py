@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -17,7 +18,7 @@ import ibis
 import pandas as pd
 
 from recorrido.analytics.filters import parse_range
-from recorrido.analytics.sequence import customer_order, epoch_micros, events_of
+from recorrido.analytics.sequence import customer_order, engine_of, epoch_micros, events_of
 from recorrido.analytics.tagging import load_map, tag_events
 from recorrido.analytics.windows import parse_duration
 from recorrido.errors import RecorridoError
@@ -141,6 +142,7 @@ def measure(
         events = events.filter(events.us < upper)
     tagged = tag_events(events, journey)
     tagged = tagged.mutate(seq=ibis.row_number().over(customer_order(tagged)))
+    tagged = _materialized(tagged, breakdown)
 
     span = tagged.aggregate(
         events=tagged.count(),
@@ -186,6 +188,27 @@ def measure(
         "breakdown": breakdown,
     }
     return MeasuredMap(journey, stages, touchpoints, channels, summary, options)
+
+
+#: The tagged columns the figures read (a persona or property breakdown reads any column).
+_FIGURE_COLUMNS = ("customer_id", "us", "seq", "touchpoint", "stage", "stage_index", "is_goal")
+
+
+def _materialized(tagged: ibis.Table, breakdown: str | None) -> ibis.Table:
+    """On DuckDB, the tagged events computed once into a temporary table.
+
+    Every figure reads the tagged events with their ``seq`` (a window over all events); left as
+    an expression, each of the dozen queries below would read the source and sort it again.
+    Only the columns the figures need are kept unless a breakdown may read any of them. Other
+    engines get the expression unchanged.
+    """
+    if engine_of(tagged) != "duckdb":
+        return tagged
+    if breakdown in (None, "channel"):
+        tagged = tagged.select(*_FIGURE_COLUMNS, "channel")
+    backend = tagged._find_backend()
+    name = f"_recorrido_tagged_{uuid.uuid4().hex}"
+    return backend.create_table(name, tagged, temp=True)
 
 
 def _raise_empty(events: ibis.Table, start, end) -> None:

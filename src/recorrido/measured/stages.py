@@ -5,6 +5,7 @@ Definitions (every figure counts customers, each once):
 - **customers**: customers with at least one event tagged with the stage.
 - **conversion_from_previous**: of the customers who reached the previous stage (in map order),
   the share who also reached this one; **conversion_from_first** likewise from the first stage.
+  Each share comes with its 95 % Wilson interval (``..._ci``: ``[low, high]``).
 - **dropped**: customers whose furthest stage (highest in map order) is this one, who never
   reached the goal, and whose last event is older than the inactivity period at the measurement
   date (the end of the date range, else the latest event).
@@ -17,12 +18,14 @@ Definitions (every figure counts customers, each once):
 
 from __future__ import annotations
 
+import uuid
 from fractions import Fraction
 
 import ibis
 import pandas as pd
 
-from recorrido.analytics.sequence import median_by
+from recorrido.analytics.intervals import wilson_or_none
+from recorrido.analytics.sequence import engine_of, median_by
 from recorrido.measured.quantiles import nearest_rank_by
 
 HOUR_US = 3_600_000_000
@@ -48,7 +51,7 @@ def stage_figures(
 ) -> pd.DataFrame:
     """One row per (segment, stage) with the figures above; ``people`` is one row per customer
     with ``last_us`` and ``converted``."""
-    visits = stage_visits(events).join(segments, "customer_id")
+    visits = _once(stage_visits(events).join(segments, "customer_id"))
     keys = ["segment", "stage_index"]
     reach = visits.group_by(keys).aggregate(customers=visits.count()).execute()
 
@@ -96,6 +99,15 @@ def stage_figures(
     return _rates(frame)
 
 
+def _once(table: ibis.Table) -> ibis.Table:
+    """On DuckDB, ``table`` computed once into a temporary table (the stage figures below read
+    it seven times); other engines get the expression unchanged."""
+    if engine_of(table) != "duckdb":
+        return table
+    name = f"_recorrido_visits_{uuid.uuid4().hex}"
+    return table._find_backend().create_table(name, table, temp=True)
+
+
 def _top(visits: ibis.Table, column: str) -> pd.DataFrame:
     counts = (
         visits.filter(visits[column].notnull())
@@ -126,10 +138,20 @@ def _rates(frame: pd.DataFrame) -> pd.DataFrame:
     reached_previous_and_this = frame.groupby("segment")["to_next"].shift(1)
     first = frame.groupby("segment")["customers"].transform("first")
     frame["conversion_from_previous"] = _share(reached_previous_and_this, previous)
+    frame["conversion_from_previous_ci"] = _intervals(reached_previous_and_this, previous)
     frame["conversion_from_first"] = _share(frame["from_first"], first)
+    frame["conversion_from_first_ci"] = _intervals(frame["from_first"], first)
     frame["median_hours_to_next"] = frame["median_us"] / HOUR_US
     frame["p90_hours_to_next"] = frame["p90_us"] / HOUR_US
     return frame.drop(columns=["to_next", "from_first", "median_us", "p90_us"])
+
+
+def _intervals(part: pd.Series, whole: pd.Series) -> list:
+    """The 95 % Wilson interval of each share, ``[low, high]`` (None without a denominator)."""
+    return [
+        None if pd.isna(n) or pd.isna(k) else wilson_or_none(int(k), int(n))
+        for k, n in zip(part, whole, strict=True)
+    ]
 
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:

@@ -4,13 +4,16 @@
 - **channels**: the touchpoint's events per channel, as counts and shares.
 - **conversion_with / conversion_without**: the share of customers who reached the map's goal,
   among customers who had the touchpoint and among those who did not (over every customer in the
-  measured range). Having it is not causing it: see the insights for moments of truth.
+  measured range), each with its 95 % Wilson interval (``..._ci``). Having it is not causing it:
+  see the insights for moments of truth.
 """
 
 from __future__ import annotations
 
 import ibis
 import pandas as pd
+
+from recorrido.analytics.intervals import wilson_or_none
 
 
 def touchpoint_figures(
@@ -31,8 +34,9 @@ def touchpoint_figures(
     frame = pd.DataFrame({"touchpoint": touchpoint_ids}).merge(per, on="touchpoint", how="left")
     frame[["events", "customers"]] = frame[["events", "customers"]].fillna(0).astype("int64")
     if not has_goal:
-        frame["conversion_with"] = None
-        frame["conversion_without"] = None
+        for column in ("conversion_with", "conversion_without"):
+            frame[column] = None
+            frame[f"{column}_ci"] = None
         return frame, channels.reset_index(drop=True)
 
     had = tagged.select("customer_id", "touchpoint").distinct()
@@ -55,6 +59,13 @@ def touchpoint_figures(
     ]
     frame["conversion_without"] = [
         (all_winners - c) / (everyone - n) if everyone - n else None
+        for c, n in zip(frame.converted, frame.customers, strict=True)
+    ]
+    frame["conversion_with_ci"] = [
+        wilson_or_none(c, n) for c, n in zip(frame.converted, frame.customers, strict=True)
+    ]
+    frame["conversion_without_ci"] = [
+        wilson_or_none(all_winners - c, everyone - n)
         for c, n in zip(frame.converted, frame.customers, strict=True)
     ]
     return frame.drop(columns="converted"), channels.reset_index(drop=True)
