@@ -1,0 +1,452 @@
+"""Journey analytics benchmark: recorrido against the peers, same data, same run.
+
+    .venv/bin/python benchmarks/bench_analytics.py                       # 1M and 10M, all tools
+    .venv/bin/python benchmarks/bench_analytics.py 1M --runs 3 --tools recorrido duckdb_sql
+    .venv/bin/python benchmarks/bench_analytics.py 100M --tools recorrido duckdb_sql \\
+        --workloads measured_map --runs 1
+
+For each size (``1M``, ``10M``, ``100M`` journeys from ``benchmarks/journeys.py``, generated when
+missing; ``bpi2012`` for the real BPI Challenge 2012 log, converted once with pm4py) and each
+workload, every tool that has it runs **in its own process** (``benchmarks/workloads/run.py``):
+
+1. a **check run**: its answer must agree with the hand-written DuckDB SQL's (the reference);
+   a tool that disagrees is reported and not timed;
+2. ``--runs`` **timed runs** (a check run that took longer than ``--slow`` seconds is the only
+   timed run). Each run records the process's wall time (interpreter start and imports
+   included), the workload's own time measured inside it (reading the Parquet file included),
+   ``ru_maxrss`` of the process (``os.wait4``) and the peak resident memory of its whole process
+   tree sampled from ``/proc`` every 0.1 s (for PySpark this includes the JVM). Medians are
+   reported.
+
+Results: ``benchmarks/RESULTS.md`` and ``benchmarks/results/analytics.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE / "workloads"))
+
+from common import differences  # noqa: E402
+
+import journeys  # noqa: E402
+
+MAIN_PY = ROOT / ".venv" / "bin" / "python"
+PEERS_PY = HERE / ".venv-peers" / "bin" / "python"
+TOOLS = {
+    "recorrido": (
+        MAIN_PY,
+        ["dfg", "funnel", "variants", "sessions", "measured_map", "attribution"],
+    ),
+    "duckdb_sql": (
+        MAIN_PY,
+        ["dfg", "funnel", "variants", "sessions", "measured_map", "attribution"],
+    ),
+    "pandas": (MAIN_PY, ["dfg", "funnel", "variants", "sessions"]),
+    "pm4py": (PEERS_PY, ["dfg", "variants"]),
+    "retentioneering": (PEERS_PY, ["dfg", "funnel", "sessions"]),
+    "pyspark": (
+        MAIN_PY,
+        ["dfg", "funnel", "variants", "sessions", "measured_map", "attribution"],
+    ),
+}
+WORKLOADS = ["dfg", "funnel", "variants", "sessions", "measured_map", "attribution"]
+TITLES = {
+    "dfg": "directly-follows graph with mean time",
+    "funnel": "4-step ordered funnel, 7-day window",
+    "variants": "top-20 variants of the first 10 events",
+    "sessions": "sessionization at 30 minutes",
+    "measured_map": "full measured map, 6 stages",
+    "attribution": "Markov attribution (order 1, campaigns)",
+}
+REFERENCE = "duckdb_sql"
+#: Real datasets and the workloads that fit them (no channels, campaigns or map for BPI 2012).
+REAL = {"bpi2012": ["dfg", "funnel", "variants", "sessions"]}
+REAL_TITLES = {"bpi2012": "Real data: BPI Challenge 2012 loan applications (one case = a customer)"}
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def data_for(size: str) -> Path:
+    if size == "bpi2012":
+        return bpi2012()
+    return journeys.ensure(journeys.parse_size(size))
+
+
+def bpi2012() -> Path:
+    """The real BPI Challenge 2012 log as canonical Parquet (read once with pm4py's XES reader)."""
+    out = HERE / ".data" / "bpi2012.parquet"
+    if out.exists():
+        return out
+    source = ROOT.parent / "shared" / "data" / "bpi2012_loan_application" / "bpic2012.xes.gz"
+    code = f"""
+import pandas as pd, pm4py
+df = pm4py.read_xes({str(source)!r})
+df = df.reset_index(drop=True)
+out = pd.DataFrame({{
+    "event_id": ["bpi-" + str(i).zfill(7) for i in range(len(df))],
+    "customer_id": df["case:concept:name"].astype(str),
+    "anonymous_id": None,
+    "timestamp": pd.to_datetime(df["time:timestamp"], utc=True),
+    "event": df["concept:name"].astype(str),
+    "channel": "web", "source": "bpi2012", "value": None, "properties": None,
+}})
+out.to_parquet({str(out)!r}, index=False)
+"""
+    subprocess.run([str(PEERS_PY), "-c", code], check=True)
+    return out
+
+
+# -- one measured process ---------------------------------------------------------------------
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            pid, ppid = int(entry), int(fields[1])
+            rss[pid] = int(fields[21]) * PAGE
+            children.setdefault(ppid, []).append(pid)
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(python: Path, tool: str, workload: str, data: Path, timeout: float) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
+        out = Path(tmp.name)
+    cmd = [str(python), str(HERE / "workloads" / "run.py"), tool, workload, str(data)]
+    cmd += ["--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "RETENTIONEERING_NO_TRACK": "1"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    timer.cancel()
+    done.set()
+    sampler.join()
+    result = {
+        "tool": tool,
+        "workload": workload,
+        "wall_seconds": wall,
+        "maxrss_mb": usage.ru_maxrss / 1024,
+        "tree_peak_mb": peak[0] / 2**20,
+        "returncode": proc.returncode,
+    }
+    if proc.returncode != 0:
+        result["timed_out"] = wall >= timeout
+        result["error"] = stderr.strip().splitlines()[-3:] if stderr.strip() else []
+        out.unlink(missing_ok=True)
+        return result
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    out.unlink(missing_ok=True)
+    result["seconds"] = payload["seconds"]
+    result["import_seconds"] = payload["import_seconds"]
+    result["answer"] = payload["answer"]
+    return result
+
+
+# -- the run ----------------------------------------------------------------------------------
+def loadavg() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def bench_size(size, tools, workloads, runs, timeout, slow, log) -> list[dict]:
+    data = data_for(size)
+    rows = []
+    for workload in workloads:
+        if size in REAL and workload not in REAL[size]:
+            continue
+        takers = [t for t in tools if workload in TOOLS[t][1]]
+        if not takers:
+            continue
+        order = [REFERENCE, *[t for t in takers if t != REFERENCE]]
+        reference = None
+        for tool in order:
+            python = TOOLS[tool][0]
+            if tool not in takers:
+                # The reference answer is still needed to check the others: a check run only.
+                log(f"{size} {workload} {tool}: reference answer only")
+                check = measure(python, tool, workload, data, timeout)
+                reference = check.get("answer")
+                continue
+            if not python.exists():
+                rows.append(
+                    {
+                        "size": size,
+                        "tool": tool,
+                        "workload": workload,
+                        "status": f"not run: {python} missing",
+                    }
+                )
+                continue
+            log(f"{size} {workload} {tool}: check run (load {loadavg()})")
+            check = measure(python, tool, workload, data, timeout)
+            row = {"size": size, "tool": tool, "workload": workload, "load_before": loadavg()}
+            if check["returncode"] != 0:
+                row["status"] = (
+                    f"> {timeout:.0f} s (stopped)" if check.get("timed_out") else "failed"
+                )
+                row["error"] = check.get("error")
+                row["runs"] = [check]
+                rows.append(row)
+                log(f"  {row['status']} {row.get('error')}")
+                continue
+            answer = check.pop("answer")
+            if tool == REFERENCE:
+                reference = answer
+                row["agrees"] = "reference"
+            else:
+                diff = differences(reference, answer) if reference is not None else ["no ref"]
+                row["agrees"] = "yes" if not diff else "no"
+                row["differences"] = diff[:6]
+            row["answer"] = answer if tool == REFERENCE else None
+            if row["agrees"] == "no":
+                row["status"] = "disagrees (not timed)"
+                row["runs"] = [check]
+                rows.append(row)
+                log(f"  DISAGREES: {diff[:3]}")
+                continue
+            timed = [check] if check["wall_seconds"] > slow else []
+            for _ in range(runs - len(timed)):
+                again = measure(python, tool, workload, data, timeout)
+                again.pop("answer", None)
+                timed.append(again)
+            ok = [r for r in timed if r["returncode"] == 0]
+            row["runs"] = timed
+            row["status"] = "ok"
+            row["n"] = len(ok)
+            for key in ("wall_seconds", "seconds", "maxrss_mb", "tree_peak_mb"):
+                row[key] = statistics.median(r[key] for r in ok)
+            row["load_after"] = loadavg()
+            rows.append(row)
+            log(
+                f"  {row['seconds']:.2f} s work, {row['wall_seconds']:.2f} s process, "
+                f"{row['tree_peak_mb']:.0f} MB (n={row['n']})"
+            )
+    return rows
+
+
+def versions() -> dict:
+    out = {}
+    for name in ("duckdb", "ibis-framework", "pandas", "pyarrow", "pyspark"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    if PEERS_PY.exists():
+        text = subprocess.run(
+            [str(PEERS_PY), "-m", "pip", "list", "--format=json"], capture_output=True, text=True
+        ).stdout
+        for item in json.loads(text or "[]"):
+            if item["name"].lower() in ("pm4py", "retentioneering"):
+                out[item["name"].lower()] = item["version"]
+                out["pandas (peers venv)"] = next(
+                    (i["version"] for i in json.loads(text) if i["name"].lower() == "pandas"), "?"
+                )
+    return out
+
+
+NOT_MEASURED = [
+    "- pandas has no measured map and no Markov attribution written (only the four questions "
+    "above); pm4py and retentioneering have no measured map or attribution at all.",
+    "- PySpark ran at 1M only (one run each); at 10M it was not run for lack of time (at 1M it "
+    "takes 25–80 s per workload on this machine).",
+    "- At 100M only the measured map ran (recorrido and the hand-written SQL, one run each).",
+    "- Times are medians of 3 runs at 1M and on BPI 2012, single runs at 10M and 100M.",
+]
+
+
+def fmt_ratio(row, ref) -> str:
+    if ref is None or row.get("status") != "ok":
+        return "—"
+    return f"{row['seconds'] / ref['seconds']:.2f}×"
+
+
+def write_markdown(path: Path, meta: dict, rows: list[dict]) -> None:
+    lines = [
+        "# Journey analytics benchmark: recorrido and the peers",
+        "",
+        "Generated by `benchmarks/bench_analytics.py` (see `benchmarks/README.md`). Same data,",
+        "same run, each measurement a separate process. **work s**: the workload inside the",
+        "process, reading the Parquet file included (median of the timed runs; **runs** says",
+        "how many); **process s**: the whole",
+        "process, interpreter start and imports included; **peak MB**: peak resident memory of the",
+        "process tree (sampled every 0.1 s; includes the JVM for PySpark); **× SQL**: work time",
+        "over the hand-written DuckDB SQL's. **agrees**: the answer was checked against the",
+        "hand-written SQL before timing (what is compared: `benchmarks/README.md`).",
+        "",
+        f"- Command: `{meta['command']}`",
+        f"- Date (start of the last command): {meta['date']}",
+        f"- Machine: {meta['machine']}",
+        f"- Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}",
+        f"- recorrido commit: {meta['commit']}",
+        f"- Load average (1, 5, 15 min) at the start of each command: {meta['load_before']}; "
+        f"at the end: {meta['load_after']}. **load** in the tables is the 1-minute load before "
+        "each tool's check run. A shared 2-core machine: other jobs ran during the run, so "
+        "times are noisy; compare within a table, not across tables.",
+        "",
+    ]
+    for size in meta["sizes"]:
+        info = meta["data"].get(size, {})
+        title = REAL_TITLES.get(size, f"{size} events (generated journeys)")
+        lines += [f"## {title}", ""]
+        if info:
+            lines += [
+                f"`{info.get('file')}`: {info.get('rows', '?'):,} events, "
+                f"{info.get('customers', '?'):,} customers.",
+                "",
+            ]
+        lines += [
+            "| workload | tool | work s | × SQL | process s | peak MB | runs | agrees | load |",
+            "|---|---|---:|---:|---:|---:|---:|---|---|",
+        ]
+        for workload in WORKLOADS:
+            group = [r for r in rows if r["size"] == size and r["workload"] == workload]
+            ref = next((r for r in group if r["tool"] == REFERENCE and r["status"] == "ok"), None)
+            for r in group:
+                if r["status"] == "ok":
+                    lines.append(
+                        f"| {TITLES[workload]} | {r['tool']} | {r['seconds']:.2f} | "
+                        f"{fmt_ratio(r, ref)} | {r['wall_seconds']:.2f} | "
+                        f"{r['tree_peak_mb']:.0f} | {r['n']} | {r['agrees']} | "
+                        f"{r['load_before'].split(',')[0]} |"
+                    )
+                else:
+                    lines.append(
+                        f"| {TITLES[workload]} | {r['tool']} | {r['status']} | — | — | — | — | "
+                        f"{r.get('agrees', '—')} | {r.get('load_before', '').split(',')[0]} |"
+                    )
+        lines.append("")
+        off = [r for r in rows if r["size"] == size and r.get("differences")]
+        if off:
+            lines += ["Differences found by the check:", ""]
+            for r in off:
+                lines.append(f"- {r['tool']} / {r['workload']}: {'; '.join(r['differences'])}")
+            lines.append("")
+    lines += ["## Not measured here", "", *NOT_MEASURED, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", default=["1M", "10M"])
+    parser.add_argument("--tools", nargs="+", default=[t for t in TOOLS if t != "pyspark"])
+    parser.add_argument("--workloads", nargs="+", default=WORKLOADS)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument(
+        "--slow", type=float, default=60, help="a check run slower than this is the only timed run"
+    )
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--json", type=Path, default=HERE / "results" / "analytics.json")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the rows of --json for sizes/tools/workloads not run now",
+    )
+    parser.add_argument(
+        "--render", action="store_true", help="only write --out again from --json's results"
+    )
+    args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.json.read_text())
+        write_markdown(args.out, saved["meta"], saved["rows"])
+        return 0
+
+    def log(text):
+        print(text, flush=True)
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    meta = {
+        "command": " ".join(
+            [".venv/bin/python benchmarks/bench_analytics.py", *(argv or sys.argv[1:])]
+        ),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} CPUs, "
+        f"{os.sysconf('SC_PHYS_PAGES') * PAGE / 2**30:.0f} GiB; {platform.platform()}; "
+        f"Python {platform.python_version()}",
+        "versions": versions(),
+        "commit": commit + (" with uncommitted changes in src/" if dirty else ""),
+        "load_before": loadavg(),
+        "sizes": list(args.sizes),
+        "data": {},
+    }
+    rows: list[dict] = []
+    for size in args.sizes:
+        data = data_for(size)
+        info_file = data.with_suffix(".json")
+        if info_file.exists():
+            info = json.loads(info_file.read_text())
+        else:
+            import duckdb
+
+            rows_, people = duckdb.sql(
+                f"SELECT count(*), count(DISTINCT customer_id) FROM read_parquet('{data}')"
+            ).fetchone()
+            info = {"rows": rows_, "customers": people}
+        meta["data"][size] = {"file": str(data.relative_to(ROOT)), **info}
+        rows += bench_size(
+            size, args.tools, args.workloads, args.runs, args.timeout, args.slow, log
+        )
+    meta["load_after"] = loadavg()
+    if args.merge and args.json.exists():
+        old = json.loads(args.json.read_text())
+        keys = {(r["size"], r["tool"], r["workload"]) for r in rows}
+        rows = [r for r in old["rows"] if (r["size"], r["tool"], r["workload"]) not in keys] + rows
+        meta["sizes"] = list(dict.fromkeys([*old["meta"]["sizes"], *args.sizes]))
+        meta["data"] = {**old["meta"].get("data", {}), **meta["data"]}
+        meta["command"] = old["meta"]["command"] + " && " + meta["command"]
+        meta["load_before"] = old["meta"]["load_before"] + "; " + meta["load_before"]
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1, default=str))
+    write_markdown(args.out, meta, rows)
+    bad = [r for r in rows if r["status"] not in ("ok",) and "stopped" not in r["status"]]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
