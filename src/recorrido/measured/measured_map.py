@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,10 +17,11 @@ import ibis
 import pandas as pd
 
 from recorrido.analytics.filters import parse_range
-from recorrido.analytics.sequence import customer_order, engine_of, epoch_micros, events_of
+from recorrido.analytics.sequence import epoch_micros, events_of
 from recorrido.analytics.tagging import load_map, tag_events
 from recorrido.analytics.windows import parse_duration
 from recorrido.errors import RecorridoError
+from recorrido.measured.scratch import Scratch
 from recorrido.measured.segments import customer_segments
 from recorrido.measured.stages import stage_figures
 from recorrido.measured.touchpoints import touchpoint_figures
@@ -140,75 +140,63 @@ def measure(
         events = events.filter(events.us >= lower)
     if upper is not None:
         events = events.filter(events.us < upper)
-    tagged = tag_events(events, journey)
-    tagged = tagged.mutate(seq=ibis.row_number().over(customer_order(tagged)))
-    tagged = _materialized(tagged, breakdown)
+    # Intermediate tables read by several figures are computed once (dropped at the end).
+    with Scratch() as scratch:
+        # A persona or property breakdown may read any column; otherwise the figures' columns do.
+        kept = (*_FIGURE_COLUMNS, "channel") if breakdown in (None, "channel") else None
+        tagged = scratch.keep(tag_events(events, journey), kept)
 
-    span = tagged.aggregate(
-        events=tagged.count(),
-        unmapped=(tagged.touchpoint.isnull()).cast("int64").sum(),
-        last_us=tagged.us.max(),
-    ).execute()
-    total = int(span["events"][0])
-    if total == 0:
-        _raise_empty(events_of(source), start, end)
-    last_us = int(span["last_us"][0])
-    as_of_us = upper if upper is not None else last_us
-    people = tagged.group_by("customer_id").aggregate(
-        last_us=tagged.us.max(), converted=tagged.is_goal.any()
-    )
-    segments = customer_segments(tagged, journey, breakdown)
-    stages = stage_figures(
-        tagged,
-        segments,
-        people,
-        stage_ids=[s.id for s in journey.stages],
-        inactive_before_us=as_of_us - inactivity_us,
-    )
-    touchpoints, channels = touchpoint_figures(
-        tagged, people, [tp.id for tp in journey.touchpoints], journey.goal is not None
-    )
-    counts = people.aggregate(
-        customers=people.count(), converted=people.converted.cast("int64").sum()
-    ).execute()
-    unmapped = int(span["unmapped"][0] or 0)
-    summary = {
-        "events": total,
-        "customers": int(counts["customers"][0]),
-        "converted_customers": int(counts["converted"][0] or 0) if journey.goal else None,
-        "unmapped_events": unmapped,
-        "unmapped_share": unmapped / total,
-        "measured_at": _iso(as_of_us),
-        "segments": sorted(stages["segment"].unique().tolist()),
-    }
-    options = {
-        "start": None if start is None else str(start),
-        "end": None if end is None else str(end),
-        "inactivity": inactivity,
-        "breakdown": breakdown,
-    }
-    return MeasuredMap(journey, stages, touchpoints, channels, summary, options)
+        span = tagged.aggregate(
+            events=tagged.count(),
+            unmapped=(tagged.touchpoint.isnull()).cast("int64").sum(),
+            last_us=tagged.us.max(),
+        ).execute()
+        total = int(span["events"][0])
+        if total == 0:
+            _raise_empty(events_of(source), start, end)
+        last_us = int(span["last_us"][0])
+        as_of_us = upper if upper is not None else last_us
+        people = scratch.keep(
+            tagged.group_by("customer_id").aggregate(
+                last_us=tagged.us.max(), converted=tagged.is_goal.any()
+            ),
+        )
+        segments = customer_segments(tagged, journey, breakdown, people=people)
+        stages = stage_figures(
+            tagged,
+            segments,
+            people,
+            stage_ids=[s.id for s in journey.stages],
+            inactive_before_us=as_of_us - inactivity_us,
+            scratch=scratch,
+        )
+        touchpoints, channels = touchpoint_figures(
+            tagged, people, [tp.id for tp in journey.touchpoints], journey.goal is not None
+        )
+        counts = people.aggregate(
+            customers=people.count(), converted=people.converted.cast("int64").sum()
+        ).execute()
+        unmapped = int(span["unmapped"][0] or 0)
+        summary = {
+            "events": total,
+            "customers": int(counts["customers"][0]),
+            "converted_customers": int(counts["converted"][0] or 0) if journey.goal else None,
+            "unmapped_events": unmapped,
+            "unmapped_share": unmapped / total,
+            "measured_at": _iso(as_of_us),
+            "segments": sorted(stages["segment"].unique().tolist()),
+        }
+        options = {
+            "start": None if start is None else str(start),
+            "end": None if end is None else str(end),
+            "inactivity": inactivity,
+            "breakdown": breakdown,
+        }
+        return MeasuredMap(journey, stages, touchpoints, channels, summary, options)
 
 
-#: The tagged columns the figures read (a persona or property breakdown reads any column).
-_FIGURE_COLUMNS = ("customer_id", "us", "seq", "touchpoint", "stage", "stage_index", "is_goal")
-
-
-def _materialized(tagged: ibis.Table, breakdown: str | None) -> ibis.Table:
-    """On DuckDB, the tagged events computed once into a temporary table.
-
-    Every figure reads the tagged events with their ``seq`` (a window over all events); left as
-    an expression, each of the dozen queries below would read the source and sort it again.
-    Only the columns the figures need are kept unless a breakdown may read any of them. Other
-    engines get the expression unchanged.
-    """
-    if engine_of(tagged) != "duckdb":
-        return tagged
-    if breakdown in (None, "channel"):
-        tagged = tagged.select(*_FIGURE_COLUMNS, "channel")
-    backend = tagged._find_backend()
-    name = f"_recorrido_tagged_{uuid.uuid4().hex}"
-    return backend.create_table(name, tagged, temp=True)
+#: The tagged columns the figures read.
+_FIGURE_COLUMNS = ("customer_id", "event_id", "us", "touchpoint", "stage_index", "is_goal")
 
 
 def _raise_empty(events: ibis.Table, start, end) -> None:

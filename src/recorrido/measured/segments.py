@@ -12,26 +12,40 @@ from __future__ import annotations
 
 import ibis
 
-from recorrido.analytics.sequence import property_value, unknown_property
+from recorrido.analytics.sequence import customer_order, property_value, unknown_property
 from recorrido.errors import RecorridoError
 
 NONE = "(none)"
 ALL = "all"
 
 
-def customer_segments(events: ibis.Table, journey, breakdown: str | None) -> ibis.Table:
-    """``(customer_id, segment)``: one row per customer and segment it belongs to."""
-    people = events.select("customer_id").distinct()
+def customer_segments(
+    events: ibis.Table, journey, breakdown: str | None, people: ibis.Table | None = None
+) -> ibis.Table:
+    """``(customer_id, segment)``: one row per customer and segment it belongs to. ``people``,
+    when given, is a table with one row per customer of ``events`` (saves a distinct)."""
+    if people is None:
+        people = events.select("customer_id").distinct()
+    else:
+        people = people.select("customer_id")
     if not breakdown:
         return people.mutate(segment=ibis.literal(ALL))
     if breakdown == "persona":
         return _personas(events, people, journey)
-    first = events.filter(events.seq == 0)
+    ranked = events.mutate(_seq=ibis.row_number().over(customer_order(events)))
+    first = ranked.filter(ranked._seq == 0).drop("_seq")
     value = property_value(first, breakdown)
     if not int(first.filter(value.notnull()).limit(1).count().execute()):
         # No customer's first event has it: a typo, not a segment of everyone called "(none)".
         unknown_property(
-            events.drop("us", "seq", "touchpoint", "stage", "stage_index", "is_goal"), breakdown
+            events.drop(
+                *[
+                    c
+                    for c in ("us", "touchpoint", "stage", "stage_index", "is_goal")
+                    if c in events.columns
+                ]
+            ),
+            breakdown,
         )
     return first.select("customer_id", segment=value.fill_null(NONE))
 

@@ -18,14 +18,13 @@ Definitions (every figure counts customers, each once):
 
 from __future__ import annotations
 
-import uuid
 from fractions import Fraction
 
 import ibis
 import pandas as pd
 
 from recorrido.analytics.intervals import wilson_or_none
-from recorrido.analytics.sequence import engine_of, median_by
+from recorrido.analytics.sequence import median_by
 from recorrido.measured.quantiles import nearest_rank_by
 
 HOUR_US = 3_600_000_000
@@ -34,10 +33,12 @@ HOUR_US = 3_600_000_000
 def stage_visits(events: ibis.Table) -> ibis.Table:
     """One row per customer and stage reached: first time, entry and exit touchpoints."""
     staged = events.filter(events.stage_index.notnull())
+    # The customer's (timestamp, event_id) order as a key: no window (a sort of every event).
+    order = ibis.struct({"us": staged.us, "event_id": staged.event_id})
     return staged.group_by(["customer_id", "stage_index"]).aggregate(
         first_us=staged.us.min(),
-        entry=staged.touchpoint.argmin(staged.seq),
-        exit=staged.touchpoint.argmax(staged.seq),
+        entry=staged.touchpoint.argmin(order),
+        exit=staged.touchpoint.argmax(order),
     )
 
 
@@ -48,10 +49,13 @@ def stage_figures(
     *,
     stage_ids: list[str],
     inactive_before_us: int,
+    scratch=None,
 ) -> pd.DataFrame:
     """One row per (segment, stage) with the figures above; ``people`` is one row per customer
-    with ``last_us`` and ``converted``."""
-    visits = _once(stage_visits(events).join(segments, "customer_id"))
+    with ``last_us`` and ``converted``. With a :class:`~recorrido.measured.scratch.Scratch`, the
+    visits and stage pairs (each read several times) are computed once."""
+    keep = scratch.keep if scratch is not None else (lambda table: table)
+    visits = keep(stage_visits(events).join(segments, "customer_id"))
     keys = ["segment", "stage_index"]
     reach = visits.group_by(keys).aggregate(customers=visits.count()).execute()
 
@@ -68,6 +72,7 @@ def stage_figures(
         stage_index=visits.stage_index,
         wait_us=nxt.first_us - visits.first_us,
     )
+    pairs = keep(pairs)  # read three times below
     onward = pairs.group_by(keys).aggregate(to_next=pairs.count()).execute()
     later = pairs.filter(pairs.wait_us >= 0)
     median = median_by(later, keys, "wait_us", "median_us").execute()
@@ -97,15 +102,6 @@ def stage_figures(
     for column in ("customers", "to_next", "from_first", "dropped"):
         frame[column] = frame[column].fillna(0).astype("int64")
     return _rates(frame)
-
-
-def _once(table: ibis.Table) -> ibis.Table:
-    """On DuckDB, ``table`` computed once into a temporary table (the stage figures below read
-    it seven times); other engines get the expression unchanged."""
-    if engine_of(table) != "duckdb":
-        return table
-    name = f"_recorrido_visits_{uuid.uuid4().hex}"
-    return table._find_backend().create_table(name, table, temp=True)
 
 
 def _top(visits: ibis.Table, column: str) -> pd.DataFrame:

@@ -1,0 +1,41 @@
+"""Temporary tables for one computation: on DuckDB an intermediate result that several queries
+read is computed once into a temporary table, and every such table is dropped when the
+computation ends (a long-lived connection, such as a workspace's in the web app, keeps no
+leftovers). Other engines get the expressions unchanged."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+
+import ibis
+
+from recorrido.analytics.sequence import engine_of
+
+
+class Scratch:
+    """``with Scratch() as scratch: t = scratch.keep(expr)``; the tables go at the end."""
+
+    def __init__(self) -> None:
+        self._made: list[tuple[object, str]] = []
+
+    def keep(self, table: ibis.Table, columns: tuple[str, ...] | None = None) -> ibis.Table:
+        """``table`` (only ``columns`` when given) as a temporary table on DuckDB."""
+        if engine_of(table) != "duckdb":
+            return table
+        if columns is not None:
+            table = table.select(*columns)
+        backend = table._find_backend()
+        name = f"_recorrido_tmp_{uuid.uuid4().hex}"
+        made = backend.create_table(name, table, temp=True)
+        self._made.append((backend, name))
+        return made
+
+    def __enter__(self) -> Scratch:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for backend, name in reversed(self._made):
+            with contextlib.suppress(Exception):
+                backend.drop_table(name, force=True)
+        self._made.clear()
