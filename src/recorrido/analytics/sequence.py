@@ -247,3 +247,18 @@ def unknown_property(t: ibis.Table, key: str):
     raise RecorridoError(
         "analytics_unknown_property", name=key, known=", ".join(sorted(set(known))[:20])
     )
+
+
+def raise_empty(events: ibis.Table, start, end) -> None:
+    """Raise why nothing is left to analyse: no events at all, or none in ``start``..``end``
+    (naming the range the events do cover)."""
+    if start is None and end is None:
+        raise RecorridoError("analytics_no_events")
+    span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max()).execute()
+    raise RecorridoError(
+        "analytics_empty_range",
+        start=str(start or "…"),
+        end=str(end or "…"),
+        first=str(span["first"][0]),
+        last=str(span["last"][0]),
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import ibis
 
 from recorrido.analytics.filters import parse_range
-from recorrido.analytics.sequence import customer_order, epoch_micros, events_of
+from recorrido.analytics.sequence import customer_order, epoch_micros, events_of, raise_empty
 from recorrido.analytics.tagging import load_map, tag_events
 from recorrido.errors import RecorridoError
 
@@ -107,7 +107,7 @@ def prepare(source, journey_map, *, start=None, end=None, need_goal: bool = True
     ).execute()
     customers = int(span["customers"][0])
     if not customers:
-        _raise_empty(raw, start, end)
+        raise_empty(raw, start, end)
     as_of = upper if upper is not None else int(span["last"][0])
     return Journeys(
         journey=journey,
@@ -118,17 +118,4 @@ def prepare(source, journey_map, *, start=None, end=None, need_goal: bool = True
         first_us=int(span["first"][0]),
         customers=customers,
         converted=int(span["converted"][0] or 0),
-    )
-
-
-def _raise_empty(events: ibis.Table, start, end) -> None:
-    if start is None and end is None:
-        raise RecorridoError("analytics_no_events")
-    span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max()).execute()
-    raise RecorridoError(
-        "analytics_empty_range",
-        start=str(start or "…"),
-        end=str(end or "…"),
-        first=str(span["first"][0]),
-        last=str(span["last"][0]),
     )

@@ -13,14 +13,12 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import ibis
 import pandas as pd
 
 from recorrido.analytics.filters import parse_range
-from recorrido.analytics.sequence import epoch_micros, events_of
+from recorrido.analytics.sequence import epoch_micros, events_of, raise_empty
 from recorrido.analytics.tagging import load_map, tag_events
 from recorrido.analytics.windows import parse_duration
-from recorrido.errors import RecorridoError
 from recorrido.measured.scratch import Scratch
 from recorrido.measured.segments import customer_segments
 from recorrido.measured.stages import stage_figures
@@ -153,7 +151,7 @@ def measure(
         ).execute()
         total = int(span["events"][0])
         if total == 0:
-            _raise_empty(events_of(source), start, end)
+            raise_empty(events_of(source), start, end)
         last_us = int(span["last_us"][0])
         as_of_us = upper if upper is not None else last_us
         people = scratch.keep(
@@ -197,19 +195,6 @@ def measure(
 
 #: The tagged columns the figures read.
 _FIGURE_COLUMNS = ("customer_id", "event_id", "us", "touchpoint", "stage_index", "is_goal")
-
-
-def _raise_empty(events: ibis.Table, start, end) -> None:
-    if start is None and end is None:
-        raise RecorridoError("analytics_no_events")
-    span = events.aggregate(first=events.timestamp.min(), last=events.timestamp.max()).execute()
-    raise RecorridoError(
-        "analytics_empty_range",
-        start=str(start or "…"),
-        end=str(end or "…"),
-        first=str(span["first"][0]),
-        last=str(span["last"][0]),
-    )
 
 
 def _iso(us: int) -> str:
