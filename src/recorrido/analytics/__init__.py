@@ -9,9 +9,13 @@ from recorrido.analytics.paths import flows, transitions, variants
 from recorrido.analytics.retention import retention, retention_matrix
 from recorrido.analytics.sequence import Stream, stream
 from recorrido.analytics.sessions import session_table, sessionize, sessions
+from recorrido.analytics.step_matrix import step_matrix
+from recorrido.analytics.steps import END, Steps, step_table
 from recorrido.analytics.windows import parse_duration
 
 __all__ = [
+    "END",
+    "Steps",
     "Stream",
     "flows",
     "funnel",
@@ -21,6 +25,8 @@ __all__ = [
     "session_table",
     "sessionize",
     "sessions",
+    "step_matrix",
+    "step_table",
     "stream",
     "transitions",
     "variants",

@@ -9,8 +9,12 @@ Semantics (also in ``docs/funnel-semantics.md``). A customer's events are ordere
   occurrence of step 1 is tried, so a customer who returns months later and converts within the
   window counts. Events that share a timestamp never follow one another (their true order is
   unknown).
-- **strict**: as ordered, and the steps are *consecutive* in the customer's stream at the level:
-  step k+1 is the very next event after step k (and strictly later in time).
+- **strict**: the steps are *consecutive steps* of the customer's step table
+  (:mod:`recorrido.analytics.steps`): step k+1 is the very next step after step k in the one
+  order (events tied in time follow each other in source order), the k-th at most ``W`` after
+  ``t0``. With ``collapse_repeats`` a run of the same value is one step, as in the Sankey, and a
+  strict funnel counted from each customer's first step 1 (``first_only``) equals the customers
+  who follow its bands in the Sankey anchored at step 1 (``docs/views-reconcile.md``).
 - **any**: row k counts customers who did at least k *different* steps, in any order, all within
   ``W`` from the earliest of them (the window includes its end and events tied with its start).
 
@@ -21,10 +25,21 @@ attempt's start, the attempt only counts the steps it reached strictly before th
 exclusions: no other event can sit between its steps.
 
 Each customer counts once, with their **best attempt**: the one that reaches the furthest step,
-then the earliest. Times to convert are those of that attempt: ``median_seconds_from_previous``
-(from step k-1 to step k) and ``median_seconds_from_first`` (from step 1 to step k), exact
-medians over the customers who reached step k. A **breakdown** groups customers by the value of a
-column or ``properties`` key on their best attempt's first event (NULL shows as ``(none)``).
+then the earliest (entry step, time, then the one order). With ``count='attempts'`` every attempt
+counts instead, and an attempt ends where the customer starts step 1 again (PostHog #4972).
+
+Extensions: ``step_windows`` (a window per step, from the previous required step),
+``optional`` steps (done when they happen between the previous and the next required step; the
+later steps count without them), ``mid_entry`` (an attempt may start at any step: customers who
+join mid-funnel count from there, PostHog #17313), ``first_only`` (only each customer's first
+occurrence of step 1 starts an attempt). :func:`funnel_customers` lists the customers at a step or
+who dropped after it; :func:`dropoff_paths` says what they did next.
+
+Times to convert are those of the counted attempt: ``median_seconds_from_previous`` (from the
+previous required step to step k) and ``median_seconds_from_first`` (from the entry to step k),
+exact medians over the customers who reached step k. A **breakdown** groups customers by the
+value of a column or ``properties`` key on their best attempt's first event (NULL shows as
+``(none)``).
 """
 
 from __future__ import annotations
@@ -34,19 +49,28 @@ from collections.abc import Sequence
 import ibis
 import pandas as pd
 
+from recorrido.analytics.funnel_attempts import (
+    NO_TIME,
+    Plan,
+    any_order_attempts,
+    ordered_attempts,
+    strict_attempts,
+)
+from recorrido.analytics.intervals import diff_interval, wilson_or_none
 from recorrido.analytics.sequence import (
-    customer_order,
     median_by,
     property_value,
     stream,
     unknown_property,
 )
+from recorrido.analytics.steps import END, steps_of
 from recorrido.analytics.windows import parse_duration
 from recorrido.errors import RecorridoError
 
 KINDS = ("ordered", "strict", "any")
+COUNTS = ("customers", "attempts")
 NONE_LABEL = "(none)"
-_NO_TIME = ibis.null("int64")
+_SEP = "\x1f"
 
 
 def funnel(
@@ -60,20 +84,184 @@ def funnel(
     level: str = "event",
     start=None,
     end=None,
+    step_windows: Sequence[str | None] | None = None,
+    optional: Sequence[int] = (),
+    mid_entry: bool = False,
+    count: str = "customers",
+    first_only: bool = False,
+    collapse_repeats: bool = False,
 ) -> pd.DataFrame:
-    """Customers per funnel step (see the module docstring for the exact semantics).
+    """Customers (or attempts) per funnel step (see the module docstring for the semantics).
 
     ``steps`` are values at ``level`` (event names by default). ``window`` is a duration such as
-    ``'7d'``. Returns one row per step (per breakdown value and step with ``breakdown``):
-    ``step_index`` (1-based), ``step``, ``customers``, ``conversion`` (of step 1),
-    ``conversion_from_previous``, ``median_seconds_from_previous``,
-    ``median_seconds_from_first``; with ``breakdown`` a first column ``breakdown``.
-    Unknown step names, properties, windows or dates raise :class:`RecorridoError`.
+    ``'7d'``; ``step_windows`` one per step (the first is ignored, ``None`` for no limit);
+    ``optional`` the 1-based indexes of optional steps (neither the first nor the last).
+    Returns one row per step (per breakdown value and step with ``breakdown``): ``step_index``
+    (1-based), ``step``, ``optional``, ``customers`` (attempts with ``count='attempts'``),
+    ``entered`` (who entered the funnel at this step: all of step 1 unless ``mid_entry``),
+    ``conversion`` (of everyone who entered) and ``conversion_from_previous`` (of those at the
+    previous required step, who went on to this one), each with its 95 % Wilson interval
+    (``..._ci``), ``median_seconds_from_previous`` and ``median_seconds_from_first``. With
+    ``breakdown`` a first column ``breakdown``, plus ``difference_vs_rest_ci`` (Newcombe's
+    interval of this value's conversion minus everyone else's) and ``significant`` (it excludes
+    0). Unknown step names, properties, windows or dates raise :class:`RecorridoError`.
     """
-    steps = [str(s) for s in steps]
+    s, plan, attempts = _attempts(
+        source,
+        steps,
+        window=window,
+        kind=kind,
+        exclusions=exclusions,
+        breakdown=breakdown,
+        level=level,
+        start=start,
+        end=end,
+        step_windows=step_windows,
+        optional=optional,
+        mid_entry=mid_entry,
+        count=count,
+        first_only=first_only,
+        collapse_repeats=collapse_repeats,
+    )
+    rows = attempts if count == "attempts" else best_attempts(attempts)
+    summary = _summarise(rows, plan)
+    if breakdown and summary[0]["bd"].eq(NONE_LABEL).all():
+        unknown_property(s.table, breakdown)
+    return _shape(summary, plan, kind, breakdown is not None)
+
+
+def funnel_customers(source, steps: Sequence[str], *, step: int, dropped: bool = False, **options):
+    """The customers at funnel step ``step`` (1-based) — or, with ``dropped``, those whose best
+    attempt reached it and went no further (the drop-offs after it) — for a campaign list.
+
+    ``options`` are :func:`funnel`'s (not ``count``: a list is of people). Columns:
+    ``customer_id``, ``entry_step``, ``reached_step``, ``entered_at`` and ``step_at``
+    (UTC timestamps), sorted by ``customer_id``.
+    """
+    _, people = _people_at(source, steps, step, dropped, options)
+    frame = people.order_by("customer_id").execute()
+    frame["entered_at"] = pd.to_datetime(frame["entered_us"], unit="us", utc=True)
+    frame["step_at"] = pd.to_datetime(frame["step_us"], unit="us", utc=True)
+    frame = frame.rename(columns={"entry": "entry_step", "reached": "reached_step"})
+    columns = ["customer_id", "entry_step", "reached_step", "entered_at", "step_at"]
+    return frame[columns].reset_index(drop=True)
+
+
+def dropoff_paths(
+    source, steps: Sequence[str], *, after_step: int, depth: int = 3, top: int = 20, **options
+) -> pd.DataFrame:
+    """What the customers who dropped after step ``after_step`` did next: the first ``depth``
+    steps (repeats collapsed) strictly after their step ``after_step``, counted as paths.
+
+    A path ends with ``(end)`` when the customer's journey (within the dates) stops sooner; a
+    customer who did nothing afterwards has the path ``(end)``. Columns: ``path`` (steps
+    joined by `` → ``), ``steps``, ``customers``, ``share`` (of the drop-offs) and ``share_ci``
+    (95 % Wilson). The top ``top`` by customers, ties by path.
+    """
+    _, people = _people_at(source, steps, after_step, True, options)
+    s = stream(
+        source, options.get("level", "event"), start=options.get("start"), end=options.get("end")
+    )
+    cut = people.select("customer_id", cut_us=people.step_us)
+    after = s.table.join(cut, "customer_id")
+    after = after.filter(after.us > after.cut_us).drop("cut_us")
+    table = steps_of(type(s)(after, s.level), collapse_repeats=True).table
+    table = table.filter(table.step <= depth)
+    ended = (table.next_item == END) & (table.step < depth)
+    table = table.mutate(pair=ibis.struct({"seq": table.step, "item": table.item, "end": ended}))
+    per = table.group_by("customer_id").aggregate(pairs=table.pair.collect())
+    per = per.select(
+        "customer_id",
+        path=per.pairs.sort()
+        .map(lambda p: ibis.ifelse(p.end, p.item + _SEP + END, p.item))
+        .join(_SEP),
+    )
+    total = int(people.count().execute())
+    nothing = people.anti_join(per, "customer_id").count()
+    counted = per.group_by("path").aggregate(customers=per.count()).execute()
+    none_after = int(nothing.execute())
+    if none_after:
+        counted = pd.concat(
+            [counted, pd.DataFrame({"path": [END], "customers": [none_after]})], ignore_index=True
+        )
+    counted = counted.sort_values(["customers", "path"], ascending=[False, True]).head(top)
+    counted["steps"] = counted["path"].str.split(_SEP)
+    counted["path"] = counted["steps"].map(" → ".join)
+    counted["share"] = counted["customers"] / total if total else 0.0
+    counted["share_ci"] = [wilson_or_none(k, total) for k in counted["customers"]]
+    return (
+        counted[["path", "steps", "customers", "share", "share_ci"]]
+        .astype({"customers": "int64"})
+        .reset_index(drop=True)
+    )
+
+
+def _people_at(source, steps, step: int, dropped: bool, options: dict):
+    if options.get("count", "customers") != "customers":
+        raise RecorridoError("analytics_funnel_people_attempts")
+    _, plan, attempts = _attempts(source, steps, **options)
+    if not 1 <= step <= plan.n:
+        raise RecorridoError("analytics_funnel_bad_step", step=step, n=plan.n)
+    if dropped and (step == plan.n or (step - 1) in plan.optional):
+        raise RecorridoError("analytics_funnel_no_dropoff", step=step)
+    best = best_attempts(attempts)
+    k = step - 1
+    at = _covers(best, plan, k)
+    if dropped:
+        at = at & (best.reached == step)
+    chosen = best.filter(at)
+    step_us = chosen.t0 if k == 0 else ibis.coalesce(chosen[f"t{k}"], chosen.t0)
+    if k > 0:
+        step_us = ibis.ifelse(chosen.entry == step, chosen.t0, chosen[f"t{k}"])
+    return plan, chosen.select(
+        "customer_id", "entry", "reached", entered_us=chosen.t0, step_us=step_us
+    )
+
+
+def _attempts(
+    source,
+    steps,
+    *,
+    window: str = "14d",
+    kind: str = "ordered",
+    exclusions: Sequence[str] = (),
+    breakdown: str | None = None,
+    level: str = "event",
+    start=None,
+    end=None,
+    step_windows=None,
+    optional: Sequence[int] = (),
+    mid_entry: bool = False,
+    count: str = "customers",
+    first_only: bool = False,
+    collapse_repeats: bool = False,
+):
+    plan = _plan(
+        steps, window, kind, exclusions, step_windows, optional, mid_entry, count, first_only
+    )
+    if collapse_repeats and kind != "strict":
+        raise RecorridoError("analytics_funnel_collapse_strict")
+    s = stream(source, level, start=start, end=end)
+    s.check_names([*plan.steps, *plan.exclusions])
+    t = s.table
+    t = t.mutate(bd=_breakdown_value(t, breakdown) if breakdown else ibis.literal(NONE_LABEL))
+    s = type(s)(t, s.level)
+    if kind == "strict":
+        attempts = strict_attempts(s, plan, collapse_repeats)
+    elif kind == "any":
+        attempts = any_order_attempts(t, plan)
+    else:
+        attempts = ordered_attempts(t, plan)
+    return s, plan, attempts
+
+
+def _plan(steps, window, kind, exclusions, step_windows, optional, mid_entry, count, first_only):
+    steps = [str(x) for x in steps]
     exclusions = [str(x) for x in exclusions]
     if kind not in KINDS:
         raise RecorridoError("analytics_bad_funnel_kind", kind=kind, kinds=", ".join(KINDS))
+    if count not in COUNTS:
+        raise RecorridoError("analytics_bad_funnel_count", count=count, counts=", ".join(COUNTS))
     if len(steps) < 2:
         raise RecorridoError("analytics_funnel_too_short")
     if kind == "any" and len(set(steps)) < len(steps):
@@ -83,206 +271,167 @@ def funnel(
     clash = sorted(set(steps) & set(exclusions))
     if clash:
         raise RecorridoError("analytics_exclusion_is_step", name=clash[0])
-    width = parse_duration(window)
-
-    s = stream(source, level, start=start, end=end)
-    s.check_names([*steps, *exclusions])
-    t = s.table
-    t = t.mutate(bd=_breakdown_value(t, breakdown) if breakdown else ibis.literal(NONE_LABEL))
-    if kind == "strict":
-        attempts = _strict_attempts(t, steps, width)
-    elif kind == "any":
-        attempts = _any_order_attempts(t, steps, exclusions, width)
-    else:
-        attempts = _ordered_attempts(t, steps, exclusions, width)
-    frame = _summarise(attempts, len(steps))
-    if breakdown and frame["bd"].eq(NONE_LABEL).all():
-        unknown_property(s.table, breakdown)
-    return _shape(frame, steps, kind, breakdown is not None)
-
-
-# -- attempts: one row per attempt with its start t0, step times t1.., reached, bd -------------
-def _ordered_attempts(t, steps, exclusions, width) -> ibis.Table:
-    relevant = t.filter(t.item.isin([*steps, *exclusions]))
-    later = customer_order_by_time(relevant, (1, None))
-    # The first time of step j strictly after each row's timestamp. Rows sharing a timestamp
-    # share the frame, so this is a function of (customer, time) alone.
-    nxt = {
-        f"n{j}": _first_time(relevant, relevant.item == steps[j]).over(later)
-        for j in range(1, len(steps))
-    }
-    if exclusions:
-        nxt["x"] = _first_time(relevant, relevant.item.isin(exclusions)).over(later)
-    else:
-        nxt["x"] = _NO_TIME
-    relevant = relevant.mutate(**nxt)
-    anchors = relevant.filter(relevant.item == steps[0]).select(
-        "customer_id", "event_id", "bd", "x", t0=relevant.us, t1=relevant.n1
-    )
-    if len(steps) > 2:
-        lookup = relevant.group_by(["customer_id", "us"]).aggregate(
-            **{f"n{j}": relevant[f"n{j}"].min() for j in range(2, len(steps))}
-        )
-        for j in range(2, len(steps)):
-            right = lookup.view()
-            anchors = anchors.left_join(
-                right,
-                [anchors.customer_id == right.customer_id, anchors[f"t{j - 1}"] == right.us],
-            ).select(*[anchors[c] for c in anchors.columns], **{f"t{j}": right[f"n{j}"]})
-    ok = [
-        anchors[f"t{j}"].notnull()
-        & (anchors[f"t{j}"] - anchors.t0 <= width)
-        & (anchors.x.isnull() | (anchors[f"t{j}"] < anchors.x))
-        for j in range(1, len(steps))
-    ]
-    return anchors.mutate(reached=_reached(ok))
-
-
-def _strict_attempts(t, steps, width) -> ibis.Table:
-    w = customer_order(t)
-    leads = {}
-    for j in range(1, len(steps)):
-        leads[f"i{j}"] = t.item.lead(j).over(w)
-        leads[f"t{j}"] = t.us.lead(j).over(w)
-    t = t.mutate(**leads)
-    anchors = t.filter(t.item == steps[0]).mutate(t0=t.us)
-    ok = []
-    for j in range(1, len(steps)):
-        cond = (
-            (anchors[f"i{j}"] == steps[j])
-            & (anchors[f"t{j}"] > anchors[f"t{j - 1}"])
-            & (anchors[f"t{j}"] - anchors.t0 <= width)
-        )
-        ok.append(cond.fill_null(False))
-    return anchors.mutate(reached=_reached(ok))
-
-
-def _any_order_attempts(t, steps, exclusions, width) -> ibis.Table:
-    relevant = t.filter(t.item.isin([*steps, *exclusions]))
-    ahead = customer_order_by_time(relevant, (0, width))
-    firsts = {
-        f"f{j}": _first_time(relevant, relevant.item == step).over(ahead)
-        for j, step in enumerate(steps)
-    }
-    if exclusions:
-        later = customer_order_by_time(relevant, (1, None))
-        firsts["x"] = _first_time(relevant, relevant.item.isin(exclusions)).over(later)
-    else:
-        firsts["x"] = _NO_TIME
-    anchors = relevant.mutate(**firsts)
-    anchors = anchors.filter(anchors.item.isin(steps)).mutate(t0=anchors.us)
-    # A step seen only at or after the exclusion does not count for this attempt.
-    valid = {
-        f"f{j}": ibis.ifelse(
-            anchors.x.isnull() | (anchors[f"f{j}"] < anchors.x), anchors[f"f{j}"], _NO_TIME
-        )
-        for j in range(len(steps))
-    }
-    anchors = anchors.mutate(**valid)
-    f = [anchors[f"f{j}"] for j in range(len(steps))]
-    done = [fj.notnull().cast("int64") for fj in f]
-    reached = sum(done[1:], done[0])
-    # The time the k-th different step was first done: the k-th smallest of the f's.
-    times = {}
-    for k in range(1, len(steps)):
-        candidates = []
-        for fj in f:
-            at_or_before = sum(
-                ((fi <= fj).fill_null(False).cast("int64") for fi in f), ibis.literal(0)
+    extended = bool(step_windows) or bool(optional) or mid_entry
+    if kind == "any" and (extended or first_only):
+        raise RecorridoError("analytics_funnel_any_extension")
+    if kind == "strict" and (optional or mid_entry):
+        raise RecorridoError("analytics_funnel_strict_extension")
+    if count == "attempts" and (mid_entry or first_only):
+        raise RecorridoError("analytics_funnel_attempts_extension")
+    widths: list[int | None] = [None] * len(steps)
+    if step_windows is not None:
+        given = list(step_windows)
+        if len(given) != len(steps):
+            raise RecorridoError(
+                "analytics_funnel_step_windows", given=len(given), steps=len(steps)
             )
-            candidates.append(ibis.ifelse(at_or_before >= k + 1, fj, _NO_TIME))
-        times[f"t{k}"] = ibis.least(*candidates)
-    return anchors.mutate(reached=reached, **times)
+        widths = [None] + [None if w in (None, "") else parse_duration(w) for w in given[1:]]
+    chosen = set()
+    for index in optional:
+        if not 1 < int(index) < len(steps):
+            raise RecorridoError("analytics_funnel_bad_optional", step=index, n=len(steps))
+        chosen.add(int(index) - 1)
+    return Plan(
+        steps=steps,
+        width=parse_duration(window),
+        step_widths=widths,
+        optional=frozenset(chosen),
+        exclusions=exclusions,
+        mid_entry=mid_entry,
+        first_only=first_only,
+        restart=count == "attempts",
+    )
 
 
-def customer_order_by_time(t: ibis.Table, frame: tuple) -> ibis.expr.builders.LegacyWindowBuilder:
-    """A window over the customer's events by time alone, with a RANGE frame in microseconds."""
-    return ibis.window(group_by=t.customer_id, order_by=t.us, range=frame)
+def best_attempts(attempts: ibis.Table) -> ibis.Table:
+    """Each customer's best attempt: furthest step, then earliest entry step, time and order."""
+    best_order = ibis.window(
+        group_by=attempts.customer_id,
+        order_by=[
+            ibis.desc(attempts.reached),
+            attempts.entry,
+            attempts.t0,
+            attempts.place,
+            attempts.event_id,
+        ],
+    )
+    ranked = attempts.mutate(_rank=ibis.row_number().over(best_order))
+    return ranked.filter(ranked._rank == 0).drop("_rank")
 
 
-def _first_time(t: ibis.Table, condition: ibis.Value) -> ibis.Value:
-    return ibis.ifelse(condition, t.us, _NO_TIME).min()
+def _covers(rows: ibis.Table, plan: Plan, k: int) -> ibis.Value:
+    """Whether an attempt counts at step k (0-based)."""
+    if k in plan.optional:
+        return (rows.entry <= k + 1) & rows[f"done{k}"]
+    return (rows.entry <= k + 1) & (rows.reached >= k + 1)
 
 
-def _reached(ok: list[ibis.Value]) -> ibis.Value:
-    """1 + the number of steps reached in a row (each condition implies the previous holds)."""
-    total = ibis.literal(1, "int64")
-    chain = ibis.literal(True)
-    for cond in ok:
-        chain = chain & cond
-        total = total + chain.cast("int64")
-    return total
+def _previous_required(plan: Plan, k: int) -> int | None:
+    for j in range(k - 1, -1, -1):
+        if j not in plan.optional:
+            return j
+    return None
 
 
 # -- from attempts to figures ------------------------------------------------------------------
-def _summarise(attempts: ibis.Table, n: int) -> pd.DataFrame:
-    best_order = ibis.window(
-        group_by=attempts.customer_id,
-        order_by=[ibis.desc(attempts.reached), attempts.t0, attempts.event_id],
-    )
-    ranked = attempts.mutate(_rank=ibis.row_number().over(best_order))
-    best = ranked.filter(ranked._rank == 0)
+def _summarise(rows: ibis.Table, plan: Plan) -> tuple[pd.DataFrame, dict]:
+    """Per (breakdown value, step): counts and exact medians; and the attempts per value."""
     per_step = []
-    for k in range(1, n + 1):
-        reached = best.filter(best.reached >= k)
-        if k == 1:
-            gaps = {"prev": _NO_TIME, "first": _NO_TIME}
+    for k in range(plan.n):
+        covered = rows.filter(_covers(rows, plan, k))
+        at = _time_at(covered, k)
+        p = _previous_required(plan, k)
+        if p is None:
+            prev, cont = NO_TIME, ibis.literal(0, "int64")
         else:
-            t_prev = reached.t0 if k == 2 else reached[f"t{k - 2}"]
-            gaps = {
-                "prev": reached[f"t{k - 1}"] - t_prev,
-                "first": reached[f"t{k - 1}"] - reached.t0,
-            }
+            came = covered.entry <= p + 1
+            prev = ibis.ifelse(came, at - _time_at(covered, p), NO_TIME)
+            cont = came.cast("int64")
+        first = ibis.ifelse(covered.entry == k + 1, NO_TIME, at - covered.t0)
         per_step.append(
-            reached.select("bd", k=ibis.literal(k, "int64"), prev=gaps["prev"], first=gaps["first"])
+            covered.select(
+                "bd",
+                k=ibis.literal(k + 1, "int64"),
+                entered=(covered.entry == k + 1).cast("int64"),
+                cont=cont,
+                prev=prev,
+                first=first,
+            )
         )
-    rows = ibis.union(*per_step)
-    counts = rows.group_by(["bd", "k"]).aggregate(customers=rows.count())
-    prev = median_by(rows, ["bd", "k"], "prev", "median_prev")
-    first = median_by(rows, ["bd", "k"], "first", "median_first")
+    table = ibis.union(*per_step)
+    counts = table.group_by(["bd", "k"]).aggregate(
+        customers=table.count(), entered=table.entered.sum(), continued=table.cont.sum()
+    )
+    prev = median_by(table, ["bd", "k"], "prev", "median_prev")
+    first = median_by(table, ["bd", "k"], "first", "median_first")
     joined = counts.left_join(prev, ["bd", "k"]).select(counts, prev.median_prev)
     joined = joined.left_join(first, ["bd", "k"]).select(joined, first.median_first)
     frame = joined.execute()
     frame["bd"] = frame["bd"].fillna(NONE_LABEL)
-    return frame
+    totals = rows.group_by("bd").aggregate(n=rows.count()).execute()
+    total = {
+        (NONE_LABEL if pd.isna(b) else b): int(n)
+        for b, n in zip(totals["bd"], totals["n"], strict=True)
+    }
+    return frame, total
 
 
-def _shape(frame: pd.DataFrame, steps: list[str], kind: str, with_breakdown: bool) -> pd.DataFrame:
-    n = len(steps)
-    labels = [f"{k}/{n}" for k in range(1, n + 1)] if kind == "any" else steps
-    values = frame["bd"].drop_duplicates().tolist() if len(frame) else [NONE_LABEL]
+def _time_at(rows: ibis.Table, k: int) -> ibis.Value:
+    """When the attempt did step k (0-based): its entry time if it entered there."""
+    if k == 0:
+        return rows.t0
+    return ibis.ifelse(rows.entry == k + 1, rows.t0, rows[f"t{k}"])
+
+
+def _shape(summary, plan: Plan, kind: str, with_breakdown: bool) -> pd.DataFrame:
+    frame, totals = summary
+    n = plan.n
+    labels = [f"{k}/{n}" for k in range(1, n + 1)] if kind == "any" else plan.steps
+    values = sorted(totals, key=lambda v: (-totals[v], str(v))) or [NONE_LABEL]
     lookup = {(r.bd, int(r.k)): r for r in frame.itertuples()}
+
+    def count(value, k, name="customers") -> int:
+        row = lookup.get((value, k))
+        return int(getattr(row, name)) if row is not None and not pd.isna(getattr(row, name)) else 0
+
     out = []
     for value in values:
-        first_count = None
-        previous = None
+        total = totals.get(value, 0)
         for k in range(1, n + 1):
             row = lookup.get((value, k))
-            customers = int(row.customers) if row is not None else 0
-            if k == 1:
-                first_count = customers
+            customers = count(value, k)
+            p = _previous_required(plan, k - 1)
+            at_previous = count(value, p + 1) if p is not None else None
+            continued = count(value, k, "continued") if p is not None else customers
             record = {
                 "breakdown": value,
                 "step_index": k,
                 "step": labels[k - 1],
+                "optional": (k - 1) in plan.optional,
                 "customers": customers,
-                "conversion": customers / first_count if first_count else 0.0,
+                "entered": count(value, k, "entered"),
+                "conversion": customers / total if total else 0.0,
+                "conversion_ci": wilson_or_none(customers, total),
                 "conversion_from_previous": (
-                    1.0 if k == 1 else (customers / previous if previous else 0.0)
+                    1.0 if p is None else (continued / at_previous if at_previous else 0.0)
+                ),
+                "conversion_from_previous_ci": (
+                    None if p is None else wilson_or_none(continued, at_previous)
                 ),
                 "median_seconds_from_previous": _seconds(row, "median_prev"),
                 "median_seconds_from_first": _seconds(row, "median_first"),
             }
-            previous = customers
+            if with_breakdown:
+                rest_k = sum(count(v, k) for v in values if v != value)
+                rest_n = sum(totals[v] for v in values if v != value)
+                ci = None
+                if total and rest_n and k > 1:
+                    ci = list(diff_interval(customers, total, rest_k, rest_n))
+                record["difference_vs_rest_ci"] = ci
+                record["significant"] = bool(ci is not None and (ci[0] > 0 or ci[1] < 0))
             out.append(record)
     result = pd.DataFrame(out)
     if with_breakdown:
-        firsts = result[result.step_index == 1].set_index("breakdown")["customers"]
-        order = sorted(firsts.index, key=lambda v: (-firsts[v], str(v)))
-        rank = {v: i for i, v in enumerate(order)}
-        result = result.sort_values(
-            ["breakdown", "step_index"], key=lambda c: c.map(rank) if c.name == "breakdown" else c
-        ).reset_index(drop=True)
         return result
     return result.drop(columns="breakdown")
 

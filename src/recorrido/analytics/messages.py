@@ -74,6 +74,54 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Tipo de embudo desconocido «{kind}»: usa {kinds}.",
         "en": "Unknown funnel kind '{kind}': use {kinds}.",
     },
+    "analytics_bad_funnel_count": {
+        "es": "No conozco el recuento «{count}»; elige uno de: {counts}.",
+        "en": "Unknown count '{count}'; choose one of: {counts}.",
+    },
+    "analytics_funnel_step_windows": {
+        "es": "Diste {given} ventanas por paso para {steps} pasos: da una por paso (la primera "
+        "se ignora; deja vacía la de un paso sin límite).",
+        "en": "{given} step windows were given for {steps} steps: give one per step (the first "
+        "is ignored; leave a step's empty for no limit).",
+    },
+    "analytics_funnel_bad_optional": {
+        "es": "El paso opcional {step} no vale: solo pueden ser opcionales los pasos 2 a {n}-1 "
+        "(ni el primero ni el último).",
+        "en": "Optional step {step} is not allowed: only steps 2 to {n}-1 can be optional "
+        "(neither the first nor the last).",
+    },
+    "analytics_funnel_any_extension": {
+        "es": "Un embudo en cualquier orden no admite ventanas por paso, pasos opcionales, "
+        "entrada a mitad ni solo la primera vez.",
+        "en": "An any-order funnel takes no step windows, optional steps, mid-funnel entry or "
+        "first-only.",
+    },
+    "analytics_funnel_strict_extension": {
+        "es": "Un embudo estricto no admite pasos opcionales ni entrada a mitad: sus pasos son "
+        "consecutivos.",
+        "en": "A strict funnel takes no optional steps or mid-funnel entry: its steps are "
+        "consecutive.",
+    },
+    "analytics_funnel_attempts_extension": {
+        "es": "Contar intentos no se combina con entrada a mitad ni con solo la primera vez.",
+        "en": "Counting attempts does not combine with mid-funnel entry or first-only.",
+    },
+    "analytics_funnel_collapse_strict": {
+        "es": "Agrupar repeticiones solo vale para embudos estrictos (--kind strict).",
+        "en": "Collapsing repeats only applies to strict funnels (--kind strict).",
+    },
+    "analytics_funnel_people_attempts": {
+        "es": "Una lista de clientes cuenta personas, no intentos: quita --count attempts.",
+        "en": "A list of customers counts people, not attempts: drop --count attempts.",
+    },
+    "analytics_funnel_bad_step": {
+        "es": "El paso {step} no existe: el embudo tiene los pasos 1 a {n}.",
+        "en": "There is no step {step}: the funnel has steps 1 to {n}.",
+    },
+    "analytics_funnel_no_dropoff": {
+        "es": "Tras el paso {step} no hay abandono que medir (es el último u opcional).",
+        "en": "There is no drop-off after step {step} (it is the last or optional).",
+    },
     "analytics_funnel_too_short": {
         "es": "Un embudo necesita al menos dos pasos, p. ej. --steps ver,comprar.",
         "en": "A funnel needs at least two steps, e.g. --steps view,purchase.",

@@ -1,8 +1,9 @@
 """Paths: the directly-follows graph, step-by-step flows for a Sankey, and the top variants.
 
-All three read a customer's stream at a level in (timestamp, event_id) order (see
-:mod:`recorrido.analytics.sequence`) and return small pandas results; the per-customer work stays
-in the engine.
+All three read the step table (:mod:`recorrido.analytics.steps`): each customer's stream at a
+level in the one order of :mod:`recorrido.analytics.sequence`, so their counts reconcile with
+each other and with the step matrix and the strict funnel. They return small pandas results; the
+per-customer work stays in the engine.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from recorrido.analytics.sequence import customer_order, median_by, stream
+from recorrido.analytics.intervals import wilson_or_none
+from recorrido.analytics.sequence import median_by, stream
+from recorrido.analytics.steps import END, Steps, step_table, steps_of
+from recorrido.analytics.windows import parse_duration
+from recorrido.errors import RecorridoError
 
 #: Joins a variant's steps inside the engine; a control character no event name uses.
 _SEP = "\x1f"
@@ -34,14 +39,10 @@ def transitions(
     and the time is measured from the run's last event to the next value's first event.
     Sorted by count (descending), then source and target.
     """
-    t = stream(source, level, start=start, end=end).table
-    w = customer_order(t)
-    t = t.mutate(target=t.item.lead().over(w), target_us=t.us.lead().over(w))
-    pairs = t.filter(t.target.notnull())
-    if collapse_repeats:
-        pairs = pairs.filter(pairs.target != pairs.item)
+    t = step_table(source, level, collapse_repeats=collapse_repeats, start=start, end=end).table
+    pairs = t.filter(t.next_item != END)
     pairs = pairs.select(
-        "customer_id", source=pairs.item, target=pairs.target, gap=pairs.target_us - pairs.us
+        "customer_id", source=pairs.item, target=pairs.next_item, gap=pairs.next_us - pairs.until_us
     )
     counts = pairs.group_by(["source", "target"]).aggregate(
         count=pairs.count(),
@@ -58,13 +59,6 @@ def transitions(
     return frame[columns].reset_index(drop=True).astype({"count": "int64", "customers": "int64"})
 
 
-def _collapsed(t: ibis.Table) -> ibis.Table:
-    """Only the first event of each run of the same value."""
-    # Materialised as a column first: Spark refuses window functions inside a filter.
-    t = t.mutate(_previous=t.item.lag().over(customer_order(t)))
-    return t.filter(t._previous.isnull() | (t._previous != t.item)).drop("_previous")
-
-
 def flows(
     source,
     level: str = "event",
@@ -73,6 +67,8 @@ def flows(
     end_at: str | None = None,
     steps: int = 5,
     collapse_repeats: bool = True,
+    window: str | None = None,
+    include_end: bool = False,
     start=None,
     end=None,
 ) -> pd.DataFrame:
@@ -84,49 +80,85 @@ def flows(
       before it are steps ``steps - 1``, ``steps - 2``, ... (paths leading to it).
     - With neither: each customer's first event is step 1.
 
-    With ``collapse_repeats`` (default) a run of the same value is one step. Columns: ``step``
-    (the step of ``source``), ``source``, ``target``, ``customers``; customers whose stream ends
-    earlier simply have no link at that step.
+    With ``collapse_repeats`` (default) a run of the same value is one step. With ``window``
+    (a duration such as ``'7d'``) only steps at most that long after (before, with ``end_at``)
+    the anchor count. Columns: ``step`` (the step of ``source``), ``source``, ``target``,
+    ``customers``, ``share`` (of the customers at ``source`` at that step) and its 95 % Wilson
+    interval ``share_ci``. With ``include_end`` the customers whose journey stops at a node get
+    a band to :data:`~recorrido.analytics.steps.END`, so every node's bands add up to the
+    customers at it (the step matrix); without it they simply have no band.
     """
     if start_at is not None and end_at is not None:
-        from recorrido.errors import RecorridoError
-
         raise RecorridoError("analytics_flow_both_ends")
     s = stream(source, level, start=start, end=end)
     s.check_names([n for n in (start_at, end_at) if n is not None])
-    t = s.table
-    if collapse_repeats:
-        t = _collapsed(t)
-    t = t.mutate(seq=ibis.row_number().over(customer_order(t)))
-    anchor_name = start_at or end_at
-    if anchor_name is None:
-        t = t.mutate(anchor=ibis.literal(0, "int64"))
-    else:
-        hit = t.filter(t.item == anchor_name)
-        anchors = hit.group_by("customer_id").aggregate(anchor=hit.seq.min())
-        t = t.join(anchors, "customer_id")
-    if end_at is not None:
-        t = t.filter(t.seq <= t.anchor, t.seq > t.anchor - steps)
-        t = t.mutate(step=t.seq - t.anchor + steps)
-    else:
-        t = t.filter(t.seq >= t.anchor, t.seq < t.anchor + steps)
-        t = t.mutate(step=t.seq - t.anchor + 1)
-    t = t.mutate(target=t.item.lead().over(ibis.window(group_by=t.customer_id, order_by=t.seq)))
-    links = t.filter(t.target.notnull())
+    t = anchored_steps(steps_of(s, collapse_repeats=collapse_repeats), start_at, end_at, steps)
+    if window is not None:
+        width = parse_duration(window)
+        late = (t.us - t.anchor_us) > width if end_at is None else (t.anchor_us - t.us) > width
+        t = t.filter(~late)
+    # The band's target is the next step still inside the view, or the end of the journey.
+    inside = t.mutate(
+        target=t.item.lead().over(ibis.window(group_by=t.customer_id, order_by=t.step))
+    )
+    inside = inside.mutate(
+        target=ibis.ifelse(
+            inside.target.notnull(),
+            inside.target,
+            # Cut by the window or by ``steps``: not the end of the journey, no band.
+            ibis.ifelse(
+                (inside.next_item == END) & (inside.rel_step < steps), END, ibis.null("string")
+            ),
+        )
+    )
+    links = inside.filter(inside.target.notnull())
+    if not include_end:
+        links = links.filter(links.target != END)
     result = (
-        links.group_by(["step", "item", "target"])
+        links.group_by(["rel_step", "item", "target"])
         .aggregate(customers=links.count())
-        .rename(source="item")
+        .rename(source="item", step="rel_step")
         .execute()
     )
+    nodes = inside.group_by(["rel_step", "item"]).aggregate(at_node=inside.count()).execute()
+    nodes = nodes.rename(columns={"rel_step": "step", "item": "source"})
+    result = result.merge(nodes, on=["step", "source"], how="left")
+    result["share"] = result["customers"] / result["at_node"]
+    result["share_ci"] = [
+        wilson_or_none(k, n) for k, n in zip(result["customers"], result["at_node"], strict=True)
+    ]
     result = result.sort_values(
         ["step", "customers", "source", "target"], ascending=[True, False, True, True]
     )
     return (
-        result[["step", "source", "target", "customers"]]
+        result[["step", "source", "target", "customers", "share", "share_ci"]]
         .reset_index(drop=True)
         .astype({"step": "int64", "customers": "int64"})
     )
+
+
+def anchored_steps(
+    steps: Steps, start_at: str | None, end_at: str | None, count: int
+) -> ibis.Table:
+    """The step table cut to ``count`` steps from (or up to) each customer's first ``start_at``
+    (``end_at``), with ``rel_step`` (1-based in the view) and ``anchor_us``; customers without
+    the anchor are left out. With neither, the view starts at each customer's first step."""
+    t = steps.table
+    anchor_name = start_at or end_at
+    if anchor_name is None:
+        first_us = t.us.min().over(ibis.window(group_by=t.customer_id))
+        t = t.mutate(anchor=ibis.literal(1, "int64"), anchor_us=first_us)
+    else:
+        hit = t.filter(t.item == anchor_name)
+        anchors = hit.group_by("customer_id").aggregate(
+            anchor=hit.step.min(), anchor_us=hit.us.argmin(hit.step)
+        )
+        t = t.join(anchors, "customer_id")
+    if end_at is not None:
+        t = t.filter(t.step <= t.anchor, t.step > t.anchor - count)
+        return t.mutate(rel_step=t.step - t.anchor + count)
+    t = t.filter(t.step >= t.anchor, t.step < t.anchor + count)
+    return t.mutate(rel_step=t.step - t.anchor + 1)
 
 
 def variants(
@@ -147,13 +179,10 @@ def variants(
     (the list), ``length``, ``customers``, ``share`` (of all customers in the stream). The top
     ``top`` by customers, ties by variant text.
     """
-    t = stream(source, level, start=start, end=end).table
-    if collapse_repeats:
-        t = _collapsed(t)
-    t = t.mutate(seq=ibis.row_number().over(customer_order(t)))
+    t = step_table(source, level, collapse_repeats=collapse_repeats, start=start, end=end).table
     if max_steps is not None:
-        t = t.filter(t.seq < max_steps)
-    t = t.mutate(pair=ibis.struct({"seq": t.seq, "item": t.item}))
+        t = t.filter(t.step <= max_steps)
+    t = t.mutate(pair=ibis.struct({"seq": t.step, "item": t.item}))
     per_customer = t.group_by("customer_id").aggregate(pairs=t.pair.collect())
     per_customer = per_customer.select(
         "customer_id",
@@ -166,6 +195,7 @@ def variants(
     frame["steps"] = frame["path"].str.split(_SEP)
     frame["variant"] = frame["steps"].map(" → ".join)
     frame["share"] = frame["customers"] / total
-    return frame[["variant", "steps", "length", "customers", "share"]].astype(
+    frame["share_ci"] = [wilson_or_none(k, total) for k in frame["customers"]]
+    return frame[["variant", "steps", "length", "customers", "share", "share_ci"]].astype(
         {"length": "int64", "customers": "int64"}
     )

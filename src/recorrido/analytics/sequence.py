@@ -4,10 +4,13 @@ The **level** is a column of the events table: ``event`` (the default), or a ``t
 ``stage`` column that journey-map tagging adds. Events whose level value is NULL (not tagged)
 are left out of the stream.
 
-**Order.** A customer's events are ordered by ``(timestamp, event_id)``. Timestamps tie often
-(same millisecond, same second in coarse sources); ``event_id`` makes the order total and the
-same on every engine. Time is computed in whole microseconds since the epoch, so DuckDB and Spark
-compare and subtract the same integers.
+**Order.** A customer's events are ordered by :func:`order_keys`: timestamp, then the event's
+place in its source (ingest, file, row: ``source_order``), then ``event_id``. Timestamps tie
+often (same millisecond, same second in coarse sources); the source order keeps the order the
+source wrote them in and ``event_id`` makes the order total and the same on every engine
+(``docs/event-order.md``). Every analysis orders through :func:`customer_order` or
+:func:`order_keys`, nothing else. Time is computed in whole microseconds since the epoch, so
+DuckDB and Spark compare and subtract the same integers.
 
 The helpers here are the only place that knows engine dialects (epoch microseconds, reading a JSON
 key); everything else is plain Ibis.
@@ -24,6 +27,7 @@ import pandas as pd
 
 from recorrido.analytics.filters import parse_range
 from recorrido.errors import RecorridoError, did_you_mean
+from recorrido.events.schema import SOURCE_ORDER
 
 #: Levels a journey map's tagging adds as columns of the events table.
 MAP_LEVELS = ("touchpoint", "stage")
@@ -142,9 +146,38 @@ class Stream:
             unknown_name(missing[0], known, self.level)
 
 
+#: A place no source row has: events without one (tables not made by ingest) sort after those
+#: with one at the same instant, the same way on engines whose NULLs sort first or last.
+_NO_PLACE = 2**62
+
+
+def order_keys(table: ibis.Table) -> list[ibis.Value]:
+    """The keys of the one order of a customer's events: ``us``, source order, ``event_id``."""
+    keys = [table.us]
+    if SOURCE_ORDER in table.columns:
+        keys.append(table[SOURCE_ORDER].fill_null(_NO_PLACE))
+    keys.append(table.event_id)
+    return keys
+
+
+def order_columns(table: ibis.Table) -> list[str]:
+    """The columns :func:`order_keys` reads: a ``select`` that narrows a table must keep them,
+    or the order falls back to ``event_id`` on the ties."""
+    return [c for c in ("us", SOURCE_ORDER, "event_id") if c in table.columns]
+
+
+def order_struct(table: ibis.Table) -> ibis.Value:
+    """The same order as one sortable value, for ``argmin``/``argmax`` without a window."""
+    names = ("us", "place", "event_id")
+    keys = order_keys(table)
+    if len(keys) == 2:
+        keys = [keys[0], ibis.literal(_NO_PLACE, "int64"), keys[1]]
+    return ibis.struct(dict(zip(names, keys, strict=True)))
+
+
 def customer_order(table: ibis.Table, **frame) -> ibis.expr.builders.LegacyWindowBuilder:
-    """The window over a customer's events in (timestamp, event_id) order."""
-    return ibis.window(group_by=table.customer_id, order_by=[table.us, table.event_id], **frame)
+    """The window over a customer's events in the one order (:func:`order_keys`)."""
+    return ibis.window(group_by=table.customer_id, order_by=order_keys(table), **frame)
 
 
 def unknown_name(name: str, known: list[str], level: str):

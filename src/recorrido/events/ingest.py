@@ -149,7 +149,7 @@ def run_ingest(
         with _Transaction(staging if same_engine else None):
             _copy_into(store, schema.QUARANTINE, quarantined, handoff if not same_engine else None)
             if sum(r.ingested for r in reports):
-                store.insert(schema.RAW_EVENTS, fresh.select(*_CANONICAL))
+                store.insert(schema.RAW_EVENTS, _with_source_order(fresh, ingest_id))
             if identity is not None:
                 store.insert(schema.IDENTITY_LINKS, new_links)
                 store.create_table(schema.IDENTITY_MAP, identity, overwrite=True)
@@ -175,6 +175,16 @@ def run_ingest(
             )
             store.insert(schema.INGEST_LOG, entry)
     return IngestReport(ingest_id, reports, customers, time.perf_counter() - started)
+
+
+def _with_source_order(rows: ibis.Table, ingest_id: int) -> ibis.Table:
+    """The canonical columns plus each row's place in its source (see ``schema.SOURCE_ORDER``)."""
+    place = (
+        ibis.literal(ingest_id * schema.INGEST_SHIFT, "int64")
+        + rows.__file.cast("int64") * schema.FILE_SHIFT
+        + rows.__row.cast("int64")
+    )
+    return rows.select(*_CANONICAL, **{schema.SOURCE_ORDER: place})
 
 
 def _rejected_lines(rejects: ibis.Table, ingest_id: int, path: Path) -> ibis.Table:

@@ -23,6 +23,16 @@ EVENT_SCHEMA = ibis.schema(
 
 CANONICAL_FIELDS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
 
+#: Where an event stood in its source: ``ingest_id * 2**44 + file_index * 2**34 + row``, so
+#: sorting by it gives ingest order, then the order of the files in that ingest, then the row in
+#: the file. It breaks ties between events that share a timestamp (see ``docs/event-order.md``).
+SOURCE_ORDER = "source_order"
+FILE_SHIFT = 2**34
+INGEST_SHIFT = 2**44
+
+#: The stored table: the canonical events plus their place in the source.
+RAW_EVENT_SCHEMA = ibis.schema({**dict(EVENT_SCHEMA.items()), SOURCE_ORDER: dt.int64})
+
 #: Rows refused by ingest, with where they came from and why (never silently dropped).
 QUARANTINE_SCHEMA = ibis.schema(
     {

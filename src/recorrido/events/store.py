@@ -27,7 +27,7 @@ CUSTOMERS_SCHEMA = ibis.schema(
 LINKS_SCHEMA = ibis.schema({"left": "string", "right": "string"})
 
 TABLES = {
-    schema.RAW_EVENTS: schema.EVENT_SCHEMA,
+    schema.RAW_EVENTS: schema.RAW_EVENT_SCHEMA,
     schema.QUARANTINE: schema.QUARANTINE_SCHEMA,
     schema.IDENTITY_MAP: schema.IDENTITY_SCHEMA,
     schema.IDENTITY_LINKS: LINKS_SCHEMA,
@@ -63,6 +63,12 @@ def events_expression(con: ibis.BaseBackend) -> ibis.Table:
         source=raw.source,
         value=raw.value,
         properties=raw.properties,
+        # Workspaces made before the column existed order ties by event id alone.
+        source_order=(
+            raw[schema.SOURCE_ORDER]
+            if schema.SOURCE_ORDER in raw.columns
+            else ibis.null("int64")
+        ),
     )
 
 

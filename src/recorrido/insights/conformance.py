@@ -150,7 +150,7 @@ def conformance(
 
 def _missing(j, top: int, samples: int) -> list[dict]:
     e = j.events
-    window = ibis.window(group_by=e.customer_id, order_by=[e.us, e.event_id], rows=(None, 0))
+    window = customer_order(e, rows=(None, 0))
     e = e.mutate(ctx=e.touchpoint.notnull().cast("int64").sum().over(window))
     holes = e.filter(e.touchpoint.isnull())
     counts = (
@@ -196,8 +196,9 @@ def _missing(j, top: int, samples: int) -> list[dict]:
 def _examples(runs, back, journey, samples: int) -> list[dict]:
     """A few customers who moved back, with their stage path."""
     who = back.select("customer_id").distinct().order_by("customer_id").limit(samples)
-    path = runs.join(who, "customer_id").select("customer_id", "stage_index", "us", "event_id")
-    frame = path.execute().sort_values(["customer_id", "us", "event_id"])
+    # ``tn``: the place in the customer's one order (``customer_order``), not (time, event id).
+    path = runs.join(who, "customer_id").select("customer_id", "stage_index", "tn")
+    frame = path.execute().sort_values(["customer_id", "tn"])
     out = []
     for customer, group in frame.groupby("customer_id", sort=True):
         ids = [journey.stages[int(i)].id for i in group["stage_index"]]

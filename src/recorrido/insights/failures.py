@@ -13,6 +13,7 @@ import re
 
 import ibis
 
+from recorrido.analytics.sequence import customer_order
 from recorrido.insights.candidates import Candidates, rows
 
 
@@ -24,7 +25,7 @@ def candidates(journeys, options) -> Candidates:
     if not options.failure_patterns:
         return Candidates("failure", None, None)
     e = journeys.events
-    window = ibis.window(group_by=e.customer_id, order_by=[e.us, e.event_id], rows=(None, 0))
+    window = customer_order(e, rows=(None, 0))
     e = e.mutate(ctx=e.touchpoint.notnull().cast("int64").sum().over(window))
     errors = e.filter(e.event.lower().re_search(pattern(options)), e.ctx > 0)
     steps = journeys.tagged.select("customer_id", "tn", step=journeys.tagged.touchpoint)

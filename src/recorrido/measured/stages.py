@@ -24,7 +24,7 @@ import ibis
 import pandas as pd
 
 from recorrido.analytics.intervals import wilson_or_none
-from recorrido.analytics.sequence import median_by
+from recorrido.analytics.sequence import median_by, order_struct
 from recorrido.measured.quantiles import nearest_rank_by
 
 HOUR_US = 3_600_000_000
@@ -33,8 +33,8 @@ HOUR_US = 3_600_000_000
 def stage_visits(events: ibis.Table) -> ibis.Table:
     """One row per customer and stage reached: first time, entry and exit touchpoints."""
     staged = events.filter(events.stage_index.notnull())
-    # The customer's (timestamp, event_id) order as a key: no window (a sort of every event).
-    order = ibis.struct({"us": staged.us, "event_id": staged.event_id})
+    # The customer's one order as a key: no window (a sort of every event).
+    order = order_struct(staged)
     return staged.group_by(["customer_id", "stage_index"]).aggregate(
         first_us=staged.us.min(),
         entry=staged.touchpoint.argmin(order),

@@ -1,10 +1,11 @@
 """Build the aggregated path table from a workspace's events, in the engine.
 
-**Journeys.** A customer's events are ordered by ``(timestamp, event_id)``. Each conversion event
-closes a journey: its touches are the customer's touch events after the previous conversion and
-no more than ``lookback`` before it. Touches after a customer's last conversion (or of a customer
-who never converted) form one *null* journey, cut to ``lookback`` before its last touch.
-Conversion events are not touches. The journey's value is the conversion event's ``value``.
+**Journeys.** A customer's events are in the one order (``sequence.order_keys``: timestamp, source
+order, event id). Each conversion event closes a journey: its touches are the customer's touch
+events after the previous conversion and no more than ``lookback`` before it. Touches after a
+customer's last conversion (or of a customer who never converted) form one *null* journey, cut to
+``lookback`` before its last touch. Conversion events are not touches. The journey's value is the
+conversion event's ``value``.
 
 **Touches** are events with a non-empty value at the level ``by``: ``channel`` (the events'
 column), ``campaign`` (the ``utm_campaign`` property, else ``campaign``), or ``touchpoint`` (the
@@ -26,7 +27,15 @@ import ibis
 import ibis.expr.types as ir
 
 from recorrido.analytics.attribution.journeys import ESCAPE, PathTable, split_path
-from recorrido.analytics.sequence import engine_of, epoch_micros, events_of, property_value
+from recorrido.analytics.sequence import (
+    customer_order,
+    engine_of,
+    epoch_micros,
+    events_of,
+    order_columns,
+    order_keys,
+    property_value,
+)
 from recorrido.analytics.windows import parse_duration
 from recorrido.errors import RecorridoError, did_you_mean
 
@@ -115,8 +124,8 @@ def journeys(
         item=item, is_conv=is_conv.fill_null(False), us=epoch_micros(events)
     )
     t = t.filter(t.is_conv | (t.item.notnull() & (t.item != "")))
-    # Rows up to this one, so ties in time are cut by event_id like everywhere else.
-    order = ibis.window(group_by=t.customer_id, order_by=[t.us, t.event_id], rows=(None, 0))
+    # Rows up to this one, so ties in time are cut like everywhere else (``order_keys``).
+    order = customer_order(t, rows=(None, 0))
     flag = t.is_conv.cast("int64")
     # Materialised before filtering: Spark refuses window functions inside a filter.
     t = t.mutate(journey_no=flag.sum().over(order) - flag)
@@ -127,9 +136,10 @@ def journeys(
         conv_us=t.us,
         conv_value=t.value.fill_null(0.0).cast("float64"),
     )
-    touches = t.filter(~t.is_conv).select("customer_id", "journey_no", "us", "event_id", "item")
+    columns = ["customer_id", "journey_no", *order_columns(t), "item"]
+    touches = t.filter(~t.is_conv).select(*columns)
     joined = touches.left_join(convs, ["customer_id", "journey_no"]).select(
-        "customer_id", "journey_no", "us", "event_id", "item", "conv_us", "conv_value"
+        *columns, "conv_us", "conv_value"
     )
     # The window ends at the conversion, or for a null journey at its last touch.
     joined = joined.mutate(
@@ -139,9 +149,9 @@ def journeys(
         )
     )
     kept = joined.filter(joined.anchor - joined.us <= window_us)
-    kept = kept.mutate(
-        pair=ibis.struct({"us": kept.us, "event_id": kept.event_id, "item": _escaped(kept.item)})
-    )
+    # Sorting (order keys..., item) puts the touches in the customer's one order.
+    keys = {f"k{i}": key for i, key in enumerate(order_keys(kept))}
+    kept = kept.mutate(pair=ibis.struct({**keys, "item": _escaped(kept.item)}))
     touched = kept.group_by(["customer_id", "journey_no"]).aggregate(
         pairs=kept.pair.collect(),
         converted=kept.conv_us.notnull().any(),

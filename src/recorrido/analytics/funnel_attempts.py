@@ -1,0 +1,229 @@
+"""Funnel attempts: one row per attempt with its entry, the time of each step and how far it got.
+
+The semantics are in :mod:`recorrido.analytics.funnels` and ``docs/funnel-semantics.md``; this
+module only builds them as Ibis expressions. Every builder returns a table with
+``customer_id, event_id, place`` (the entry event's place in the one order), ``bd`` (the
+breakdown value), ``entry`` (the 1-based step the attempt entered at), ``t0`` (its time),
+``t1 .. t{n-1}`` (the time of each later step, NULL when not done; for mid-funnel entries the
+steps before the entry are NULL too), ``reached`` (the furthest step reached without a gap in
+the required steps) and ``done{j}`` (whether step j+1 counts for this attempt).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+
+from recorrido.analytics.sequence import order_keys
+from recorrido.analytics.steps import steps_of
+
+NO_TIME = ibis.null("int64")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A funnel's definition, checked."""
+
+    steps: list[str]
+    width: int  # the whole-funnel window W, microseconds
+    step_widths: list[int | None]  # per step: at most this long after the previous step
+    optional: frozenset[int]  # 0-based indexes of optional steps
+    exclusions: list[str]
+    mid_entry: bool  # an attempt may start at any step
+    first_only: bool  # only the customer's first occurrence of the entry step starts one
+    restart: bool  # counting attempts: the next occurrence of step 1 ends an attempt
+
+    @property
+    def n(self) -> int:
+        return len(self.steps)
+
+
+def ordered_attempts(t: ibis.Table, plan: Plan) -> ibis.Table:
+    """Attempts of an ordered funnel: each step strictly later in time than the previous one."""
+    steps = plan.steps
+    relevant = t.filter(t.item.isin([*steps, *plan.exclusions]))
+    later = by_time(relevant, (1, None))
+    # The first time of step j strictly after each row's timestamp. Rows sharing a timestamp
+    # share the frame, so this is a function of (customer, time) alone.
+    nxt = {
+        f"n{j}": first_time(relevant, relevant.item == steps[j]).over(later) for j in range(plan.n)
+    }
+    cuts = []
+    if plan.exclusions:
+        cuts.append(first_time(relevant, relevant.item.isin(plan.exclusions)).over(later))
+    if plan.restart:
+        cuts.append(nxt["n0"])
+    relevant = relevant.mutate(**nxt, x=ibis.least(*cuts) if cuts else NO_TIME)
+    lookup = relevant.group_by(["customer_id", "us"]).aggregate(
+        **{f"n{j}": relevant[f"n{j}"].min() for j in range(plan.n)}
+    )
+    entries = range(plan.n - 1) if plan.mid_entry else range(1)
+    parts = [_ordered_from(relevant, lookup, plan, e) for e in entries]
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+
+def _ordered_from(relevant: ibis.Table, lookup: ibis.Table, plan: Plan, e: int) -> ibis.Table:
+    """Attempts entering at step ``e`` (0-based): the chain of later steps from each entry."""
+    hits = relevant.filter(relevant.item == plan.steps[e])
+    hits = _first_only(hits) if plan.first_only else hits
+    a = hits.select(
+        "customer_id",
+        "event_id",
+        "bd",
+        "x",
+        place=_place(hits),
+        entry=ibis.literal(e + 1, "int64"),
+        t0=hits.us,
+        cur=hits.us,
+    )
+    a = a.mutate(ok=ibis.literal(True), reached=ibis.literal(e + 1, "int64"))
+    for j in range(1, plan.n):
+        if j <= e:
+            a = a.mutate(**{f"t{j}": NO_TIME, f"done{j}": ibis.literal(False)})
+            continue
+        wanted = [f"n{j}"]
+        following = _next_required(plan, j)
+        if j in plan.optional and following is not None:
+            wanted.append(f"n{following}")
+        right = lookup.view()
+        a = a.left_join(right, [a.customer_id == right.customer_id, a.cur == right.us]).select(
+            *[a[c] for c in a.columns],
+            **{f"_{name}": right[name] for name in wanted},
+        )
+        found = a[f"_n{j}"]
+        if j in plan.optional and following is not None:
+            # Done when it happens before the next required step (or that one never comes).
+            found = ibis.ifelse(
+                a[f"_n{following}"].isnull() | (found < a[f"_n{following}"]), found, NO_TIME
+            )
+        good = found.notnull() & (found - a.t0 <= plan.width)
+        good = good & (a.x.isnull() | (found < a.x))
+        if plan.step_widths[j] is not None:
+            good = good & (found - a.cur <= plan.step_widths[j])
+        good = (a.ok & good).fill_null(False)
+        a = a.mutate(**{f"t{j}": ibis.ifelse(good, found, NO_TIME), f"done{j}": good})
+        a = a.drop(*[f"_{name}" for name in wanted])
+        if j not in plan.optional:
+            step_done = a[f"done{j}"]
+            a = a.mutate(
+                ok=step_done,
+                cur=ibis.ifelse(step_done, a[f"t{j}"], a.cur),
+                reached=ibis.ifelse(step_done, j + 1, a.reached),
+            )
+    names = {f"t{j}": a[f"t{j}"] for j in range(1, plan.n)}
+    flags = {f"done{j}": a[f"done{j}"] for j in range(1, plan.n)}
+    return _finish(a, plan, a.reached, names, flags)
+
+
+def strict_attempts(s, plan: Plan, collapse_repeats: bool) -> ibis.Table:
+    """Attempts of a strict funnel: the steps are consecutive steps of the step table."""
+    t = steps_of(s, collapse_repeats=collapse_repeats).table
+    w = ibis.window(group_by=t.customer_id, order_by=t.step)
+    leads = {}
+    for j in range(1, plan.n):
+        leads[f"i{j}"] = t.item.lead(j).over(w)
+        leads[f"u{j}"] = t.us.lead(j).over(w)
+    t = t.mutate(**leads)
+    hits = t.filter(t.item == plan.steps[0])
+    hits = _first_only(hits) if plan.first_only else hits
+    a = hits.mutate(place=_place(hits), entry=ibis.literal(1, "int64"), t0=hits.us, x=NO_TIME)
+    ok = ibis.literal(True)
+    reached = ibis.literal(1, "int64")
+    times, done = {}, {}
+    previous = a.t0
+    for j in range(1, plan.n):
+        good = (a[f"i{j}"] == plan.steps[j]) & (a[f"u{j}"] - a.t0 <= plan.width)
+        if plan.step_widths[j] is not None:
+            good = good & (a[f"u{j}"] - previous <= plan.step_widths[j])
+        ok = (ok & good).fill_null(False)
+        times[f"t{j}"] = ibis.ifelse(ok, a[f"u{j}"], NO_TIME)
+        done[f"done{j}"] = ok
+        reached = ibis.ifelse(ok, j + 1, reached)
+        previous = a[f"u{j}"]
+    return _finish(a, plan, reached, times, done)
+
+
+def any_order_attempts(t: ibis.Table, plan: Plan) -> ibis.Table:
+    """Attempts of an any-order funnel: ``reached`` is how many different steps were done."""
+    steps = plan.steps
+    relevant = t.filter(t.item.isin([*steps, *plan.exclusions]))
+    ahead = by_time(relevant, (0, plan.width))
+    firsts = {
+        f"f{j}": first_time(relevant, relevant.item == step).over(ahead)
+        for j, step in enumerate(steps)
+    }
+    if plan.exclusions:
+        later = by_time(relevant, (1, None))
+        firsts["x"] = first_time(relevant, relevant.item.isin(plan.exclusions)).over(later)
+    else:
+        firsts["x"] = NO_TIME
+    anchors = relevant.mutate(**firsts)
+    anchors = anchors.filter(anchors.item.isin(steps))
+    anchors = anchors.mutate(place=_place(anchors), entry=ibis.literal(1, "int64"), t0=anchors.us)
+    # A step seen only at or after the exclusion does not count for this attempt.
+    valid = {
+        f"f{j}": ibis.ifelse(
+            anchors.x.isnull() | (anchors[f"f{j}"] < anchors.x), anchors[f"f{j}"], NO_TIME
+        )
+        for j in range(len(steps))
+    }
+    anchors = anchors.mutate(**valid)
+    f = [anchors[f"f{j}"] for j in range(len(steps))]
+    counted = [fj.notnull().cast("int64") for fj in f]
+    reached = sum(counted[1:], counted[0])
+    # The time the k-th different step was first done: the k-th smallest of the f's.
+    times, done = {}, {}
+    for k in range(1, len(steps)):
+        candidates = []
+        for fj in f:
+            at_or_before = sum(
+                ((fi <= fj).fill_null(False).cast("int64") for fi in f), ibis.literal(0)
+            )
+            candidates.append(ibis.ifelse(at_or_before >= k + 1, fj, NO_TIME))
+        times[f"t{k}"] = ibis.least(*candidates)
+        done[f"done{k}"] = reached >= k + 1
+    return _finish(anchors, plan, reached, times, done)
+
+
+def _finish(a, plan: Plan, reached, times, done) -> ibis.Table:
+    return a.select(
+        "customer_id",
+        "event_id",
+        "bd",
+        "place",
+        "entry",
+        "t0",
+        reached=reached.cast("int64"),
+        **times,
+        **done,
+    )
+
+
+def _next_required(plan: Plan, j: int) -> int | None:
+    for k in range(j + 1, plan.n):
+        if k not in plan.optional:
+            return k
+    return None
+
+
+def _first_only(hits: ibis.Table) -> ibis.Table:
+    """Only each customer's first row of ``hits`` in the one order."""
+    rank = ibis.row_number().over(ibis.window(group_by=hits.customer_id, order_by=order_keys(hits)))
+    ranked = hits.mutate(_first_rank=rank)
+    return ranked.filter(ranked._first_rank == 0).drop("_first_rank")
+
+
+def _place(t: ibis.Table) -> ibis.Value:
+    """The entry event's source order, for ordering attempts that start at the same time."""
+    keys = order_keys(t)
+    return keys[1] if len(keys) == 3 else ibis.literal(0, "int64")
+
+
+def by_time(t: ibis.Table, frame: tuple) -> ibis.expr.builders.LegacyWindowBuilder:
+    """A window over the customer's events by time alone, with a RANGE frame in microseconds."""
+    return ibis.window(group_by=t.customer_id, order_by=t.us, range=frame)
+
+
+def first_time(t: ibis.Table, condition: ibis.Value) -> ibis.Value:
+    return ibis.ifelse(condition, t.us, NO_TIME).min()
