@@ -109,3 +109,65 @@ def test_people_get_tables_and_clear_errors(folder):
 def test_backend_pyspark_gives_the_same_json(folder):
     args = ("funnel", "-w", str(folder), "--steps", "clicks,carts,orders", "--window", "7d")
     assert run_json(*args, "--backend", "pyspark") == run_json(*args)
+
+
+def test_funnel_drill_down_export_and_next_paths(folder, tmp_path):
+    listing = tmp_path / "dropped.csv"
+    payload = run_json(
+        "funnel",
+        "--workspace",
+        str(folder),
+        "--steps",
+        "clicks,carts,orders",
+        "--customers-at",
+        "2",
+        "--dropped",
+        "--export",
+        str(listing),
+        "--next-after",
+        "2",
+    )
+    with Workspace.open(folder, read_only=True) as ws:
+        steps = A.funnel(ws, ["clicks", "carts", "orders"])
+    counts = [row["customers"] for row in payload["steps"]]
+    assert counts == steps["customers"].tolist()
+    assert payload["interval"] == "wilson-95"
+    assert all(row["conversion_ci"] is not None for row in payload["steps"])
+    # The drop-offs after step 2 are the customers at step 2 less those at step 3.
+    dropped = payload["customers"]["rows"]
+    assert len(dropped) == counts[1] - counts[2]
+    exported = listing.read_text(encoding="utf-8").splitlines()
+    assert exported[0].startswith("customer_id,")
+    assert sorted(line.split(",")[0] for line in exported[1:]) == sorted(
+        str(r["customer_id"]) for r in dropped
+    )
+    assert sum(p["customers"] for p in payload["next_after"]["paths"]) == len(dropped)
+
+
+def test_paths_step_matrix_and_flows_reconcile_in_json(folder):
+    payload = run_json(
+        "paths",
+        "--workspace",
+        str(folder),
+        "--start-at",
+        "clicks",
+        "--steps",
+        "4",
+        "--include-end",
+        "--matrix",
+    )
+    cells = {(r["step"], r["item"]): r["customers"] for r in payload["step_matrix"]}
+    for k in range(1, 4):
+        out_of = {}
+        for band in payload["flows"]:
+            if band["step"] == k:
+                out_of[band["source"]] = out_of.get(band["source"], 0) + band["customers"]
+        for (step, item), n in cells.items():
+            if step == k and item != "(end)":
+                assert out_of[item] == n
+
+
+def test_funnel_refuses_an_optional_first_step(folder):
+    done = run("funnel", "--workspace", str(folder), "--steps", "clicks,carts", "--optional", "1")
+    assert done.returncode != 0
+    assert "Optional step 1 is not allowed" in done.stdout + done.stderr

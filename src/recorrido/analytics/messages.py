@@ -150,6 +150,45 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "--backend pyspark necesita PySpark y Java 17: pip install 'recorrido[spark]'.",
         "en": "--backend pyspark needs PySpark and Java 17: pip install 'recorrido[spark]'.",
     },
+    # drop-off drivers (recorrido drivers, analytics/drivers.py)
+    "drivers_bad_scope": {
+        "es": "Alcance desconocido «{scope}»: usa {scopes}.",
+        "en": "Unknown scope '{scope}': use {scopes}.",
+    },
+    "drivers_bad_prior": {
+        "es": "El valor previo (--prior) debe ser un número positivo, no «{prior}».",
+        "en": "The prior (--prior) must be a positive number, not '{prior}'.",
+    },
+    "drivers_bad_min_support": {
+        "es": "El soporte mínimo (--min-support) debe ser al menos 1, no {value}.",
+        "en": "The minimum support (--min-support) must be at least 1, not {value}.",
+    },
+    "drivers_title": {
+        "es": "Qué acompaña a pasar de «{step}» a «{next}» (alcance: {scope})",
+        "en": "What goes with passing from '{step}' to '{next}' (scope: {scope})",
+    },
+    "drivers_summary": {
+        "es": "{customers} clientes en el paso {index}: {passed} pasaron, {failed} abandonaron. "
+        "{tested} rasgos probados; descartados por tener menos de {min_support} "
+        "clientes: {dropped}. Razón de odds < 1: va con abandonar; > 1: con pasar. "
+        "Es asociación, no causa.",
+        "en": "{customers} customers at step {index}: {passed} passed, {failed} dropped. "
+        "{tested} features tested; {dropped} left out for fewer than {min_support} customers. "
+        "Odds ratio < 1: goes with dropping; > 1: with passing. Association, not cause.",
+    },
+    "drivers_none": {
+        "es": "Ningún rasgo tiene al menos {min_support} clientes.",
+        "en": "No feature has at least {min_support} customers.",
+    },
+    "drivers_col_feature": {"es": "rasgo", "en": "feature"},
+    "drivers_col_customers": {"es": "clientes con él", "en": "customers with it"},
+    "drivers_col_rate_with": {"es": "pasan con él", "en": "pass with it"},
+    "drivers_col_rate_without": {"es": "pasan sin él", "en": "pass without it"},
+    "drivers_col_odds_ratio": {
+        "es": "razón de odds (IC 95 %)",
+        "en": "odds ratio (95% CI)",
+    },
+    "drivers_col_significant": {"es": "signif.", "en": "sig."},
     # CLI titles and columns
     "analytics_paths_title": {
         "es": "Transiciones directas ({level}): {count} pares",
@@ -168,6 +207,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Retention by cohort ({period})",
     },
     "analytics_col_customers": {"es": "clientes", "en": "customers"},
+    "analytics_col_value": {"es": "valor", "en": "value"},
+    "analytics_matrix_title": {
+        "es": "Matriz de pasos: qué parte de los clientes está en cada valor, paso a paso "
+        "(primeros {steps})",
+        "en": "Step matrix: the share of customers at each value, step by step (first {steps})",
+    },
+    "analytics_not_significant": {"es": "(no significativa)", "en": "(not significant)"},
+    "analytics_optional": {"es": "opcional", "en": "optional"},
+    "analytics_interval_note": {
+        "es": "Entre corchetes: intervalo de confianza del 95 % (Wilson), en %.",
+        "en": "In square brackets: 95 % confidence interval (Wilson), in %.",
+    },
+    "analytics_funnel_at_step": {
+        "es": "{count} clientes en el paso {step}:",
+        "en": "{count} customers at step {step}:",
+    },
+    "analytics_funnel_dropped": {
+        "es": "{count} clientes abandonaron tras el paso {step}:",
+        "en": "{count} customers dropped after step {step}:",
+    },
+    "analytics_funnel_exported": {
+        "es": "Lista escrita en {path}.",
+        "en": "List written to {path}.",
+    },
+    "analytics_funnel_next_title": {
+        "es": "Qué hicieron después quienes abandonaron tras el paso {step}",
+        "en": "What those who dropped after step {step} did next",
+    },
     "analytics_col_events": {"es": "eventos", "en": "events"},
     "analytics_col_source": {"es": "desde", "en": "from"},
     "analytics_col_target": {"es": "hacia", "en": "to"},

@@ -84,9 +84,10 @@ def flows(
     (a duration such as ``'7d'``) only steps at most that long after (before, with ``end_at``)
     the anchor count. Columns: ``step`` (the step of ``source``), ``source``, ``target``,
     ``customers``, ``share`` (of the customers at ``source`` at that step) and its 95 % Wilson
-    interval ``share_ci``. With ``include_end`` the customers whose journey stops at a node get
-    a band to :data:`~recorrido.analytics.steps.END`, so every node's bands add up to the
-    customers at it (the step matrix); without it they simply have no band.
+    interval ``share_ci``. With ``include_end`` the customers whose journey stops at a node (no
+    later step, or none within ``window``) get a band to :data:`~recorrido.analytics.steps.END`,
+    so every node's bands add up to the customers at it (the step matrix); without it they
+    simply have no band.
     """
     if start_at is not None and end_at is not None:
         raise RecorridoError("analytics_flow_both_ends")
@@ -97,7 +98,9 @@ def flows(
         width = parse_duration(window)
         late = (t.us - t.anchor_us) > width if end_at is None else (t.anchor_us - t.us) > width
         t = t.filter(~late)
-    # The band's target is the next step still inside the view, or the end of the journey.
+    # The band's target is the next step inside the view; where the journey stops within the
+    # view (its last event, or the next step falls outside the window) the target is the end.
+    # The last column of the view has no bands: the journey goes on beyond what is shown.
     inside = t.mutate(
         target=t.item.lead().over(ibis.window(group_by=t.customer_id, order_by=t.step))
     )
@@ -105,10 +108,7 @@ def flows(
         target=ibis.ifelse(
             inside.target.notnull(),
             inside.target,
-            # Cut by the window or by ``steps``: not the end of the journey, no band.
-            ibis.ifelse(
-                (inside.next_item == END) & (inside.rel_step < steps), END, ibis.null("string")
-            ),
+            ibis.ifelse(inside.rel_step < steps, END, ibis.null("string")),
         )
     )
     links = inside.filter(inside.target.notnull())

@@ -93,6 +93,28 @@ def _percent(value) -> str:
     return "—" if value is None or value != value else f"{value:.1%}"
 
 
+def _interval(ci) -> str:
+    """`` [38.1–45.9]`` (percent) for a [low, high] share interval, nothing without one."""
+    if ci is None or len(ci) != 2:
+        return ""
+    return f" [{ci[0] * 100:.1f}–{ci[1] * 100:.1f}]"
+
+
+def _step_windows(text: str | None) -> list[str | None] | None:
+    if text is None:
+        return None
+    return [part.strip() or None for part in text.split(",")]
+
+
+def _numbers(text: str | None) -> list[int]:
+    if not text:
+        return []
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter(f"--optional: {text!r}") from exc
+
+
 def _write_html(fig, path: Path | None) -> None:
     if path is not None:
         fig.write_html(str(path), include_plotlyjs=True)
@@ -116,7 +138,16 @@ def paths(
     end_at: Annotated[
         str | None, typer.Option(help="Flows: the last N steps up to this value")
     ] = None,
-    steps: Annotated[int, typer.Option(help="Flows: number of steps")] = 5,
+    steps: Annotated[int, typer.Option(help="Flows / step matrix: number of steps")] = 5,
+    flow_window: Annotated[
+        str | None, typer.Option("--window", help="Flows: only steps this long from the anchor")
+    ] = None,
+    include_end: Annotated[
+        bool, typer.Option(help="Flows: a band to (end) where journeys stop / bandas al final")
+    ] = False,
+    matrix: Annotated[
+        bool, typer.Option("--matrix", help="Also show the step matrix / matriz de pasos")
+    ] = False,
     variants: Annotated[int, typer.Option(help="Also list the top N variants (0: none)")] = 0,
     top: Annotated[int, typer.Option(help="Pairs to show in the table / pares a mostrar")] = 20,
     date_from: FromOption = None,
@@ -125,8 +156,9 @@ def paths(
     html: HtmlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Directly-follows graph (pairs, customers, mean/median time), flows and variants."""
-    from recorrido.analytics import charts, flows, transitions
+    """Directly-follows graph (pairs, customers, mean/median time), flows, step matrix and
+    variants — all from the same step table, so their counts agree."""
+    from recorrido.analytics import charts, flows, step_matrix, transitions
     from recorrido.analytics import variants as top_variants
 
     lang = lang_of()
@@ -137,7 +169,21 @@ def paths(
             edges = transitions(events, level, collapse_repeats=collapse_repeats, **dates)
             flow = None
             if start_at is not None or end_at is not None:
-                flow = flows(events, level, start_at=start_at, end_at=end_at, steps=steps, **dates)
+                flow = flows(
+                    events,
+                    level,
+                    start_at=start_at,
+                    end_at=end_at,
+                    steps=steps,
+                    window=flow_window,
+                    include_end=include_end,
+                    **dates,
+                )
+            grid = (
+                step_matrix(events, level, steps=steps, start_at=start_at, **dates)
+                if matrix
+                else None
+            )
             found = top_variants(events, level, top=variants, **dates) if variants > 0 else None
     except RecorridoError as exc:
         fail(exc, as_json, lang)
@@ -151,6 +197,8 @@ def paths(
         payload: dict = {"level": level, "edges": _records(edges)}
         if flow is not None:
             payload["flows"] = _records(flow)
+        if grid is not None:
+            payload["step_matrix"] = _records(grid)
         if found is not None:
             payload["variants"] = _records(found.drop(columns="steps"))
         _print_json(payload)
@@ -175,6 +223,17 @@ def paths(
         for row in flow.itertuples():
             view.add_row(str(row.step), row.source, row.target, f"{row.customers:,}")
         out.print(view)
+    if grid is not None:
+        from recorrido.analytics.step_matrix import wide
+
+        shares = wide(grid)
+        view = Table(title=message("analytics_matrix_title", lang, steps=steps))
+        view.add_column(_col("value", lang))
+        for k in shares.columns:
+            view.add_column(str(k), justify="right")
+        for item, row in shares.iterrows():
+            view.add_row(str(item), *[_percent(v) for v in row.tolist()])
+        out.print(view)
     if found is not None:
         view = Table()
         view.add_column("variant")
@@ -198,6 +257,38 @@ def funnel(
     breakdown: Annotated[
         str | None, typer.Option(help="Column or properties key of step 1, e.g. device")
     ] = None,
+    step_window: Annotated[
+        str | None,
+        typer.Option(help="A window per step from the previous one, e.g. ',1h,7d' (1st ignored)"),
+    ] = None,
+    optional: Annotated[
+        str | None, typer.Option(help="Optional steps by number, e.g. 2,3 / pasos opcionales")
+    ] = None,
+    mid_entry: Annotated[
+        bool, typer.Option(help="Customers may enter at any step / entrada a mitad de embudo")
+    ] = False,
+    count: Annotated[
+        str, typer.Option(help="customers | attempts (each try counts) / clientes | intentos")
+    ] = "customers",
+    first_only: Annotated[
+        bool, typer.Option(help="Only each customer's first step 1 starts an attempt")
+    ] = False,
+    collapse_repeats: Annotated[
+        bool, typer.Option(help="Strict: a run of the same value is one step (as the Sankey)")
+    ] = False,
+    customers_at: Annotated[
+        int | None, typer.Option(help="List the customers at step K / clientes en el paso K")
+    ] = None,
+    dropped: Annotated[
+        bool, typer.Option(help="With --customers-at: those who dropped after step K")
+    ] = False,
+    export: Annotated[
+        Path | None, typer.Option(help="Write that list of customers to this CSV file")
+    ] = None,
+    next_after: Annotated[
+        int | None, typer.Option(help="What those who dropped after step K did next")
+    ] = None,
+    depth: Annotated[int, typer.Option(help="With --next-after: steps to follow")] = 3,
     level: LevelOption = "event",
     map_path: MapOption = None,
     date_from: FromOption = None,
@@ -206,9 +297,11 @@ def funnel(
     html: HtmlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Customers per funnel step, conversion and median time to convert."""
+    """Customers per funnel step, conversion (with 95 % Wilson intervals) and median time to
+    convert; the customers at a step or of a drop-off, and what drop-offs did next."""
     from recorrido.analytics import charts
     from recorrido.analytics import funnel as run_funnel
+    from recorrido.analytics.funnels import dropoff_paths, funnel_customers
 
     lang = lang_of()
     step_list = [s.strip() for s in steps.split(",") if s.strip()]
@@ -223,18 +316,52 @@ def funnel(
                 "level": level,
                 "start": date_from,
                 "end": date_to,
+                "step_windows": _step_windows(step_window),
+                "optional": _numbers(optional),
+                "mid_entry": mid_entry,
+                "first_only": first_only,
+                "collapse_repeats": collapse_repeats,
             }
-            result = run_funnel(events, step_list, **options)
+            result = run_funnel(events, step_list, count=count, **options)
             split = (
-                run_funnel(events, step_list, breakdown=breakdown, **options) if breakdown else None
+                run_funnel(events, step_list, breakdown=breakdown, count=count, **options)
+                if breakdown
+                else None
+            )
+            people = (
+                funnel_customers(events, step_list, step=customers_at, dropped=dropped, **options)
+                if customers_at is not None
+                else None
+            )
+            after = (
+                dropoff_paths(events, step_list, after_step=next_after, depth=depth, **options)
+                if next_after is not None
+                else None
             )
     except RecorridoError as exc:
         fail(exc, as_json, lang)
     _write_html(charts.funnel_figure(split if split is not None else result, lang=lang), html)
+    if people is not None and export is not None:
+        people.to_csv(export, index=False)
     if as_json:
-        payload: dict = {"kind": kind, "window": window, "level": level, "steps": _records(result)}
+        payload: dict = {
+            "kind": kind,
+            "window": window,
+            "level": level,
+            "count": count,
+            "interval": "wilson-95",
+            "steps": _records(result),
+        }
         if split is not None:
             payload["breakdown"] = {"property": breakdown, "rows": _records(split)}
+        if people is not None:
+            payload["customers"] = {
+                "step": customers_at,
+                "dropped": dropped,
+                "rows": _records(people.astype({"entered_at": str, "step_at": str})),
+            }
+        if after is not None:
+            payload["next_after"] = {"step": next_after, "paths": _records(after)}
         _print_json(payload)
         return
     for frame, title in ((result, None), (split, breakdown)):
@@ -250,14 +377,34 @@ def funnel(
             view.add_column(_col(key, lang))
         for row in frame.to_dict("records"):
             cells = [str(row["breakdown"])] if "breakdown" in row else []
+            mark = ""
+            if "significant" in row and row["step_index"] > 1 and not row["significant"]:
+                mark = " " + message("analytics_not_significant", lang)
             cells += [
-                f"{row['step_index']}. {row['step']}",
+                f"{row['step_index']}. {row['step']}"
+                + (f" ({message('analytics_optional', lang)})" if row["optional"] else ""),
                 f"{row['customers']:,}",
-                _percent(row["conversion"]),
-                _percent(row["conversion_from_previous"]),
+                _percent(row["conversion"]) + _interval(row["conversion_ci"]) + mark,
+                _percent(row["conversion_from_previous"])
+                + _interval(row["conversion_from_previous_ci"]),
                 _duration(row["median_seconds_from_previous"]),
             ]
             view.add_row(*cells)
+        out.print(view)
+    out.print(message("analytics_interval_note", lang))
+    if people is not None:
+        key = "analytics_funnel_dropped" if dropped else "analytics_funnel_at_step"
+        out.print(message(key, lang, step=customers_at, count=len(people)))
+        for customer in people["customer_id"].head(20):
+            out.print(f"  {customer}")
+        if export is not None:
+            out.print(message("analytics_funnel_exported", lang, path=str(export)))
+    if after is not None:
+        view = Table(title=message("analytics_funnel_next_title", lang, step=next_after))
+        view.add_column("path")
+        view.add_column(_col("customers", lang), justify="right")
+        for row in after.itertuples():
+            view.add_row(row.path, f"{row.customers:,} ({row.share:.1%})")
         out.print(view)
 
 
@@ -357,6 +504,8 @@ def retention(
                 "period": period,
                 "return_event": return_event,
                 "level": level,
+                # Each cohort's rate_ci: [low, high] of its rate.
+                "interval": {"method": "wilson", "level": 0.95},
                 "cohorts": _records(result),
             }
         )
