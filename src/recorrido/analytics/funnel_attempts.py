@@ -47,16 +47,17 @@ def ordered_attempts(t: ibis.Table, plan: Plan) -> ibis.Table:
     # The first time of step j strictly after each row's timestamp. Rows sharing a timestamp
     # share the frame, so this is a function of (customer, time) alone.
     nxt = {
-        f"n{j}": first_time(relevant, relevant.item == steps[j]).over(later) for j in range(plan.n)
+        f"n{j}": first_time(relevant, relevant.item == steps[j]).over(later)
+        for j in range(1, plan.n)
     }
     cuts = []
     if plan.exclusions:
         cuts.append(first_time(relevant, relevant.item.isin(plan.exclusions)).over(later))
-    if plan.restart:
-        cuts.append(nxt["n0"])
+    if plan.restart:  # counting attempts: the next step 1 ends this attempt
+        cuts.append(first_time(relevant, relevant.item == steps[0]).over(later))
     relevant = relevant.mutate(**nxt, x=ibis.least(*cuts) if cuts else NO_TIME)
     lookup = relevant.group_by(["customer_id", "us"]).aggregate(
-        **{f"n{j}": relevant[f"n{j}"].min() for j in range(plan.n)}
+        **{f"n{j}": relevant[f"n{j}"].min() for j in range(1, plan.n)}
     )
     entries = range(plan.n - 1) if plan.mid_entry else range(1)
     parts = [_ordered_from(relevant, lookup, plan, e) for e in entries]
@@ -76,6 +77,8 @@ def _ordered_from(relevant: ibis.Table, lookup: ibis.Table, plan: Plan, e: int) 
         entry=ibis.literal(e + 1, "int64"),
         t0=hits.us,
         cur=hits.us,
+        # The entry row's own next times: the first step after it needs no lookup join.
+        **{f"_own_n{k}": hits[f"n{k}"] for k in range(e + 1, plan.n)},
     )
     a = a.mutate(ok=ibis.literal(True), reached=ibis.literal(e + 1, "int64"))
     for j in range(1, plan.n):
@@ -86,11 +89,14 @@ def _ordered_from(relevant: ibis.Table, lookup: ibis.Table, plan: Plan, e: int) 
         following = _next_required(plan, j)
         if j in plan.optional and following is not None:
             wanted.append(f"n{following}")
-        right = lookup.view()
-        a = a.left_join(right, [a.customer_id == right.customer_id, a.cur == right.us]).select(
-            *[a[c] for c in a.columns],
-            **{f"_{name}": right[name] for name in wanted},
-        )
+        if j == e + 1:
+            a = a.mutate(**{f"_{name}": a[f"_own_{name}"] for name in wanted})
+        else:
+            right = lookup.view()
+            a = a.left_join(right, [a.customer_id == right.customer_id, a.cur == right.us]).select(
+                *[a[c] for c in a.columns],
+                **{f"_{name}": right[name] for name in wanted},
+            )
         found = a[f"_n{j}"]
         if j in plan.optional and following is not None:
             # Done when it happens before the next required step (or that one never comes).
