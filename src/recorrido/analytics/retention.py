@@ -1,11 +1,12 @@
 """Retention cohorts: customers grouped by the period they were first seen, and the share that
-comes back in each later period (the classic triangle)."""
+comes back in each later period (the classic triangle), with its 95 % Wilson score interval."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from recorrido.analytics.filters import parse_range
+from recorrido.analytics.intervals import wilson_or_none
 from recorrido.analytics.periods import PERIODS, period_index, period_start
 from recorrido.analytics.sequence import stream
 from recorrido.errors import RecorridoError
@@ -27,7 +28,8 @@ def retention(
     period n** when they have an event (any, or ``return_event``) in the n-th calendar period
     after their cohort's; period 0 is the cohort's own period (100% for "any event").
     Columns: ``cohort`` (first day of the period), ``cohort_size``, ``period`` (n),
-    ``customers``, ``rate``. Periods with no returning customer are absent; see
+    ``customers``, ``rate`` and ``rate_ci``, the rate's 95 % Wilson score interval ``[low, high]``
+    (the measured map's ``_ci`` convention). Periods with no returning customer are absent; see
     :func:`retention_matrix` for the triangle.
     """
     if period not in PERIODS:
@@ -60,7 +62,15 @@ def retention(
     frame["rate"] = frame["customers"] / frame["cohort_size"]
     frame["cohort"] = [period_start(i, period) for i in frame["cohort"]]
     frame = frame.astype({"period": "int64", "customers": "int64", "cohort_size": "int64"})
-    return frame[["cohort", "cohort_size", "period", "customers", "rate"]]
+    frame["rate_ci"] = pd.Series(
+        [
+            wilson_or_none(k, n)
+            for k, n in zip(frame["customers"].tolist(), frame["cohort_size"].tolist(), strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+    return frame[["cohort", "cohort_size", "period", "customers", "rate", "rate_ci"]]
 
 
 def retention_matrix(frame: pd.DataFrame) -> pd.DataFrame:

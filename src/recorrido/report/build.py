@@ -13,10 +13,11 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from recorrido.analytics.intervals import wilson_or_none
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.journey.model import PHASES
-from recorrido.report import figures, readings
+from recorrido.report import comparisons, figures, readings
 from recorrido.report.emotion import emotion_lane
 from recorrido.report.icons import channel_kind, icon
 from recorrido.report.objectives import evaluate
@@ -25,8 +26,12 @@ from recorrido.report.render import (
     format_date,
     format_duration,
     format_hours,
+    format_interval,
     format_number,
     format_percent,
+    format_points,
+    format_points_interval,
+    format_rate,
     render,
     script_text,
     static_text,
@@ -115,7 +120,8 @@ def build_context(
     stages = []
     for index, (stage, row) in enumerate(zip(journey.stages, rows, strict=True)):
         touchpoints = [
-            _touchpoint(tp, tp_figures.get(tp.id), busiest, lang) for tp in stage.touchpoints
+            _touchpoint(tp, tp_figures.get(tp.id), busiest, lang, summary)
+            for tp in stage.touchpoints
         ]
         owners = sorted({tp.owner for tp in stage.touchpoints if tp.owner})
         resources = []
@@ -143,7 +149,11 @@ def build_context(
                 "resources": resources,
                 "customers": format_number(row["customers"] or 0, lang),
                 "customers_value": row["customers"] or 0,
-                "from_previous": format_percent(row.get("conversion_from_previous"), lang),
+                "from_previous": format_rate(
+                    row.get("conversion_from_previous"),
+                    row.get("conversion_from_previous_ci"),
+                    lang,
+                ),
                 "dropped": format_number(row.get("dropped") or 0, lang),
                 "median_to_next": format_hours(row.get("median_hours_to_next"), lang),
                 "p90_to_next": format_hours(row.get("p90_hours_to_next"), lang),
@@ -158,6 +168,9 @@ def build_context(
                 if nxt
                 else None,
                 "next_share": format_percent(nxt.get("conversion_from_previous"), lang)
+                if nxt
+                else None,
+                "next_interval": format_interval(nxt.get("conversion_from_previous_ci"), lang)
                 if nxt
                 else None,
                 "is_measured": any(tp.match is not None for tp in stage.touchpoints),
@@ -182,7 +195,11 @@ def build_context(
             {
                 "label": t("kpi_converted", goal=goal_text),
                 "value": format_number(converted, lang),
-                "sub": format_percent(converted / customers if customers else None, lang),
+                "sub": format_rate(
+                    converted / customers if customers else None,
+                    wilson_or_none(converted, customers),
+                    lang,
+                ),
             }
         )
     kpis.append(
@@ -200,7 +217,7 @@ def build_context(
         if value is None:
             shown = None
         elif result["is_share"]:
-            shown = format_percent(value, lang)
+            shown = format_rate(value, result.get("ci"), lang)
         else:
             shown = format_number(value, lang)
         context_figures = [
@@ -230,9 +247,22 @@ def build_context(
     personas = [_persona(p, source, journey, lang) for p in journey.personas]
 
     options = measured.options or {}
+    tagged = None
+    if source is not None:
+        from recorrido.analytics.sequence import events_of
+        from recorrido.analytics.tagging import tag_events
+
+        tagged = tag_events(events_of(source), journey)
+    segments = None
+    compared = comparisons.compared_stages(
+        measured,
+        _as_measured(tagged, options) if tagged is not None and options.get("breakdown") else None,
+    )
+    if compared is not None:
+        segments = comparisons.segment_table(measured, compared, lang)
     charts = _charts(
         measured,
-        source,
+        tagged,
         lang,
         names={**stage_names, **tp_names},
         stage_color=stage_color,
@@ -271,6 +301,7 @@ def build_context(
         "goal": goal_text,
         "personas": personas,
         "objectives": objectives,
+        "segments": segments,
         "phases": phases,
         "stages": stages,
         "stage_count": len(stages),
@@ -323,7 +354,26 @@ def _phase_groups(stages, lang: str) -> list[dict]:
     return groups
 
 
-def _touchpoint(tp, figures_row: dict | None, busiest: int, lang: str) -> dict:
+def _as_measured(tagged, options: dict):
+    """The tagged events as the measured map counted them: with a customer, in its date range."""
+    from recorrido.analytics.filters import parse_range
+    from recorrido.analytics.sequence import epoch_micros
+
+    events = tagged.filter(tagged.customer_id.notnull())
+    lower, upper = parse_range(options.get("start"), options.get("end"))
+    if lower is None and upper is None:
+        return events
+    events = events.mutate(_us=epoch_micros(events))
+    if lower is not None:
+        events = events.filter(events._us >= lower)
+    if upper is not None:
+        events = events.filter(events._us < upper)
+    return events
+
+
+def _touchpoint(
+    tp, figures_row: dict | None, busiest: int, lang: str, summary: dict | None = None
+) -> dict:
     kind = channel_kind(tp.channel)
     measured = tp.match is not None
     events = (figures_row or {}).get("events") or 0
@@ -332,6 +382,11 @@ def _touchpoint(tp, figures_row: dict | None, busiest: int, lang: str) -> dict:
         f"{c['channel'] or '—'} {format_percent(c['share'], lang)}"
         for c in (figures_row or {}).get("channels", [])
     ]
+    difference = None
+    if summary is not None and measured:
+        difference = comparisons.touchpoint_difference(
+            figures_row, summary["customers"], summary.get("converted_customers")
+        )
     return {
         "id": tp.id,
         "name": tp.name,
@@ -350,9 +405,26 @@ def _touchpoint(tp, figures_row: dict | None, busiest: int, lang: str) -> dict:
         "customers": format_number(customers, lang),
         "volume": round(100 * events / busiest, 1) if measured else 0,
         "zero": measured and events == 0,
-        "conversion_with": format_percent((figures_row or {}).get("conversion_with"), lang),
-        "conversion_without": format_percent((figures_row or {}).get("conversion_without"), lang),
+        "conversion_with": format_rate(
+            (figures_row or {}).get("conversion_with"),
+            (figures_row or {}).get("conversion_with_ci"),
+            lang,
+        ),
+        "conversion_without": format_rate(
+            (figures_row or {}).get("conversion_without"),
+            (figures_row or {}).get("conversion_without_ci"),
+            lang,
+        ),
         "has_conversion": (figures_row or {}).get("conversion_with") is not None,
+        "not_significant": difference is not None and not difference["significant"],
+        "difference": None
+        if difference is None
+        else message(
+            "report_difference",
+            lang,
+            diff=format_points(difference["difference"], lang),
+            interval=format_points_interval(difference["interval"], lang),
+        ),
         "channels": channels if len(channels) > 1 else [],
     }
 
@@ -380,7 +452,7 @@ def _persona(persona, source, journey, lang: str) -> dict:
     }
 
 
-def _charts(measured, source, lang, *, names, stage_color, tp_color, options, **settings) -> list:
+def _charts(measured, tagged, lang, *, names, stage_color, tp_color, options, **settings) -> list:
     def t(key: str, **params) -> str:
         return message(f"report_{key}", lang, **params)
 
@@ -396,12 +468,6 @@ def _charts(measured, source, lang, *, names, stage_color, tp_color, options, **
         ("paths", t("chart_paths"), t("chart_paths_how", n=settings["top_paths"])),
     ]
     charts = []
-    tagged = None
-    if source is not None:
-        from recorrido.analytics.sequence import events_of
-        from recorrido.analytics.tagging import tag_events
-
-        tagged = tag_events(events_of(source), measured.journey)
     for key, title, how in specs:
         chart = {"id": key, "title": title, "how": how, "figure": None, "reading": None}
         chart["wide"] = key in ("sankey", "paths")

@@ -11,8 +11,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from recorrido.analytics.intervals import wilson
 from recorrido.i18n import message
-from recorrido.report.render import format_date, format_number, format_percent
+from recorrido.report.render import (
+    format_date,
+    format_number,
+    format_percent,
+    format_rate,
+)
 
 FONT = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", '
@@ -55,25 +61,82 @@ def as_json(fig: go.Figure) -> dict:
 
 
 def funnel_figure(steps: pd.DataFrame, names: dict, colors: dict, lang: str) -> dict:
+    """The stage funnel: customers per step with their share of the first step and its 95 %
+    Wilson interval, drawn as a whisker on the bar's right edge, in its lower part under the label
+    (in customers: the first step's customers times the interval's bounds, halved like the centred
+    bars); the hover adds the conversion from the previous step with its interval."""
     labels = [_named(names, s) for s in steps["step"]]
-    first = steps["customers"].iloc[0] or 1
-    text = [
-        f"{format_number(int(n), lang)} · {format_percent(n / first, lang)}"
-        for n in steps["customers"]
-    ]
+    counts = [int(n) for n in steps["customers"]]
+    first = counts[0] or 1
+    text, hover, edge, plus, minus = [], [], [], [], []
+    for index, n in enumerate(counts):
+        if index == 0 or not counts[0]:
+            share = format_percent(n / first, lang)
+            whisker = None
+        else:
+            low, high = wilson(n, counts[0])
+            share = format_rate(n / first, [low, high], lang)
+            whisker = (n / 2, (high * first - n) / 2, (n - low * first) / 2)
+        text.append(f"{format_number(n, lang)} · {share}")
+        previous = counts[index - 1] if index else 0
+        hover.append(
+            _t(
+                "funnel_from_previous",
+                lang,
+                share=format_rate(n / previous, list(wilson(n, previous)), lang),
+            )
+            if previous
+            else ""
+        )
+        edge.append(None if whisker is None else whisker[0])
+        plus.append(0 if whisker is None else whisker[1])
+        minus.append(0 if whisker is None else whisker[2])
+    # Numeric rows (labelled by ticks), so that the whiskers can sit a little below each centre.
+    rows = list(range(len(labels)))
     fig = go.Figure(
         go.Funnel(
-            y=labels,
-            x=steps["customers"].tolist(),
+            y=rows,
+            x=counts,
             text=text,
             textinfo="text",
+            customdata=[[label, more] for label, more in zip(labels, hover, strict=True)],
             marker={"color": [colors.get(s, "#6366f1") for s in steps["step"]]},
             connector={"fillcolor": "#eef2ff"},
-            hovertemplate="%{y}: %{text}<extra></extra>",
+            hovertemplate="%{customdata[0]}: %{text}<br>%{customdata[1]}<extra></extra>",
         )
     )
+    if any(v is not None for v in edge):
+        fig.add_trace(
+            go.Scatter(
+                x=edge,
+                y=[row + 0.26 for row in rows],
+                mode="markers",
+                marker={"size": 1, "color": INK, "opacity": 0},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": plus,
+                    "arrayminus": minus,
+                    "color": INK,
+                    "thickness": 1.5,
+                    "width": 5,
+                },
+                hoverinfo="skip",
+                name=_t("ci_whiskers", lang),
+            )
+        )
     _layout(fig, lang, height=max(200, 70 * len(labels)))
-    fig.update_layout(margin={"l": 140, "r": 20, "t": 10, "b": 10})
+    fig.update_layout(
+        margin={"l": 140, "r": 20, "t": 10, "b": 10},
+        yaxis={
+            "tickvals": rows,
+            "ticktext": labels,
+            "autorange": "reversed",
+            "showgrid": False,
+            "zeroline": False,
+        },
+        xaxis={"visible": False},
+    )
     return as_json(fig)
 
 
@@ -126,6 +189,12 @@ def paths_figure(top: pd.DataFrame, names: dict, lang: str, shown_steps: int = 6
         f"{format_number(int(c), lang)} · {format_percent(s, lang)}"
         for c, s in zip(top["customers"], top["share"], strict=True)
     ]
+    # The hover: the whole path and its share of customers with the 95 % Wilson interval.
+    rates = []
+    for c, s in zip(top["customers"], top["share"], strict=True):
+        total = round(int(c) / s) if s else 0
+        rate = format_rate(s, list(wilson(int(c), total)) if total else None, lang)
+        rates.append(f"{format_number(int(c), lang)} · {rate}")
     fig = go.Figure(
         go.Bar(
             x=top["customers"].tolist()[::-1],
@@ -134,9 +203,9 @@ def paths_figure(top: pd.DataFrame, names: dict, lang: str, shown_steps: int = 6
             text=text[::-1],
             textposition="outside",
             cliponaxis=False,
-            customdata=full[::-1],
+            customdata=[[f, r] for f, r in zip(full, rates, strict=True)][::-1],
             marker={"color": "#6366f1"},
-            hovertemplate="%{customdata}<br>%{text}<extra></extra>",
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
         )
     )
     _layout(fig, lang, height=max(200, 42 * len(labels) + 40))
@@ -156,6 +225,28 @@ def retention_figure(frame: pd.DataFrame, period: str, lang: str) -> dict:
     columns = [f"{unit} {int(p)}" for p in matrix.columns]
     z = [[None if pd.isna(v) else float(v) for v in row] for row in matrix.to_numpy()]
     text = [["" if v is None else format_percent(v, lang) for v in row] for row in z]
+    # The hover: each rate with its 95 % Wilson interval and its counts.
+    cells = {(r.cohort, r.period): r for r in frame.itertuples()}
+    hover = [
+        [
+            ""
+            if (cohort, p) not in cells
+            else _t(
+                "of_customers",
+                lang,
+                k=format_number(int(cells[cohort, p].customers), lang),
+                n=format_number(int(cells[cohort, p].cohort_size), lang),
+            )
+            + " · "
+            + format_rate(
+                cells[cohort, p].rate,
+                list(wilson(int(cells[cohort, p].customers), int(cells[cohort, p].cohort_size))),
+                lang,
+            )
+            for p in matrix.columns
+        ]
+        for cohort in matrix.index
+    ]
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -163,11 +254,12 @@ def retention_figure(frame: pd.DataFrame, period: str, lang: str) -> dict:
             y=rows,
             text=text,
             texttemplate="%{text}",
+            customdata=hover,
             zmin=0,
             zmax=1,
             colorscale=[[0, "#f0fdf4"], [1, "#15803d"]],
             showscale=False,
-            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>",
             xgap=2,
             ygap=2,
         )

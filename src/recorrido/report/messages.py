@@ -161,6 +161,47 @@ MESSAGES: dict[str, dict[str, str]] = {
         "this workspace holds no customer feedback (surveys, NPS, reviews), and recorrido does "
         "not infer it from behaviour.",
     },
+    # confidence intervals and significance
+    "report_ci_legend": {
+        "es": "Entre paréntesis, el intervalo de confianza del 95 % de cada tasa (Wilson score). "
+        "«No significativa»: el intervalo del 95 % de la diferencia (Newcombe) incluye el 0, "
+        "así que los datos no distinguen las dos tasas.",
+        "en": "In brackets, each rate's 95 % confidence interval (Wilson score). "
+        "'Not significant': the 95 % interval of the difference (Newcombe) includes 0, so the "
+        "data do not tell the two rates apart.",
+    },
+    "report_not_significant": {"es": "no significativa", "en": "not significant"},
+    "report_significant": {"es": "significativa", "en": "significant"},
+    "report_difference": {
+        "es": "diferencia {diff} (IC 95 %: {interval})",
+        "en": "difference {diff} (95 % CI: {interval})",
+    },
+    "report_vs_rest": {"es": "{diff} frente al resto", "en": "{diff} vs the rest"},
+    "report_vs_rest_title": {
+        "es": "resto: {rest}; diferencia {diff} (IC 95 %: {interval})",
+        "en": "the rest: {rest}; difference {diff} (95 % CI: {interval})",
+    },
+    # segments (a measured map with a breakdown)
+    "report_segments_title": {
+        "es": "Segmentos: conversión por etapa frente al resto",
+        "en": "Segments: stage conversion against the rest",
+    },
+    "report_segments_by": {"es": "por {by}", "en": "by {by}"},
+    "report_breakdown_persona": {"es": "persona", "en": "persona"},
+    "report_breakdown_channel": {
+        "es": "canal del primer evento",
+        "en": "channel of the first event",
+    },
+    "report_segment_col": {"es": "Segmento", "en": "Segment"},
+    "report_segment_none": {"es": "(ninguno)", "en": "(none)"},
+    "report_segments_how": {
+        "es": "Cada casilla: clientes del segmento que llegan a la etapa y, desde la etapa "
+        "anterior, su conversión con su intervalo del 95 % (Wilson), comparada con la del "
+        "resto de clientes (diferencia en puntos porcentuales; intervalo de Newcombe).",
+        "en": "Each cell: the segment's customers who reach the stage and, from the previous "
+        "stage, their conversion with its 95 % interval (Wilson), compared with that of the rest "
+        "of the customers (difference in percentage points; Newcombe interval).",
+    },
     # charts
     "report_charts_title": {"es": "Lo que muestran los datos", "en": "What the data show"},
     "report_chart_funnel": {"es": "Embudo de etapas", "en": "Stage funnel"},
@@ -268,6 +309,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "huecos.",
         "en": "All {events} events match a touchpoint of the map: there are no holes.",
     },
+    "report_reading_segments": {
+        "es": "La mayor diferencia significativa: de «{source}» a «{target}», los clientes de "
+        "«{segment}» convierten {share} frente a {rest} del resto ({diff}).",
+        "en": "The largest significant difference: from '{source}' to '{target}', customers of "
+        "'{segment}' convert {share} against {rest} for the rest ({diff}).",
+    },
+    "report_reading_segments_none": {
+        "es": "Ninguna diferencia de conversión entre un segmento y el resto es significativa "
+        "al 95 %.",
+        "en": "No conversion difference between a segment and the rest is significant at 95 %.",
+    },
+    "report_funnel_from_previous": {
+        "es": "desde el paso anterior: {share}",
+        "en": "from the previous step: {share}",
+    },
+    "report_ci_whiskers": {"es": "intervalo del 95 % (Wilson)", "en": "95 % interval (Wilson)"},
+    "report_of_customers": {"es": "{k} de {n} clientes", "en": "{k} of {n} customers"},
     "report_reading_stage_gap": {
         "es": "{share} de los clientes de «{source}» no llegan a «{target}».",
         "en": "{share} of the customers of '{source}' do not reach '{target}'.",

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from recorrido.analytics.intervals import wilson_or_none
+
 KNOWN = (
     "goal_conversion",
     "customers",
@@ -82,9 +84,22 @@ def measured_value(metric: str | None, stages: list[str], measured) -> float | N
     return None
 
 
+def measured_interval(metric: str | None, stages: list[str], measured) -> list[float] | None:
+    """The 95 % Wilson interval of a measured share of customers (``goal_conversion``,
+    ``stage_conversion``); ``None`` for other metrics (``unmapped_share`` counts events, which
+    are not independent draws)."""
+    summary = measured.summary
+    if metric == "goal_conversion":
+        return wilson_or_none(summary.get("converted_customers"), summary["customers"])
+    if metric == "stage_conversion" and len(stages) == 1:
+        row = {r["id"]: r for r in measured.stage_rows()}.get(stages[0])
+        return None if row is None else row.get("conversion_from_previous_ci")
+    return None
+
+
 def evaluate(objective, measured) -> dict:
-    """``value`` (or None), ``is_share``, ``met`` (True/False/None) and ``known`` for one
-    objective."""
+    """``value`` (or None), ``ci`` (its 95 % interval for a share of customers, or None),
+    ``is_share``, ``met`` (True/False/None) and ``known`` for one objective."""
     metric = (objective.metric or "").strip()
     known = metric in KNOWN
     value = measured_value(metric, list(objective.stages), measured) if known else None
@@ -93,4 +108,5 @@ def evaluate(objective, measured) -> dict:
     if value is not None and target is not None:
         op, goal = target
         met = {"<": value < goal, "<=": value <= goal, ">": value > goal, ">=": value >= goal}[op]
-    return {"value": value, "is_share": metric in SHARES, "met": met, "known": known}
+    ci = measured_interval(metric, list(objective.stages), measured) if value is not None else None
+    return {"value": value, "ci": ci, "is_share": metric in SHARES, "met": met, "known": known}

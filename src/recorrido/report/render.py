@@ -60,6 +60,70 @@ def format_percent(share, lang: str, decimals: int | None = None) -> str:
     return f"{text} %" if lang == "es" else f"{text}%"
 
 
+def _bare_percent(share: float, lang: str, decimals: int | None) -> str:
+    """A share as a percentage number without the sign (``format_percent``'s rounding)."""
+    value = float(share) * 100
+    if decimals is None:
+        decimals = 1 if 0 < abs(value) < 9.95 and not value.is_integer() else 0
+    return format_number(value, lang, decimals)
+
+
+def format_interval(interval, lang: str) -> str:
+    """A confidence interval ``[low, high]`` of a share: ``38–46 %`` (es) / ``38–46%`` (en);
+    ``—`` without one. The bounds get one more decimal (up to two) while they would read the
+    same, so a narrow interval never looks like a single value."""
+    if interval is None or len(interval) != 2 or any(v is None for v in interval):
+        return DASH
+    low, high = (float(v) for v in interval)
+    if math.isnan(low) or math.isnan(high):
+        return DASH
+    left, right = _bare_percent(low, lang, None), _bare_percent(high, lang, None)
+    decimals = 0
+    while left == right and low != high and decimals < 2:
+        decimals += 1
+        left, right = _bare_percent(low, lang, decimals), _bare_percent(high, lang, decimals)
+    text = f"{left}–{right}"
+    return f"{text} %" if lang == "es" else f"{text}%"
+
+
+def format_rate(share, interval, lang: str) -> str:
+    """A share with its 95 % interval: ``42 % (38–46 %)`` (es) / ``42% (38–46%)`` (en); the share
+    alone when there is no interval, ``—`` without a share."""
+    text = format_percent(share, lang)
+    if text == DASH or interval is None:
+        return text
+    bounds = format_interval(interval, lang)
+    return text if bounds == DASH else f"{text} ({bounds})"
+
+
+def _signed_points(difference: float, lang: str) -> str:
+    value = float(difference) * 100
+    text = format_number(abs(value), lang, None if abs(value) < 9.95 else 0)
+    if text == "0":
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def _points_unit(text: str, lang: str) -> str:
+    return f"{text} p. p." if lang == "es" else f"{text} pp"
+
+
+def format_points(difference, lang: str) -> str:
+    """A difference of two shares in percentage points, signed: ``+8 p. p.`` (es) / ``+8 pp``
+    (en); one decimal below 10 points."""
+    if difference is None or (isinstance(difference, float) and math.isnan(difference)):
+        return DASH
+    return _points_unit(_signed_points(difference, lang), lang)
+
+
+def format_points_interval(interval, lang: str) -> str:
+    """A difference's interval in percentage points: ``−12 a −4 p. p.`` / ``−12 to −4 pp``."""
+    if interval is None or len(interval) != 2 or any(v is None for v in interval):
+        return DASH
+    low, high = (_signed_points(v, lang) for v in interval)
+    return _points_unit(f"{low} {'a' if lang == 'es' else 'to'} {high}", lang)
+
+
 def format_date(value, lang: str, with_time: bool = False) -> str:
     """``28 ago 2022`` (es) / ``Aug 28, 2022`` (en); ISO text, dates and datetimes accepted."""
     if value is None:
