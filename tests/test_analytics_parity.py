@@ -10,6 +10,7 @@ import pytest
 from recorrido import Workspace
 from recorrido import analytics as A
 from recorrido.analytics.backend import events_table, export_events
+from recorrido.analytics.funnels import dropoff_paths, funnel_customers
 from recorrido.demo import bundled
 from tests.test_analytics_figures import EDGE_CSV, ingest_trivago
 
@@ -70,6 +71,24 @@ CASES = {
     "edge_funnel": lambda t: A.funnel(
         t, ["view", "cart", "buy"], window="7d", breakdown="plan", exclusions=["refund"]
     ),
+    "flows_window_end": lambda t: A.flows(
+        t, start_at="search for destination", steps=4, window="10m", include_end=True
+    ),
+    "step_matrix": lambda t: A.step_matrix(t, start_at="search for destination", steps=5),
+    "step_windows_optional": lambda t: A.funnel(
+        t,
+        [*TRIVAGO[:2], "filter selection", TRIVAGO[2]],
+        window="1d",
+        step_windows=[None, "10m", None, "1h"],
+        optional=[3],
+    ),
+    "mid_entry": lambda t: A.funnel(t, TRIVAGO, window="1d", mid_entry=True),
+    "attempts": lambda t: A.funnel(t, TRIVAGO, window="1d", count="attempts"),
+    "strict_first_collapsed": lambda t: A.funnel(
+        t, TRIVAGO, window="1d", kind="strict", first_only=True, collapse_repeats=True
+    ),
+    "dropped": lambda t: funnel_customers(t, TRIVAGO, step=2, dropped=True, window="1d"),
+    "dropoff_paths": lambda t: dropoff_paths(t, TRIVAGO, after_step=2, window="1d"),
     "sessions": lambda t: A.sessions(t, "30m", by="day"),
     "retention": lambda t: A.retention(t, "week", return_event="orders"),
     "retention_month": lambda t: A.retention(t, "month"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import ibis
 
-from recorrido.analytics.sequence import order_keys
+from recorrido.analytics.sequence import engine_of, order_keys
 from recorrido.analytics.steps import steps_of
 
 NO_TIME = ibis.null("int64")
@@ -40,63 +40,130 @@ class Plan:
 
 
 def ordered_attempts(t: ibis.Table, plan: Plan) -> ibis.Table:
-    """Attempts of an ordered funnel: each step strictly later in time than the previous one."""
-    steps = plan.steps
-    relevant = t.filter(t.item.isin([*steps, *plan.exclusions]))
-    later = by_time(relevant, (1, None))
-    # The first time of step j strictly after each row's timestamp. Rows sharing a timestamp
-    # share the frame, so this is a function of (customer, time) alone.
-    nxt = {
-        f"n{j}": first_time(relevant, relevant.item == steps[j]).over(later)
-        for j in range(1, plan.n)
-    }
-    cuts = []
-    if plan.exclusions:
-        cuts.append(first_time(relevant, relevant.item.isin(plan.exclusions)).over(later))
-    if plan.restart:  # counting attempts: the next step 1 ends this attempt
-        cuts.append(first_time(relevant, relevant.item == steps[0]).over(later))
-    relevant = relevant.mutate(**nxt, x=ibis.least(*cuts) if cuts else NO_TIME)
-    lookup = relevant.group_by(["customer_id", "us"]).aggregate(
-        **{f"n{j}": relevant[f"n{j}"].min() for j in range(1, plan.n)}
-    )
+    """Attempts of an ordered funnel: each step strictly later in time than the previous one.
+
+    "The first time of step j strictly after time c" is the one question the chain asks. On
+    DuckDB it is an ASOF join (a merge of two sorted streams, the engine's fastest answer);
+    elsewhere a window over each customer's events by time, looked up by (customer, time).
+    Both give the same times: the parity tests run one against the other.
+    """
+    relevant = t.filter(t.item.isin([*plan.steps, *plan.exclusions]))
+    if engine_of(t) == "duckdb":
+        finder = _AsofFinder(relevant, plan)
+    else:
+        finder = _WindowFinder(relevant, plan)
     entries = range(plan.n - 1) if plan.mid_entry else range(1)
-    parts = [_ordered_from(relevant, lookup, plan, e) for e in entries]
+    parts = [_ordered_from(finder, plan, e) for e in entries]
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
-def _ordered_from(relevant: ibis.Table, lookup: ibis.Table, plan: Plan, e: int) -> ibis.Table:
-    """Attempts entering at step ``e`` (0-based): the chain of later steps from each entry."""
-    hits = relevant.filter(relevant.item == plan.steps[e])
-    hits = _first_only(hits) if plan.first_only else hits
-    a = hits.select(
+class _WindowFinder:
+    """Next times from windows over the customer's events by time (any engine)."""
+
+    def __init__(self, relevant: ibis.Table, plan: Plan):
+        later = by_time(relevant, (1, None))
+        # The first time of step j strictly after each row's timestamp. Rows sharing a timestamp
+        # share the frame, so this is a function of (customer, time) alone.
+        nxt = {
+            f"n{j}": first_time(relevant, relevant.item == plan.steps[j]).over(later)
+            for j in range(1, plan.n)
+        }
+        cuts = []
+        if plan.exclusions:
+            cuts.append(first_time(relevant, relevant.item.isin(plan.exclusions)).over(later))
+        if plan.restart:  # counting attempts: the next step 1 ends this attempt
+            cuts.append(first_time(relevant, relevant.item == plan.steps[0]).over(later))
+        self.rows = relevant.mutate(**nxt, x=_earliest(cuts))
+        self.lookup = self.rows.group_by(["customer_id", "us"]).aggregate(
+            **{f"n{j}": self.rows[f"n{j}"].min() for j in range(1, plan.n)}
+        )
+        self.plan = plan
+
+    def entries(self, e: int) -> ibis.Table:
+        hits = self.rows.filter(self.rows.item == self.plan.steps[e])
+        hits = _first_only(hits) if self.plan.first_only else hits
+        # The entry row's own next times: the first step after it needs no lookup join.
+        own = {f"_own_n{k}": hits[f"n{k}"] for k in range(e + 1, self.plan.n)}
+        return _entry_columns(hits, e).mutate(x=hits.x, **own)
+
+    def add(self, a: ibis.Table, steps: list[int], first: bool) -> ibis.Table:
+        if first:
+            return a.mutate(**{f"_n{j}": a[f"_own_n{j}"] for j in steps})
+        right = self.lookup.view()
+        return a.left_join(right, [a.customer_id == right.customer_id, a.cur == right.us]).select(
+            *[a[c] for c in a.columns], **{f"_n{j}": right[f"n{j}"] for j in steps}
+        )
+
+
+class _AsofFinder:
+    """Next times from ASOF joins on each step's occurrences (DuckDB)."""
+
+    def __init__(self, relevant: ibis.Table, plan: Plan):
+        self.relevant = relevant
+        self.plan = plan
+
+    def _times(self, condition) -> ibis.Table:
+        r = self.relevant.filter(condition)
+        return r.select(_c=r.customer_id, _u=r.us)
+
+    def _next(self, a: ibis.Table, condition, after: str, name: str) -> ibis.Table:
+        times = self._times(condition)
+        joined = a.asof_join(times, on=a[after] < times._u, predicates=[a.customer_id == times._c])
+        return joined.select(*[joined[c] for c in a.columns], **{name: joined._u})
+
+    def entries(self, e: int) -> ibis.Table:
+        r = self.relevant
+        hits = r.filter(r.item == self.plan.steps[e])
+        hits = _first_only(hits) if self.plan.first_only else hits
+        a = _entry_columns(hits, e)
+        cuts = []
+        if self.plan.exclusions:
+            a = self._next(a, r.item.isin(self.plan.exclusions), "t0", "_x_excl")
+            cuts.append(a._x_excl)
+        if self.plan.restart:
+            a = self._next(a, r.item == self.plan.steps[0], "t0", "_x_again")
+            cuts.append(a._x_again)
+        a = a.mutate(x=_earliest(cuts))
+        return a.drop(*[c for c in ("_x_excl", "_x_again") if c in a.columns])
+
+    def add(self, a: ibis.Table, steps: list[int], first: bool) -> ibis.Table:
+        for j in steps:
+            a = self._next(a, self.relevant.item == self.plan.steps[j], "cur", f"_n{j}")
+        return a
+
+
+def _earliest(times: list[ibis.Value]) -> ibis.Value:
+    """The earliest of the non-NULL ``times`` (Spark's ``least`` refuses a single argument)."""
+    if not times:
+        return NO_TIME
+    return times[0] if len(times) == 1 else ibis.least(*times)
+
+
+def _entry_columns(hits: ibis.Table, e: int) -> ibis.Table:
+    return hits.select(
         "customer_id",
         "event_id",
         "bd",
-        "x",
         place=_place(hits),
         entry=ibis.literal(e + 1, "int64"),
         t0=hits.us,
         cur=hits.us,
-        # The entry row's own next times: the first step after it needs no lookup join.
-        **{f"_own_n{k}": hits[f"n{k}"] for k in range(e + 1, plan.n)},
     )
+
+
+def _ordered_from(finder, plan: Plan, e: int) -> ibis.Table:
+    """Attempts entering at step ``e`` (0-based): the chain of later steps from each entry."""
+    a = finder.entries(e)
     a = a.mutate(ok=ibis.literal(True), reached=ibis.literal(e + 1, "int64"))
     for j in range(1, plan.n):
         if j <= e:
             a = a.mutate(**{f"t{j}": NO_TIME, f"done{j}": ibis.literal(False)})
             continue
-        wanted = [f"n{j}"]
+        wanted = [j]
         following = _next_required(plan, j)
         if j in plan.optional and following is not None:
-            wanted.append(f"n{following}")
-        if j == e + 1:
-            a = a.mutate(**{f"_{name}": a[f"_own_{name}"] for name in wanted})
-        else:
-            right = lookup.view()
-            a = a.left_join(right, [a.customer_id == right.customer_id, a.cur == right.us]).select(
-                *[a[c] for c in a.columns],
-                **{f"_{name}": right[name] for name in wanted},
-            )
+            wanted.append(following)
+        a = finder.add(a, wanted, first=j == e + 1)
         found = a[f"_n{j}"]
         if j in plan.optional and following is not None:
             # Done when it happens before the next required step (or that one never comes).
@@ -109,7 +176,7 @@ def _ordered_from(relevant: ibis.Table, lookup: ibis.Table, plan: Plan, e: int) 
             good = good & (found - a.cur <= plan.step_widths[j])
         good = (a.ok & good).fill_null(False)
         a = a.mutate(**{f"t{j}": ibis.ifelse(good, found, NO_TIME), f"done{j}": good})
-        a = a.drop(*[f"_{name}" for name in wanted])
+        a = a.drop(*[f"_n{k}" for k in wanted])
         if j not in plan.optional:
             step_done = a[f"done{j}"]
             a = a.mutate(

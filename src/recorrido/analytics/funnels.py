@@ -124,7 +124,9 @@ def funnel(
         collapse_repeats=collapse_repeats,
     )
     rows = attempts if count == "attempts" else best_attempts(attempts)
-    summary = _summarise(rows, plan)
+    # The counted attempts are read once per step and once for the totals: computed once.
+    with rows.cache() as counted:
+        summary = _summarise(counted, plan)
     if breakdown and summary[0]["bd"].eq(NONE_LABEL).all():
         unknown_property(s.table, breakdown)
     return _shape(summary, plan, kind, breakdown is not None)
