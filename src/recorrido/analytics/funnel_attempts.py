@@ -84,7 +84,7 @@ class _WindowFinder:
         hits = _first_only(hits) if self.plan.first_only else hits
         # The entry row's own next times: the first step after it needs no lookup join.
         own = {f"_own_n{k}": hits[f"n{k}"] for k in range(e + 1, self.plan.n)}
-        return _entry_columns(hits, e).mutate(x=hits.x, **own)
+        return _entry_columns(hits, e, x=hits.x, **own)
 
     def add(self, a: ibis.Table, steps: list[int], first: bool) -> ibis.Table:
         if first:
@@ -139,7 +139,7 @@ def _earliest(times: list[ibis.Value]) -> ibis.Value:
     return times[0] if len(times) == 1 else ibis.least(*times)
 
 
-def _entry_columns(hits: ibis.Table, e: int) -> ibis.Table:
+def _entry_columns(hits: ibis.Table, e: int, **more: ibis.Value) -> ibis.Table:
     return hits.select(
         "customer_id",
         "event_id",
@@ -148,6 +148,7 @@ def _entry_columns(hits: ibis.Table, e: int) -> ibis.Table:
         entry=ibis.literal(e + 1, "int64"),
         t0=hits.us,
         cur=hits.us,
+        **more,
     )
 
 

@@ -58,6 +58,7 @@ from recorrido.analytics.funnel_attempts import (
 )
 from recorrido.analytics.intervals import diff_interval, wilson_or_none
 from recorrido.analytics.sequence import (
+    engine_of,
     median_by,
     property_value,
     stream,
@@ -66,6 +67,7 @@ from recorrido.analytics.sequence import (
 from recorrido.analytics.steps import END, steps_of
 from recorrido.analytics.windows import parse_duration
 from recorrido.errors import RecorridoError
+from recorrido.events.schema import SOURCE_ORDER
 
 KINDS = ("ordered", "strict", "any")
 COUNTS = ("customers", "attempts")
@@ -244,17 +246,29 @@ def _attempts(
     if collapse_repeats and kind != "strict":
         raise RecorridoError("analytics_funnel_collapse_strict")
     s = stream(source, level, start=start, end=end)
-    s.check_names([*plan.steps, *plan.exclusions])
     t = s.table
     t = t.mutate(bd=_breakdown_value(t, breakdown) if breakdown else ibis.literal(NONE_LABEL))
-    s = type(s)(t, s.level)
-    if kind == "strict":
-        attempts = strict_attempts(s, plan, collapse_repeats)
-    elif kind == "any":
-        attempts = any_order_attempts(t, plan)
-    else:
-        attempts = ordered_attempts(t, plan)
-    return s, plan, attempts
+    names = [*plan.steps, *plan.exclusions]
+    if kind == "strict":  # consecutive steps: every event at the level matters
+        s.check_names(names)
+        return s, plan, strict_attempts(type(s)(t, s.level), plan, collapse_repeats)
+    relevant = _relevant(t, names)
+    found = set(relevant.select("item").distinct().execute()["item"].tolist())
+    if not set(names) <= found:
+        s.check_names(names)  # raises naming the first missing, with a suggestion
+    if kind == "any":
+        return s, plan, any_order_attempts(relevant, plan)
+    return s, plan, ordered_attempts(relevant, plan)
+
+
+def _relevant(t: ibis.Table, names: list[str]) -> ibis.Table:
+    """The events of the funnel's steps and exclusions with the columns it reads. On DuckDB they
+    are kept in a temporary table (dropped when no longer referenced): every step of the chain
+    reads them again, and the file or table they come from is read once."""
+    keep = [c for c in ("customer_id", "event_id", "item", "us", "bd") if c in t.columns]
+    keep += [c for c in t.columns if c == SOURCE_ORDER]
+    relevant = t.filter(t.item.isin(names)).select(*keep)
+    return relevant.cache() if engine_of(t) == "duckdb" else relevant
 
 
 def _plan(steps, window, kind, exclusions, step_windows, optional, mid_entry, count, first_only):
@@ -338,6 +352,8 @@ def _previous_required(plan: Plan, k: int) -> int | None:
 # -- from attempts to figures ------------------------------------------------------------------
 def _summarise(rows: ibis.Table, plan: Plan) -> tuple[pd.DataFrame, dict]:
     """Per (breakdown value, step): counts and exact medians; and the attempts per value."""
+    if engine_of(rows) == "duckdb":
+        return _summarise_in_one_pass(rows, plan)
     per_step = []
     for k in range(plan.n):
         covered = rows.filter(_covers(rows, plan, k))
@@ -376,6 +392,47 @@ def _summarise(rows: ibis.Table, plan: Plan) -> tuple[pd.DataFrame, dict]:
         for b, n in zip(totals["bd"], totals["n"], strict=True)
     }
     return frame, total
+
+
+def _summarise_in_one_pass(rows: ibis.Table, plan: Plan) -> tuple[pd.DataFrame, dict]:
+    """The same figures as one aggregate with filtered medians: DuckDB's ``quantile_cont`` gives
+    the exact median (see :func:`~recorrido.analytics.sequence.median_by`), so no union of the
+    steps and no joins are needed — a smaller query that compiles and runs faster."""
+    aggs = {"n": rows.count()}
+    for k in range(plan.n):
+        covered = _covers(rows, plan, k)
+        at = _time_at(rows, k)
+        aggs[f"c{k}"] = covered.cast("int64").sum()
+        aggs[f"e{k}"] = (covered & (rows.entry == k + 1)).cast("int64").sum()
+        p = _previous_required(plan, k)
+        if p is not None:
+            came = covered & (rows.entry <= p + 1)
+            aggs[f"o{k}"] = came.cast("int64").sum()
+            gap = at - _time_at(rows, p)
+            aggs[f"p{k}"] = gap.quantile(0.5, where=came).cast("float64")
+            moved = covered & (rows.entry != k + 1)
+            aggs[f"f{k}"] = (at - rows.t0).quantile(0.5, where=moved).cast("float64")
+    wide = rows.group_by("bd").aggregate(**aggs).execute()
+    records, totals = [], {}
+    for row in wide.to_dict("records"):
+        value = NONE_LABEL if pd.isna(row["bd"]) else row["bd"]
+        totals[value] = int(row["n"])
+        for k in range(plan.n):
+            if not row[f"c{k}"]:
+                continue
+            records.append(
+                {
+                    "bd": value,
+                    "k": k + 1,
+                    "customers": int(row[f"c{k}"]),
+                    "entered": int(row[f"e{k}"]),
+                    "continued": int(row.get(f"o{k}", 0) or 0),
+                    "median_prev": row.get(f"p{k}"),
+                    "median_first": row.get(f"f{k}"),
+                }
+            )
+    columns = ["bd", "k", "customers", "entered", "continued", "median_prev", "median_first"]
+    return pd.DataFrame(records, columns=columns), totals
 
 
 def _time_at(rows: ibis.Table, k: int) -> ibis.Value:

@@ -19,8 +19,9 @@ from recorrido.analytics.filters import parse_range
 from recorrido.analytics.sequence import epoch_micros, events_of, raise_empty
 from recorrido.analytics.tagging import load_map, tag_events
 from recorrido.analytics.windows import parse_duration
+from recorrido.measured.coding import code_events, customer_touchpoints
 from recorrido.measured.scratch import Scratch
-from recorrido.measured.segments import customer_segments
+from recorrido.measured.segments import customer_segments, stage_totals, versus_rest
 from recorrido.measured.stages import stage_figures
 from recorrido.measured.touchpoints import touchpoint_figures
 
@@ -127,6 +128,12 @@ def measure(
     ``start``/``end`` limit the events (dates or ISO times, UTC; ``end`` inclusive of that day);
     ``inactivity`` is how long without events makes a customer count as dropped;
     ``breakdown`` is ``persona``, ``channel`` or a property key.
+
+    The events are read three times: one aggregate per customer and touchpoint (the
+    ``journeys`` table, :func:`~recorrido.measured.coding.customer_touchpoints`) holds everything
+    the figures need but the events per channel (a second, small aggregate) and the order of the
+    events of two touchpoints that share a timestamp, looked up for those few events only (see
+    :func:`recorrido.measured.stages.stage_visits`).
     """
     journey = load_map(journey_map)
     inactivity_us = parse_duration(inactivity)
@@ -138,47 +145,58 @@ def measure(
         events = events.filter(events.us >= lower)
     if upper is not None:
         events = events.filter(events.us < upper)
+    coded = code_events(events, journey)
     # Intermediate tables read by several figures are computed once (dropped at the end).
     with Scratch() as scratch:
-        # A persona or property breakdown may read any column; otherwise the figures' columns do.
-        kept = (*_FIGURE_COLUMNS, "channel") if breakdown in (None, "channel") else None
-        tagged = scratch.keep(tag_events(events, journey), kept)
-
-        span = tagged.aggregate(
-            events=tagged.count(),
-            unmapped=(tagged.touchpoint.isnull()).cast("int64").sum(),
-            last_us=tagged.us.max(),
+        journeys = scratch.keep(customer_touchpoints(coded))
+        span = journeys.aggregate(
+            events=journeys.n.sum(),
+            unmapped=journeys.n.sum(where=journeys.tp.isnull()),
+            first_us=journeys.first_us.min(),
+            last_us=journeys.last_us.max(),
         ).execute()
-        total = int(span["events"][0])
+        total = _int(span["events"][0])
         if total == 0:
             raise_empty(events_of(source), start, end)
-        last_us = int(span["last_us"][0])
+        last_us = _int(span["last_us"][0])
         as_of_us = upper if upper is not None else last_us
         people = scratch.keep(
-            tagged.group_by("customer_id").aggregate(
-                last_us=tagged.us.max(), converted=tagged.is_goal.any()
+            journeys.group_by("customer_id").aggregate(
+                last_us=journeys.last_us.max(), converted=journeys.goal.any()
             ),
-        )
-        segments = customer_segments(tagged, journey, breakdown, people=people)
-        stages = stage_figures(
-            tagged,
-            segments,
-            people,
-            stage_ids=[s.id for s in journey.stages],
-            inactive_before_us=as_of_us - inactivity_us,
-            scratch=scratch,
-        )
-        touchpoints, channels = touchpoint_figures(
-            tagged, people, [tp.id for tp in journey.touchpoints], journey.goal is not None
         )
         counts = people.aggregate(
             customers=people.count(), converted=people.converted.cast("int64").sum()
         ).execute()
-        unmapped = int(span["unmapped"][0] or 0)
+        customers = _int(counts["customers"][0])
+        winners = _int(counts["converted"][0])
+        segments = None
+        if breakdown:
+            segments = customer_segments(
+                tag_events(events, journey), journey, breakdown, people=people
+            )
+        stages = stage_figures(
+            journeys,
+            events,
+            segments,
+            people,
+            journey=journey,
+            inactive_before_us=as_of_us - inactivity_us,
+            largest_us=max(abs(_int(span["first_us"][0])), abs(last_us)),
+            scratch=scratch,
+        )
+        if breakdown:
+            # Personas may overlap: the rest of a persona is then counted from every customer.
+            totals = stage_totals(tag_events(events, journey)) if breakdown == "persona" else None
+            stages = versus_rest(stages, totals)
+        touchpoints, channels = touchpoint_figures(
+            journeys, events, people, journey, everyone=customers, all_winners=winners
+        )
+        unmapped = _int(span["unmapped"][0])
         summary = {
             "events": total,
-            "customers": int(counts["customers"][0]),
-            "converted_customers": int(counts["converted"][0] or 0) if journey.goal else None,
+            "customers": customers,
+            "converted_customers": winners if journey.goal else None,
             "unmapped_events": unmapped,
             "unmapped_share": unmapped / total,
             "measured_at": _iso(as_of_us),
@@ -193,12 +211,15 @@ def measure(
         return MeasuredMap(journey, stages, touchpoints, channels, summary, options)
 
 
-#: The tagged columns the figures read.
-_FIGURE_COLUMNS = ("customer_id", "event_id", "us", "touchpoint", "stage_index", "is_goal")
-
-
 def _iso(us: int) -> str:
     return datetime.fromtimestamp(us / 1_000_000, tz=UTC).isoformat()
+
+
+def _int(value) -> int:
+    """An integer from an aggregate's value (0 for a missing one: a sum over no rows)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return 0
+    return int(value)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
