@@ -6,6 +6,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from recorrido.analytics.intervals import wilson_or_none
 from recorrido.analytics.periods import PERIODS, period_index, period_start
 from recorrido.analytics.sequence import customer_order, median_by, stream
 from recorrido.analytics.windows import parse_duration
@@ -47,7 +48,9 @@ def sessions(
     """Session figures, overall or per ``by`` period (``day``, ``week``, ``month``) of the start.
 
     Columns: (``period``), ``sessions``, ``customers``, ``events``, ``events_per_session``,
-    ``single_event_share`` (sessions with one event), ``mean_duration_seconds``,
+    ``single_event_share`` (sessions with one event) and its 95 % Wilson interval
+    ``single_event_share_ci`` (it treats sessions as independent trials; one customer's sessions
+    are not quite, so read it as a lower bound on the uncertainty), ``mean_duration_seconds``,
     ``median_duration_seconds`` (exact; a one-event session lasts 0 seconds).
     """
     if by is not None and by not in PERIODS:
@@ -65,6 +68,9 @@ def sessions(
     frame = figures.join(medians, "period").execute().sort_values("period")
     frame["events_per_session"] = frame["events"] / frame["sessions"]
     frame["single_event_share"] = frame["single"] / frame["sessions"]
+    frame["single_event_share_ci"] = [
+        wilson_or_none(k, n) for k, n in zip(frame["single"], frame["sessions"], strict=True)
+    ]
     frame["mean_duration_seconds"] = frame["total_us"].astype("float64") / frame["sessions"] / 1e6
     frame["median_duration_seconds"] = frame["median_us"] / 1e6
     columns = [
@@ -73,6 +79,7 @@ def sessions(
         "events",
         "events_per_session",
         "single_event_share",
+        "single_event_share_ci",
         "mean_duration_seconds",
         "median_duration_seconds",
     ]
