@@ -2,25 +2,33 @@
 
 The paths come from a workspace's events (built in the engine) or from an aggregated path file
 (``path, conversions, value, nulls``) as marketing tools export it. The result is a Rich table
-side by side, JSON (``--json``) or a Plotly chart (``--html``).
+side by side, JSON (``--json``) or a Plotly chart (``--html``). ``--bootstrap N`` adds 95 %
+intervals from N resamples of the journeys and names the channels that are not significantly
+different from the next one down.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from recorrido.cli.common import JsonOption, app, fail, json_default, lang_of, out
+from recorrido.cli.common import JsonOption, app, err, fail, json_default, lang_of, out
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 
 
 def _number(value: float, lang: str, digits: int = 1) -> str:
     text = f"{value:,.{digits}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # no "-0.0"
     if lang == "es":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
@@ -73,7 +81,12 @@ def attribution(
     samples: Annotated[
         int, typer.Option(help="Shapley permutations when sampled (> 15 channels)")
     ] = 2000,
-    seed: Annotated[int, typer.Option(help="Seed of the Shapley sampling")] = 0,
+    bootstrap: Annotated[
+        int,
+        typer.Option(help="Resamples of the journeys for confidence intervals (0 = off; e.g. 200)"),
+    ] = 0,
+    level: Annotated[float, typer.Option(help="Confidence level of the intervals")] = 0.95,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and the Shapley sampling")] = 0,
     show_value: Annotated[
         bool, typer.Option("--show-value", help="Table of value instead of conversions")
     ] = False,
@@ -95,21 +108,26 @@ def attribution(
         "shapley_characteristic": shapley,
         "shapley_samples": samples,
         "seed": seed,
+        "bootstrap": bootstrap,
+        "level": level,
     }
+    began = time.perf_counter()
     try:
         if (workspace is None) == (paths is None):
             raise RecorridoError("attribution_source_choice")
         if paths is not None:
-            result = attribute_file(
-                paths,
-                path_column=path_column,
-                conversions=conversions,
-                value=value,
-                nulls=nulls,
-                separator=separator,
-                delimiter=delimiter,
-                **options,
-            )
+            with _progress(bootstrap > 0 and not as_json, lang) as tick:
+                result = attribute_file(
+                    paths,
+                    path_column=path_column,
+                    conversions=conversions,
+                    value=value,
+                    nulls=nulls,
+                    separator=separator,
+                    delimiter=delimiter,
+                    progress=tick,
+                    **options,
+                )
         else:
             from recorrido.workspace import Workspace
 
@@ -120,37 +138,79 @@ def attribution(
                 journey = JourneyMap.load(map_path)
             with Workspace.open(workspace, read_only=True) as ws:
                 lang = lang_of(ws)
-                result = attribute_workspace(
-                    ws,
-                    by=by,
-                    conversion=conversion,
-                    lookback=lookback,
-                    journey=journey,
-                    **options,
-                )
+                with _progress(bootstrap > 0 and not as_json, lang) as tick:
+                    result = attribute_workspace(
+                        ws,
+                        by=by,
+                        conversion=conversion,
+                        lookback=lookback,
+                        journey=journey,
+                        progress=tick,
+                        **options,
+                    )
     except RecorridoError as exc:
         fail(exc, as_json, lang)
+    seconds = time.perf_counter() - began
     if html is not None:
         result.figure(value=show_value, lang=lang).write_html(str(html), include_plotlyjs=True)
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, default=json_default))
         return
-    _show(result, lang, show_value)
+    _show(result, lang, show_value, seconds)
     if html is not None:
         out.print(message("attribution_chart_written", lang, path=html), highlight=False)
 
 
-def _show(result, lang: str, show_value: bool) -> None:
+@contextmanager
+def _progress(enabled: bool, lang: str) -> Iterator:
+    """A callback ``tick(done, total)`` that drives a Rich bar on stderr (nothing if disabled)."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = None
+
+        def tick(done: int, total: int) -> None:
+            nonlocal task
+            if task is None:
+                description = message("attribution_bootstrap_progress", lang)
+                task = bar.add_task(description, total=total)
+            bar.update(task, completed=done)
+
+        yield tick
+
+
+def _percent(level: float, lang: str) -> str:
+    text = f"{100 * level:.10g}"
+    return f"{text.replace('.', ',') if lang == 'es' else text} %"
+
+
+def _show(result, lang: str, show_value: bool, seconds: float) -> None:
     suffix = "_value" if show_value and result.has_value else ""
     title = "attribution_title_value" if suffix else "attribution_title"
     table = Table(title=message(title, lang))
     table.add_column(message("attribution_col_channel", lang))
     for model in result.models:
-        table.add_column(message(f"attribution_model_{model}", lang), justify="right")
+        table.add_column(
+            message(f"attribution_model_{model}", lang), justify="right", overflow="fold"
+        )
     frame = result.table.sort_values(f"{result.models[0]}{suffix}", ascending=False)
-    for row in frame.itertuples(index=False):
-        cells = [_number(getattr(row, f"{m}{suffix}"), lang) for m in result.models]
-        table.add_row(str(row.channel), *cells)
+    for row in frame.to_dict(orient="records"):
+        cells = []
+        for m in result.models:
+            cell = _number(row[f"{m}{suffix}"], lang)
+            if f"{m}{suffix}_low" in row:
+                low, high = row[f"{m}{suffix}_low"], row[f"{m}{suffix}_high"]
+                digits = 0 if max(abs(low), abs(high)) >= 100 else 1
+                cell += f"\n[dim]{_number(low, lang, digits)}–{_number(high, lang, digits)}[/]"
+            cells.append(cell)
+        table.add_row(str(row["channel"]), *cells)
     out.print(table)
     totals = result.totals
     counts = {
@@ -174,3 +234,40 @@ def _show(result, lang: str, show_value: bool) -> None:
                 error=_number(error, lang, 2),
             )
         )
+    if result.bootstrap is not None:
+        _show_bootstrap(result, lang, seconds)
+
+
+def _show_bootstrap(result, lang: str, seconds: float) -> None:
+    settings = result.bootstrap
+    level = _percent(settings["level"], lang)
+    out.print(
+        message(
+            "attribution_bootstrap_summary",
+            lang,
+            level=level,
+            resamples=_number(settings["resamples"], lang, 0),
+            journeys=_number(settings["journeys"], lang, 0),
+            seed=settings["seed"],
+            seconds=_number(seconds, lang, 1),
+        ),
+        highlight=False,
+    )
+    differences = result.differences
+    same = differences[~differences["significant"]]
+    if same.empty:
+        out.print(message("attribution_all_significant", lang, level=level), highlight=False)
+        return
+    out.print(message("attribution_not_significant_title", lang, level=level), highlight=False)
+    for row in same.itertuples(index=False):
+        line = message(
+            "attribution_not_significant_pair",
+            lang,
+            model=message(f"attribution_model_{row.model}", lang),
+            channel=row.channel,
+            next_channel=row.next_channel,
+            difference=_number(row.difference, lang),
+            low=_number(row.low, lang),
+            high=_number(row.high, lang),
+        )
+        out.print(f"  • {line}", highlight=False, markup=False)

@@ -6,21 +6,23 @@ customer had it) or a **transition** (the customer went straight from one touchp
 repeats collapsed). Customers are compared within the item's stage (a transition: its first
 touchpoint's stage): those who reached that stage with the item against those without it.
 
-Per item: ``rate_with`` / ``rate_without`` (share reaching the goal), ``lift`` (their ratio),
-``difference`` with Newcombe's 95 % interval. An item is reported when both groups have at least
-``min_support`` customers; it **helps** (or **hurts**) when its interval at the
-Bonferroni-corrected level for all items tested lies above (or below) 0. Having a touchpoint is
-not proof that it causes the outcome: these are associations to look into.
+Per item: ``rate_with`` / ``rate_without`` (share reaching the goal), ``lift`` (their ratio)
+with its 95 % interval ``lift_ci`` (Katz's log interval for a ratio of two proportions), and
+``difference`` with Newcombe's 95 % interval ``ci``. An item is reported when both groups have
+at least ``min_support`` customers; it **helps** (or **hurts**) when its difference's interval
+at the Bonferroni-corrected level for all items tested lies above (or below) 0. Having a
+touchpoint is not proof that it causes the outcome: these are associations to look into.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import ibis
 
-from recorrido.analytics.sequence import customer_order
+from recorrido.analytics.sequence import customer_order, order_columns
 from recorrido.insights.journeys import prepare
 from recorrido.insights.stats import Z95, diff_interval, z_for
 
@@ -50,6 +52,25 @@ class MomentsReport:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
 
+def lift_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> list[float] | None:
+    """Katz's log interval for the ratio ``(k1/n1) / (k2/n2)``, as ``[low, high]``.
+
+    ``log(ratio) ± z·√(1/k1 − 1/n1 + 1/k2 − 1/n2)``. With no success on one side, 0.5 is added to
+    every cell of the 2×2 table (successes and failures of both groups); with none on the
+    ``with`` side the lower bound is 0 (the ratio itself is 0). ``None`` when there is no ratio
+    (no successes without, or an empty group).
+    """
+    if n1 <= 0 or n2 <= 0 or k2 <= 0:
+        return None
+    a, b, c, d = k1, n1, k2, n2
+    if k1 == 0:
+        a, b, c, d = k1 + 0.5, n1 + 1, k2 + 0.5, n2 + 1
+    ratio = (a / b) / (c / d)
+    spread = z * math.sqrt(max(0.0, 1 / a - 1 / b + 1 / c - 1 / d))
+    low = 0.0 if k1 == 0 else ratio * math.exp(-spread)
+    return [low, ratio * math.exp(spread)]
+
+
 def moments(
     source, journey_map, *, start=None, end=None, min_support: int = 30, alpha: float = 0.05
 ) -> MomentsReport:
@@ -58,7 +79,7 @@ def moments(
     journey = j.journey
     t = j.tagged.join(j.people.select("customer_id", "goal_us"), "customer_id")
     before = t.filter(~t.is_goal, t.goal_us.isnull() | (t.us < t.goal_us))
-    before = before.select("customer_id", "touchpoint", "stage_index", "us", "event_id")
+    before = before.select("customer_id", "touchpoint", "stage_index", *order_columns(before))
     order = customer_order(before)
     before = before.mutate(prev=before.touchpoint.lag().over(order))
     reached = before.select("customer_id", "stage_index").distinct()
@@ -115,6 +136,7 @@ def moments(
             "rate_with": with_rate,
             "rate_without": without_rate,
             "lift": with_rate / without_rate if without_rate else None,
+            "lift_ci": lift_interval(k_w, n_w, k_o, n_o, Z95),
             "difference": with_rate - without_rate,
             "ci": list(ci),
         }

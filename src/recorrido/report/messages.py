@@ -187,7 +187,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Segments: stage conversion against the rest",
     },
     "report_segments_by": {"es": "por {by}", "en": "by {by}"},
-    "report_breakdown_persona": {"es": "persona", "en": "persona"},
+    "report_breakdown_persona": {"es": "arquetipo (persona)", "en": "persona"},
     "report_breakdown_channel": {
         "es": "canal del primer evento",
         "en": "channel of the first event",

@@ -9,7 +9,8 @@ Two entries, one set of models:
   (:mod:`.workspace_paths`) and only the aggregated table comes to Python.
 
 Models (:data:`MODELS`): first touch, last touch, linear, time decay, position based, Markov
-removal effect (order 1–3, solved exactly) and Shapley value. See ``docs/attribution.md``.
+removal effect (order 1–3, solved exactly) and Shapley value. ``bootstrap=N`` adds percentile
+intervals from ``N`` resamples of the journeys (:mod:`.bootstrap`). See ``docs/attribution.md``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from recorrido.analytics.attribution.bootstrap import BootstrapResult, resample
 from recorrido.analytics.attribution.journeys import (
     DEFAULT_SEPARATOR,
     PathTable,
@@ -97,6 +99,7 @@ __all__ = [
     "LEVELS",
     "MODELS",
     "AttributionResult",
+    "BootstrapResult",
     "MarkovResult",
     "PathTable",
     "ShapleyResult",
@@ -108,6 +111,7 @@ __all__ = [
     "journeys",
     "markov",
     "read_paths",
+    "resample",
     "shapley",
     "split_path",
     "transition_matrix",

@@ -81,6 +81,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Función característica de Shapley «{value}» desconocida: usa {known}.",
         "en": "Unknown Shapley characteristic '{value}': use {known}.",
     },
+    "attribution_bad_bootstrap": {
+        "es": "Número de remuestreos «{value}» no válido: usa 0 (sin intervalos) o al menos "
+        "{least} (se aconsejan 200 o más).",
+        "en": "Invalid number of resamples '{value}': use 0 (no intervals) or at least "
+        "{least} (200 or more advised).",
+    },
+    "attribution_bad_level": {
+        "es": "Nivel de confianza «{value}» no válido: usa un número entre 0 y 1, p. ej. 0.95.",
+        "en": "Invalid confidence level '{value}': use a number between 0 and 1, e.g. 0.95.",
+    },
     "attribution_source_choice": {
         "es": "Indica de dónde salen los recorridos: --workspace DIR o --paths ARCHIVO (solo uno).",
         "en": "Say where the paths come from: --workspace DIR or --paths FILE (only one).",
@@ -130,6 +140,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{error} conversiones.",
         "en": "Shapley sampled with {permutations} permutations; largest standard error: "
         "{error} conversions.",
+    },
+    "attribution_bootstrap_progress": {
+        "es": "Remuestreando clientes",
+        "en": "Resampling customers",
+    },
+    "attribution_bootstrap_summary": {
+        "es": "Intervalos del {level} (bajo cada cifra) por bootstrap: {resamples} remuestreos "
+        "de los {journeys} recorridos, semilla {seed}, método de percentiles; {seconds} s.",
+        "en": "{level} intervals (under each figure) by bootstrap: {resamples} resamples of the "
+        "{journeys} journeys, seed {seed}, percentile method; {seconds} s.",
+    },
+    "attribution_not_significant_title": {
+        "es": "No significativamente distintos (el intervalo del {level} de su diferencia en "
+        "conversiones incluye 0; el orden entre ellos puede deberse al azar de la muestra):",
+        "en": "Not significantly different (the {level} interval of their difference in "
+        "conversions includes 0; their order may be an accident of the sample):",
+    },
+    "attribution_not_significant_pair": {
+        "es": "{model}: {channel} frente a {next_channel}, diferencia {difference} "
+        "(de {low} a {high})",
+        "en": "{model}: {channel} vs {next_channel}, difference {difference} ({low} to {high})",
+    },
+    "attribution_all_significant": {
+        "es": "En todos los modelos, cada canal se distingue del siguiente (intervalos del "
+        "{level} de la diferencia sin el 0).",
+        "en": "In every model, each channel is distinguishable from the next one down ({level} "
+        "intervals of the difference exclude 0).",
     },
     "attribution_chart_written": {
         "es": "Gráfico escrito en {path}",

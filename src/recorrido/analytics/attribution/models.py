@@ -7,6 +7,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from recorrido.analytics.attribution import heuristics
+from recorrido.analytics.attribution.bootstrap import (
+    DEFAULT_LEVEL,
+    BootstrapResult,
+    Progress,
+    check_bootstrap,
+    resample,
+)
 from recorrido.analytics.attribution.journeys import DEFAULT_SEPARATOR, PathTable
 from recorrido.analytics.attribution.markov import markov
 from recorrido.analytics.attribution.result import MODELS, AttributionResult
@@ -52,6 +59,9 @@ def attribute(
     value: str | None = "value",
     nulls: str | None = "nulls",
     separator: str = DEFAULT_SEPARATOR,
+    bootstrap: int = 0,
+    level: float = DEFAULT_LEVEL,
+    progress: Progress | None = None,
 ) -> AttributionResult:
     """Attribute the conversions and value of ``paths`` to channels under each model.
 
@@ -59,8 +69,15 @@ def attribute(
     ``separator``, or lists of touches) and conversions / value / nulls columns. ``models``
     defaults to all of :data:`MODELS`. ``order`` is the Markov order (1–3), ``half_life`` the time
     decay's half-life in touches, ``position`` the (first, middle, last) shares.
+
+    ``bootstrap`` > 0 adds percentile intervals at ``level`` from that many resamples
+    of the journeys (seeded by ``seed``; see :mod:`.bootstrap`): ``<model>_low``/``_high``,
+    ``<model>_share`` with ``_share_low``/``_share_high`` and ``<model>_value_low``/``_high``
+    columns, and :attr:`AttributionResult.differences`. ``progress(done, total)`` is called as
+    resamples finish.
     """
     chosen = check_models(models)
+    check_bootstrap(bootstrap, level)
     table = (
         paths
         if isinstance(paths, PathTable)
@@ -136,6 +153,23 @@ def attribute(
         "paths": len(table.paths),
         "channels": len(channels),
     }
+    found = None
+    if bootstrap:
+        found = resample(
+            table,
+            chosen,
+            bootstrap,
+            seed=seed,
+            level=level,
+            progress=progress,
+            order=order,
+            half_life=half_life,
+            position=position,
+            shapley_characteristic=shapley_characteristic,
+            shapley_exact_max=shapley_exact_max,
+            shapley_samples=shapley_samples,
+        )
+        frame = _with_intervals(frame, found, chosen, table.total_conversions, table.has_value)
     return AttributionResult(
         table=frame,
         models=chosen,
@@ -144,4 +178,26 @@ def attribute(
         removal_effects=removal_effects,
         shapley=shapley_info,
         has_value=table.has_value,
+        bootstrap=found.settings() if found is not None else None,
+        differences=found.differences if found is not None else None,
     )
+
+
+def _with_intervals(
+    frame: pd.DataFrame, found: BootstrapResult, models: list[str], total: float, has_value: bool
+) -> pd.DataFrame:
+    """``frame`` with each model's interval and share columns next to its point estimates."""
+    intervals = found.intervals.set_index("channel").loc[frame["channel"]].reset_index(drop=True)
+    columns: dict[str, object] = {"channel": frame["channel"]}
+    for model in models:
+        columns[model] = frame[model]
+        columns[f"{model}_low"] = intervals[f"{model}_low"]
+        columns[f"{model}_high"] = intervals[f"{model}_high"]
+        columns[f"{model}_share"] = frame[model] / total if total else 0.0 * frame[model]
+        columns[f"{model}_share_low"] = intervals[f"{model}_share_low"]
+        columns[f"{model}_share_high"] = intervals[f"{model}_share_high"]
+        if has_value:
+            columns[f"{model}_value"] = frame[f"{model}_value"]
+            columns[f"{model}_value_low"] = intervals[f"{model}_value_low"]
+            columns[f"{model}_value_high"] = intervals[f"{model}_value_high"]
+    return pd.DataFrame(columns)
