@@ -1,7 +1,8 @@
 """Funnels: how many customers get from step 1 through step k, and how long it takes.
 
 Semantics (also in ``docs/funnel-semantics.md``). A customer's events are ordered by
-``(timestamp, event_id)``; times are whole microseconds. ``W`` is the conversion window.
+``(timestamp, source order, event_id)`` (``docs/event-order.md``); times are whole
+microseconds. ``W`` is the conversion window.
 
 - **ordered** (default, PostHog's): a customer reaches step k when some occurrence of step 1, at
   ``t0``, is followed by steps 2..k in order, each at a timestamp *strictly later* than the

@@ -34,9 +34,10 @@ def transitions(
     Columns: ``source, target, count`` (times the pair occurred), ``customers`` (distinct
     customers with it), ``mean_seconds`` and ``median_seconds`` (time from the source event to the
     target event; the median is exact, the mean of the two middle values for even counts).
-    Consecutive means adjacent in the customer's (timestamp, event_id) order, as in process-mining
-    tools' DFG. With ``collapse_repeats`` a run of the same value counts once: self-loops vanish
-    and the time is measured from the run's last event to the next value's first event.
+    Consecutive means adjacent in the customer's one order (timestamp, source order,
+    event_id), as in process-mining tools' DFG. With ``collapse_repeats`` a run of the same
+    value counts once: self-loops vanish and the time is measured from the run's last event to
+    the next value's first event.
     Sorted by count (descending), then source and target.
     """
     t = step_table(source, level, collapse_repeats=collapse_repeats, start=start, end=end).table
@@ -173,7 +174,7 @@ def variants(
 ) -> pd.DataFrame:
     """The most common whole journeys: each customer's sequence of values, counted.
 
-    A customer has one variant: the sequence of values in (timestamp, event_id) order, with runs
+    A customer has one variant: the sequence of values in the one order, with runs
     of the same value as one step when ``collapse_repeats`` (default), cut to the first
     ``max_steps`` steps when given. Columns: ``variant`` (steps joined by `` → ``), ``steps``
     (the list), ``length``, ``customers``, ``share`` (of all customers in the stream). The top

@@ -116,8 +116,7 @@ class Stream:
     level: str
 
     def ordered(self) -> ibis.Table:
-        """``table`` with ``seq``: the 0-based position in the customer's (timestamp, event_id)
-        order."""
+        """``table`` with ``seq``: the 0-based position in the customer's one order."""
         t = self.table
         return t.mutate(seq=ibis.row_number().over(customer_order(t)))
 

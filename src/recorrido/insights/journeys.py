@@ -25,7 +25,8 @@ class Journeys:
     """The prepared journeys of one question.
 
     - ``events``: every event of an identified customer in range, with ``us`` (epoch
-      microseconds), ``seq`` (0-based place in the customer's (timestamp, event_id) order),
+      microseconds), ``seq`` (0-based place in the customer's one order: timestamp, source
+      order, event_id),
       ``touchpoint``, ``stage``, ``stage_index`` and ``is_goal``.
     - ``tagged``: the events the map tags, with ``tn`` (1-based place among the customer's
       tagged events), ``tp_index`` (the touchpoint's place in the map), and the previous and

@@ -2,7 +2,8 @@
 
 - ``persona``: the map's personas that have a data rule; a customer belongs to every persona one
   of whose events matches the rule, and customers in none form the segment ``(none)``.
-- ``channel``: the channel of the customer's first event (in (timestamp, event_id) order).
+- ``channel``: the channel of the customer's first event (in the one order: timestamp, source
+  order, event_id).
 - any other name: that column of the events, or that key of ``properties``, on the customer's first
   event; missing values form ``(none)``.
 - no breakdown: one segment, ``all``.
