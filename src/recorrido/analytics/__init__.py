@@ -4,7 +4,8 @@ Each function takes a :class:`~recorrido.Workspace` (or an Ibis events table, e.
 Spark) and returns a small pandas DataFrame; the per-event work stays in the engine.
 """
 
-from recorrido.analytics.funnels import funnel
+from recorrido.analytics.drivers import dropoff_drivers
+from recorrido.analytics.funnels import dropoff_paths, funnel, funnel_customers
 from recorrido.analytics.paths import flows, transitions, variants
 from recorrido.analytics.retention import retention, retention_matrix
 from recorrido.analytics.sequence import Stream, stream
@@ -17,8 +18,11 @@ __all__ = [
     "END",
     "Steps",
     "Stream",
+    "dropoff_drivers",
+    "dropoff_paths",
     "flows",
     "funnel",
+    "funnel_customers",
     "parse_duration",
     "retention",
     "retention_matrix",

@@ -263,13 +263,12 @@ def _attempts(
 
 
 def _relevant(t: ibis.Table, names: list[str]) -> ibis.Table:
-    """The events of the funnel's steps and exclusions with the columns it reads. On DuckDB they
-    are kept in a temporary table (dropped when no longer referenced): every step of the chain
-    reads them again, and the file or table they come from is read once."""
+    """The events of the funnel's steps and exclusions with the columns it reads. (Kept in a
+    temporary table it measured no faster on DuckDB, which shares the repeated subquery itself,
+    and a temporary table would outlive a workspace closed before Python frees it.)"""
     keep = [c for c in ("customer_id", "event_id", "item", "us", "bd") if c in t.columns]
     keep += [c for c in t.columns if c == SOURCE_ORDER]
-    relevant = t.filter(t.item.isin(names)).select(*keep)
-    return relevant.cache() if engine_of(t) == "duckdb" else relevant
+    return t.filter(t.item.isin(names)).select(*keep)
 
 
 def _plan(steps, window, kind, exclusions, step_windows, optional, mid_entry, count, first_only):

@@ -169,25 +169,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "drivers_summary": {
         "es": "{customers} clientes en el paso {index}: {passed} pasaron, {failed} abandonaron. "
-        "{tested} rasgos probados; descartados por tener menos de {min_support} "
-        "clientes: {dropped}. Razón de odds < 1: va con abandonar; > 1: con pasar. "
+        "{tested} rasgos probados; descartados por tener menos de {min_support} clientes con "
+        "ellos o sin ellos: {dropped}. Razón de odds < 1: va con abandonar; > 1: con pasar. "
+        "✓: su intervalo corregido por {tested} pruebas (Bonferroni) excluye 1. "
         "Es asociación, no causa.",
         "en": "{customers} customers at step {index}: {passed} passed, {failed} dropped. "
-        "{tested} features tested; {dropped} left out for fewer than {min_support} customers. "
-        "Odds ratio < 1: goes with dropping; > 1: with passing. Association, not cause.",
+        "{tested} features tested; {dropped} left out for fewer than {min_support} customers "
+        "with or without them. Odds ratio < 1: goes with dropping; > 1: with passing. "
+        "✓: its interval corrected for {tested} tests (Bonferroni) excludes 1. "
+        "Association, not cause.",
     },
     "drivers_none": {
-        "es": "Ningún rasgo tiene al menos {min_support} clientes.",
-        "en": "No feature has at least {min_support} customers.",
+        "es": "Ningún rasgo tiene al menos {min_support} clientes con él y otros tantos sin él.",
+        "en": "No feature has at least {min_support} customers with it and as many without.",
     },
     "drivers_col_feature": {"es": "rasgo", "en": "feature"},
-    "drivers_col_customers": {"es": "clientes con él", "en": "customers with it"},
-    "drivers_col_rate_with": {"es": "pasan con él", "en": "pass with it"},
-    "drivers_col_rate_without": {"es": "pasan sin él", "en": "pass without it"},
-    "drivers_col_odds_ratio": {
-        "es": "razón de odds (IC 95 %)",
-        "en": "odds ratio (95% CI)",
-    },
+    "drivers_col_customers": {"es": "clientes", "en": "customers"},
+    "drivers_col_rate_with": {"es": "pasan con", "en": "pass with"},
+    "drivers_col_rate_without": {"es": "pasan sin", "en": "pass without"},
+    "drivers_col_odds_ratio": {"es": "razón de odds\nIC 95 %", "en": "odds ratio\n95% CI"},
     "drivers_col_significant": {"es": "signif.", "en": "sig."},
     # CLI titles and columns
     "analytics_paths_title": {

@@ -3,6 +3,7 @@
 from recorrido.cli import (
     analytics,  # noqa: F401  (registers paths, funnel, sessions, retention)
     attribution,  # noqa: F401  (registers attribution)
+    drivers,  # noqa: F401  (registers drivers)
     events,  # noqa: F401  (registers init, ingest, quarantine, query, demo)
     insights,  # noqa: F401  (registers friction, moments, conformance, segments, map discover)
     journey,  # noqa: F401  (registers map validate, check, schema, new)
