@@ -194,13 +194,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_customers": {"es": "clientes", "en": "customers"},
 }
 
+#: The parts' catalogs, the cheapest to import first (:func:`message` stops at the one it needs).
 _PART_CATALOGS = (
     "recorrido.journey.messages",
     "recorrido.analytics.messages",
-    "recorrido.analytics.attribution.messages",
     "recorrido.measured.messages",
     "recorrido.report.messages",
     "recorrido.insights.messages",
+    "recorrido.analytics.attribution.messages",
 )
 _merged = False
 
@@ -225,9 +226,21 @@ def all_messages() -> dict[str, dict[str, str]]:
 
 def message(key: str, lang: str, **params: object) -> str:
     """The text of ``key`` in ``lang`` with its placeholders filled."""
-    texts = all_messages()[key]
+    texts = MESSAGES.get(key) or _part_message(key)
     text = texts.get(lang) or texts["en"]
     return text.format(**params) if params else text
+
+
+def _part_message(key: str) -> dict[str, str]:
+    """``key``'s texts from the parts' catalogs, importing only those up to the one that has it
+    (a command that shows a few messages need not import every part; :func:`all_messages`
+    still merges them all and checks for keys defined twice)."""
+    if not _merged:
+        for name in _PART_CATALOGS:
+            catalog = importlib.import_module(name).MESSAGES
+            if key in catalog:
+                return catalog[key]
+    return all_messages()[key]
 
 
 def resolve_language(explicit: str | None = None, workspace_default: str | None = None) -> str:

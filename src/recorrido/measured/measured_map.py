@@ -19,7 +19,7 @@ from recorrido.analytics.filters import parse_range
 from recorrido.analytics.sequence import epoch_micros, events_of, raise_empty
 from recorrido.analytics.tagging import load_map, tag_events
 from recorrido.analytics.windows import parse_duration
-from recorrido.measured.coding import code_events, customer_touchpoints
+from recorrido.measured.coding import customer_touchpoints, name_lookup
 from recorrido.measured.scratch import Scratch
 from recorrido.measured.segments import customer_segments, stage_totals, versus_rest
 from recorrido.measured.stages import stage_figures
@@ -129,11 +129,12 @@ def measure(
     ``inactivity`` is how long without events makes a customer count as dropped;
     ``breakdown`` is ``persona``, ``channel`` or a property key.
 
-    The events are read three times: one aggregate per customer and touchpoint (the
-    ``journeys`` table, :func:`~recorrido.measured.coding.customer_touchpoints`) holds everything
-    the figures need but the events per channel (a second, small aggregate) and the order of the
-    events of two touchpoints that share a timestamp, looked up for those few events only (see
-    :func:`recorrido.measured.stages.stage_visits`).
+    The events are read three times: the events per (event, channel) pair, tagged with the map's
+    rules (:func:`~recorrido.measured.coding.name_lookup`; the events per channel); one aggregate
+    per customer and touchpoint (the ``journeys`` table,
+    :func:`~recorrido.measured.coding.customer_touchpoints`), which holds everything the other
+    figures need but the order of the events of two touchpoints that share a timestamp; and
+    those few events (see :func:`recorrido.measured.stages.stage_visits`).
     """
     journey = load_map(journey_map)
     inactivity_us = parse_duration(inactivity)
@@ -145,10 +146,12 @@ def measure(
         events = events.filter(events.us >= lower)
     if upper is not None:
         events = events.filter(events.us < upper)
-    coded = code_events(events, journey)
     # Intermediate tables read by several figures are computed once (dropped at the end).
     with Scratch() as scratch:
-        journeys = scratch.keep(customer_touchpoints(coded))
+        lookup = name_lookup(events, journey)
+        if lookup is not None:
+            lookup = scratch.keep(lookup)
+        journeys = scratch.keep(customer_touchpoints(events, journey, lookup))
         span = journeys.aggregate(
             events=journeys.n.sum(),
             unmapped=journeys.n.sum(where=journeys.tp.isnull()),
@@ -190,7 +193,13 @@ def measure(
             totals = stage_totals(tag_events(events, journey)) if breakdown == "persona" else None
             stages = versus_rest(stages, totals)
         touchpoints, channels = touchpoint_figures(
-            journeys, events, people, journey, everyone=customers, all_winners=winners
+            journeys,
+            events,
+            people,
+            journey,
+            everyone=customers,
+            all_winners=winners,
+            lookup=lookup,
         )
         unmapped = _int(span["unmapped"][0])
         summary = {

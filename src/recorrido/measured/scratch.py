@@ -1,7 +1,9 @@
-"""Temporary tables for one computation: on DuckDB an intermediate result that several queries
-read is computed once into a temporary table, and every such table is dropped when the
-computation ends (a long-lived connection, such as a workspace's in the web app, keeps no
-leftovers). Other engines get the expressions unchanged."""
+"""Intermediate results for one computation: a table that several queries read is computed once.
+
+On DuckDB it becomes a temporary table; on PySpark a cached DataFrame (computed by the first
+query that reads it). Everything is dropped or released when the computation ends, so a
+long-lived connection, such as a workspace's in the web app, keeps no leftovers. Other engines
+get the expressions unchanged."""
 
 from __future__ import annotations
 
@@ -18,13 +20,19 @@ class Scratch:
 
     def __init__(self) -> None:
         self._made: list[tuple[object, str]] = []
+        self._cached: list[ibis.Table] = []
 
     def keep(self, table: ibis.Table, columns: tuple[str, ...] | None = None) -> ibis.Table:
-        """``table`` (only ``columns`` when given) as a temporary table on DuckDB."""
-        if engine_of(table) != "duckdb":
-            return table
+        """``table`` (only ``columns`` when given), computed once."""
         if columns is not None:
             table = table.select(*columns)
+        engine = engine_of(table)
+        if engine == "pyspark":
+            cached = table.cache()
+            self._cached.append(cached)
+            return cached
+        if engine != "duckdb":
+            return table
         backend = table._find_backend()
         name = f"_recorrido_tmp_{uuid.uuid4().hex}"
         made = backend.create_table(name, table, temp=True)
@@ -39,3 +47,7 @@ class Scratch:
             with contextlib.suppress(Exception):
                 backend.drop_table(name, force=True)
         self._made.clear()
+        for table in reversed(self._cached):
+            with contextlib.suppress(Exception):
+                table.release()
+        self._cached.clear()
