@@ -125,11 +125,15 @@ def funnel(
         count=count,
         first_only=first_only,
         collapse_repeats=collapse_repeats,
+        defer_check=True,
     )
     rows = attempts if count == "attempts" else best_attempts(attempts)
     # The counted attempts are read once per step and once for the totals: computed once.
     with rows.cache() as counted:
         summary = _summarise(counted, plan)
+    reached = {int(k) for k in summary[0]["k"]}
+    if kind != "strict" and not set(range(1, plan.n + 1)) <= reached:
+        s.check_names(plan.steps)  # a step nobody reached may be a name no event has
     if breakdown and summary[0]["bd"].eq(NONE_LABEL).all():
         unknown_property(s.table, breakdown)
     return _shape(summary, plan, kind, breakdown is not None)
@@ -240,6 +244,7 @@ def _attempts(
     count: str = "customers",
     first_only: bool = False,
     collapse_repeats: bool = False,
+    defer_check: bool = False,
 ):
     plan = _plan(
         steps, window, kind, exclusions, step_windows, optional, mid_entry, count, first_only
@@ -254,9 +259,14 @@ def _attempts(
         s.check_names(names)
         return s, plan, strict_attempts(type(s)(t, s.level), plan, collapse_repeats)
     relevant = _relevant(t, names)
-    found = set(relevant.select("item").distinct().execute()["item"].tolist())
-    if not set(names) <= found:
-        s.check_names(names)  # raises naming the first missing, with a suggestion
+    # A step no event has shows as a step nobody reached; :func:`funnel` then checks the names
+    # (only then: it is a scan of every event). An exclusion nobody did changes nothing, so a
+    # misspelt one would go unnoticed: those are checked first.
+    if plan.exclusions or not defer_check:
+        wanted = names if not defer_check else plan.exclusions
+        found = relevant.filter(relevant.item.isin(wanted)).select("item").distinct().execute()
+        if not set(wanted) <= set(found["item"].tolist()):
+            s.check_names(wanted)  # raises naming the first missing, with a suggestion
     if kind == "any":
         return s, plan, any_order_attempts(relevant, plan)
     return s, plan, ordered_attempts(relevant, plan)
@@ -321,6 +331,22 @@ def _plan(steps, window, kind, exclusions, step_windows, optional, mid_entry, co
 
 def best_attempts(attempts: ibis.Table) -> ibis.Table:
     """Each customer's best attempt: furthest step, then earliest entry step, time and order."""
+    if engine_of(attempts) == "duckdb":
+        # One grouped arg_min instead of a window that sorts every attempt (same choice: the
+        # key ends in the event id, so it is never tied).
+        key = ibis.struct(
+            {
+                "reached": -attempts.reached,
+                "entry": attempts.entry,
+                "t0": attempts.t0,
+                "place": attempts.place,
+                "event_id": attempts.event_id,
+            }
+        )
+        others = [c for c in attempts.columns if c != "customer_id"]
+        row = ibis.struct({c: attempts[c] for c in others})
+        best = attempts.group_by("customer_id").aggregate(_best=row.argmin(key))
+        return best.select("customer_id", **{c: best._best[c] for c in others})
     best_order = ibis.window(
         group_by=attempts.customer_id,
         order_by=[
