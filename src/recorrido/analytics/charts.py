@@ -78,10 +78,24 @@ def funnel_figure(result: pd.DataFrame, *, lang: str = "en") -> go.Figure:
                 y=rows["step"].astype(str),
                 x=rows["customers"],
                 textinfo="value+percent initial",
+                # The 95 % Wilson interval of each step's conversion, on hover.
+                hovertext=[_with_interval(r) for r in rows.to_dict("records")],
+                hoverinfo="text+name",
             )
         )
     fig.update_layout(yaxis_title=_t("step", lang))
     return fig
+
+
+def _with_interval(row: dict) -> str:
+    share = row.get("conversion")
+    ci = row.get("conversion_ci")
+    text = f"{row['step']}: {row['customers']:,}"
+    if share is not None:
+        text += f" · {share:.1%}"
+    if ci is not None and len(ci) == 2:
+        text += f" [{ci[0]:.1%}–{ci[1]:.1%}] (95 %)"
+    return text
 
 
 def sessions_figure(figures: pd.DataFrame, *, lang: str = "en") -> go.Figure:
