@@ -28,7 +28,7 @@ SCRIPT = textwrap.dedent(
                TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_microseconds(
                    ((i // 200000) * 3600000000 + (hash(i) % 3000000000)::BIGINT)::BIGINT),
                ['view', 'search', 'cart', 'buy', 'refund'][1 + (hash(i * 7) % 5)::BIGINT],
-               'web', 'gen', NULL, '{"device": "d' || (i % 3) || '"}'
+               'web', 'gen', NULL, '{"device": "d' || (i % 3) || '"}', i
         FROM range(10000000) t(i)
     ''')
     assert ws.events.count().execute() == 10_000_000
