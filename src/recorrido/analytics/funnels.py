@@ -219,9 +219,7 @@ def _people_at(source, steps, step: int, dropped: bool, options: dict):
     if dropped:
         at = at & (best.reached == step)
     chosen = best.filter(at)
-    step_us = chosen.t0 if k == 0 else ibis.coalesce(chosen[f"t{k}"], chosen.t0)
-    if k > 0:
-        step_us = ibis.ifelse(chosen.entry == step, chosen.t0, chosen[f"t{k}"])
+    step_us = _time_at(chosen, k)
     return plan, chosen.select(
         "customer_id", "entry", "reached", entered_us=chosen.t0, step_us=step_us
     )
