@@ -10,7 +10,7 @@ import pytest
 from recorrido import Workspace
 from recorrido import analytics as A
 from recorrido.analytics.backend import events_table, export_events
-from recorrido.analytics.funnels import dropoff_paths, funnel_customers
+from recorrido.analytics.funnel_people import dropoff_paths, funnel_customers
 from recorrido.demo import bundled
 from tests.test_analytics_figures import EDGE_CSV, ingest_trivago
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from recorrido import Workspace
 from recorrido.analytics import funnel
 from recorrido.analytics.drivers import dropoff_drivers
-from recorrido.analytics.funnels import funnel_customers
+from recorrido.analytics.funnel_people import funnel_customers
 from recorrido.cli import app
 from recorrido.errors import RecorridoError
 from tests.test_analytics_figures import ingest_trivago

@@ -8,7 +8,7 @@ import pytest
 
 from recorrido import Workspace
 from recorrido import analytics as A
-from recorrido.analytics.funnels import dropoff_paths, funnel_customers
+from recorrido.analytics.funnel_people import dropoff_paths, funnel_customers
 from recorrido.errors import RecorridoError
 
 CSV = """event_id,customer_id,timestamp,event

@@ -5,7 +5,8 @@ Spark) and returns a small pandas DataFrame; the per-event work stays in the eng
 """
 
 from recorrido.analytics.drivers import dropoff_drivers
-from recorrido.analytics.funnels import dropoff_paths, funnel, funnel_customers
+from recorrido.analytics.funnel_people import dropoff_paths, funnel_customers
+from recorrido.analytics.funnels import funnel
 from recorrido.analytics.paths import flows, transitions, variants
 from recorrido.analytics.retention import retention, retention_matrix
 from recorrido.analytics.sequence import Stream, stream

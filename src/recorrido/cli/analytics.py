@@ -301,7 +301,7 @@ def funnel(
     convert; the customers at a step or of a drop-off, and what drop-offs did next."""
     from recorrido.analytics import charts
     from recorrido.analytics import funnel as run_funnel
-    from recorrido.analytics.funnels import dropoff_paths, funnel_customers
+    from recorrido.analytics.funnel_people import dropoff_paths, funnel_customers
 
     lang = lang_of()
     step_list = [s.strip() for s in steps.split(",") if s.strip()]

@@ -65,9 +65,7 @@ def events_expression(con: ibis.BaseBackend) -> ibis.Table:
         properties=raw.properties,
         # Workspaces made before the column existed order ties by event id alone.
         source_order=(
-            raw[schema.SOURCE_ORDER]
-            if schema.SOURCE_ORDER in raw.columns
-            else ibis.null("int64")
+            raw[schema.SOURCE_ORDER] if schema.SOURCE_ORDER in raw.columns else ibis.null("int64")
         ),
     )
 
