@@ -109,15 +109,26 @@ def customer_profiles(raw_events: ibis.Table, identity: ibis.Table) -> ibis.Tabl
     """
     raw = raw_events
     is_identify = raw.event == "identify"
-    key = identifier_key(raw.customer_id, raw.anonymous_id)
-    sums = raw.group_by(
-        identifier=key, channel=raw.channel, anonymous_id=raw.anonymous_id
-    ).aggregate(
+    # The identifier key is text built per row: it is built after summing, on few rows, and
+    # only identify calls have their properties turned into text.
+    sums = raw.group_by("customer_id", "anonymous_id", "channel").aggregate(
         first_seen=raw.timestamp.min(),
         last_seen=raw.timestamp.max(),
         event_count=raw.count(),
         traits_at=raw.timestamp.max(where=is_identify),
-        traits=raw.properties.cast("string").argmax(raw.timestamp, where=is_identify),
+        traits=ibis.ifelse(is_identify, raw.properties.cast("string"), ibis.null("string")).argmax(
+            raw.timestamp, where=is_identify
+        ),
+    )
+    sums = sums.select(
+        identifier=identifier_key(sums.customer_id, sums.anonymous_id),
+        channel=sums.channel,
+        anonymous_id=sums.anonymous_id,
+        first_seen=sums.first_seen,
+        last_seen=sums.last_seen,
+        event_count=sums.event_count,
+        traits_at=sums.traits_at,
+        traits=sums.traits,
     )
     joined = sums.left_join(identity, "identifier")
     joined = joined.mutate(

@@ -146,6 +146,16 @@ def run_ingest(
         if relinked:
             identity = connected_customers(ibis.union(known, new_links)).cache()
 
+        profiles = None
+        if relinked or sum(r.ingested for r in reports):
+            # Worked out before the transaction from the stored and the fresh rows: DuckDB scans
+            # rows inserted inside an open transaction at a fraction of its usual speed.
+            stored = store.table(schema.RAW_EVENTS).select(*_CANONICAL)
+            profiles = customer_profiles(
+                ibis.union(stored, fresh.select(*_CANONICAL)),
+                identity if identity is not None else store.table(schema.IDENTITY_MAP),
+            ).cache()
+
         with _Transaction(staging if same_engine else None):
             _copy_into(store, schema.QUARANTINE, quarantined, handoff if not same_engine else None)
             if sum(r.ingested for r in reports):
@@ -153,10 +163,7 @@ def run_ingest(
             if identity is not None:
                 store.insert(schema.IDENTITY_LINKS, new_links)
                 store.create_table(schema.IDENTITY_MAP, identity, overwrite=True)
-            if relinked or sum(r.ingested for r in reports):
-                profiles = customer_profiles(
-                    store.table(schema.RAW_EVENTS), store.table(schema.IDENTITY_MAP)
-                )
+            if profiles is not None:
                 store.create_table(schema.CUSTOMERS, profiles, overwrite=True)
             customers = int(store.table(schema.CUSTOMERS).count().execute())
 
@@ -274,7 +281,10 @@ def _stage_source(
             defaults=mapping.defaults,
         ).mutate(__file=ibis.literal(index, type="int64"))
         name = f"__stage_{ingest_id}_{index}"
-        stage = staging.create_table(name, checked, temp=True, overwrite=True)
+        # Dropped first rather than overwritten: Ibis overwrites a temporary table on DuckDB by
+        # writing it twice, which costs a third of the staging time.
+        staging.drop_table(name, force=True)
+        stage = staging.create_table(name, checked, temp=True)
     except RecorridoError:
         raise
     except Exception as exc:  # the engine's own words about the file, with the file named
