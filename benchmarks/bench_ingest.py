@@ -5,7 +5,10 @@ resident memory (``ru_maxrss`` from ``os.wait4``) is that process's own:
 
 1. ``ingest``: a fresh workspace, one ``ws.ingest(file)``;
 2. ``re-ingest``: the same file again into that workspace (every row is a duplicate);
-3. ``pandas baseline``: ``pandas.read_parquet`` / ``read_csv`` + ``drop_duplicates("event_id")`` +
+3. ``engine floor``: DuckDB alone copies the file into a table of a fresh database file
+   (``CREATE TABLE AS SELECT * FROM read_parquet/read_csv``), with no check, de-duplication or
+   stitching: the least an ingest into a DuckDB workspace can cost on this machine;
+4. ``pandas baseline``: ``pandas.read_parquet`` / ``read_csv`` + ``drop_duplicates("event_id")`` +
    ``to_datetime(utc=True)`` on the same file. It does less work than an ingest (no validation,
    no quarantine, no identity stitching, nothing written to disk) and is only a yardstick.
 
@@ -46,6 +49,7 @@ RESULT_MARK = "BENCH_RESULT "
 STEPS = {
     "ingest": "recorrido ingest (fresh workspace)",
     "reingest": "recorrido re-ingest (same file, all duplicates)",
+    "floor": "engine floor: DuckDB copies the file into a table (no checks)",
     "baseline": "pandas baseline (does less: see notes)",
 }
 
@@ -75,6 +79,20 @@ def worker_ingest(file: Path, workspace: Path, fresh: bool) -> None:
             "database_mib": database / 2**20,
         }
     )
+
+
+def worker_floor(file: Path, fmt: str, workspace: Path) -> None:
+    import duckdb
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(workspace / "floor.duckdb"))
+    reader = "read_parquet" if fmt == "parquet" else "read_csv"
+    started = time.perf_counter()
+    con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}(?)", [str(file)])
+    seconds = time.perf_counter() - started
+    stored = con.execute("SELECT count(*) FROM events").fetchone()[0]
+    con.close()
+    _emit({"seconds": seconds, "report": {"rows_read": stored, "kept": stored}})
 
 
 def worker_baseline(file: Path, fmt: str) -> None:
@@ -142,7 +160,7 @@ def check(step: str, rows: int, result: dict) -> str:
     if "error" in result:
         return "error"
     report = result["report"]
-    if step == "baseline":
+    if step in ("baseline", "floor"):
         expected = {"rows_read": rows, "kept": rows}
     else:
         fresh = step == "ingest"
@@ -180,6 +198,21 @@ def bench(sizes: list[int], formats: list[str], args: argparse.Namespace) -> lis
                     ["--worker", "reingest", "--file", str(file), "--workspace", str(workspace)],
                 ),
             ]
+            jobs.append(
+                (
+                    "floor",
+                    [
+                        "--worker",
+                        "floor",
+                        "--file",
+                        str(file),
+                        "--format",
+                        fmt,
+                        "--workspace",
+                        str(workspace.with_name(workspace.name + "_floor")),
+                    ],
+                )
+            )
             if not args.no_baseline:
                 jobs.append(
                     ("baseline", ["--worker", "baseline", "--file", str(file), "--format", fmt])
@@ -204,6 +237,7 @@ def bench(sizes: list[int], formats: list[str], args: argparse.Namespace) -> lis
                 results.append(result)
             if not args.keep:
                 shutil.rmtree(workspace, ignore_errors=True)
+            shutil.rmtree(workspace.with_name(workspace.name + "_floor"), ignore_errors=True)
     return results
 
 
@@ -326,6 +360,10 @@ def write_markdown(record: dict, path: Path) -> None:
         "- **Check** compares the ingest report with the file: ingest must read and store every "
         "row with no duplicates or quarantined rows; re-ingest must find every row a duplicate "
         "and store nothing new; the baseline must keep every row.",
+        "- The **engine floor** is DuckDB alone copying the file into a table of a fresh "
+        "database file, with none of an ingest's checks: no ingest into a DuckDB workspace can "
+        "beat it on this machine, so it says how much of the ingest time the storage itself "
+        "takes.",
         "- The **pandas baseline** reads the file, drops duplicate `event_id`s and parses the "
         "timestamps to UTC, all in memory. It does much less than an ingest (no validation of "
         "every record, no quarantine, no de-duplication against stored events, no identity "
@@ -352,7 +390,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the workspaces afterwards")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the results")
     parser.add_argument(
-        "--worker", choices=("ingest", "reingest", "baseline"), help=argparse.SUPPRESS
+        "--worker", choices=("ingest", "reingest", "floor", "baseline"), help=argparse.SUPPRESS
     )
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workspace", type=Path, help=argparse.SUPPRESS)
@@ -361,6 +399,8 @@ def main() -> None:
 
     if args.worker == "baseline":
         return worker_baseline(args.file, args.format)
+    if args.worker == "floor":
+        return worker_floor(args.file, args.format, args.workspace)
     if args.worker:
         return worker_ingest(args.file, args.workspace, fresh=args.worker == "ingest")
 

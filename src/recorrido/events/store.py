@@ -1,8 +1,8 @@
 """The workspace's tables in its connection, and the ``events`` view over them.
 
 ``raw_events`` holds events as the sources gave them; ``identity_map`` says which customer each
-user or anonymous id belongs to; ``events`` joins the two so every event carries its unified
-``customer_id``. Each table is created through Ibis, so the same code serves DuckDB and any other
+user or anonymous id belongs to when that is not the id itself; ``events`` joins the two so every
+event carries its unified ``customer_id``. Each table is created through Ibis, so the same code serves DuckDB and any other
 backend.
 """
 
