@@ -2,8 +2,8 @@
 
 ``raw_events`` holds events as the sources gave them; ``identity_map`` says which customer each
 user or anonymous id belongs to when that is not the id itself; ``events`` joins the two so every
-event carries its unified ``customer_id``. Each table is created through Ibis, so the same code serves DuckDB and any other
-backend.
+event carries its unified ``customer_id``. Each table is created through Ibis, so the same code
+serves DuckDB and any other backend.
 """
 
 from __future__ import annotations
