@@ -34,6 +34,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "El archivo de ajustes {path} no es válido: {detail}",
         "en": "The settings file {path} is not valid: {detail}",
     },
+    "settings_memory_limit": {
+        "es": "memory_limit «{value}» no es una cantidad de memoria: escribe por ejemplo 2GB o 512MB.",
+        "en": "memory_limit '{value}' is not an amount of memory: write e.g. 2GB or 512MB.",
+    },
     "unknown_timezone": {
         "es": "Zona horaria desconocida «{name}». ¿Quisiste decir {suggestion}?",
         "en": "Unknown time zone '{name}'. Did you mean {suggestion}?",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from recorrido.errors import RecorridoError, did_you_mean
 from recorrido.i18n import LANGUAGES
 
 SETTINGS_FILE = "recorrido.yaml"
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 DATABASE_FILE = "recorrido.duckdb"
 
 
@@ -30,6 +32,21 @@ class Settings(BaseModel):
         default=None,
         description="an Ibis connection URL (e.g. postgres://...) used instead of the DuckDB file",
     )
+
+    memory_limit: str | None = Field(
+        default=None,
+        description=(
+            "most memory the embedded DuckDB may use, e.g. 2GB (larger work spills to disk); "
+            "DuckDB's default (80 % of RAM) when empty"
+        ),
+    )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory_limit(cls, value: str | None) -> str | None:
+        if value is None or _MEMORY.fullmatch(value.strip()):
+            return value.strip() if value else value
+        raise RecorridoError("settings_memory_limit", value=value)
 
     @field_validator("language")
     @classmethod

@@ -70,6 +70,8 @@ class Workspace:
                 raise RecorridoError(
                     "workspace_busy", path=str(database), detail=str(exc).splitlines()[0]
                 ) from exc
+        if settings.memory_limit and con.name == "duckdb":
+            con.raw_sql(f"SET memory_limit = '{settings.memory_limit}'")  # checked by Settings
         if not read_only:
             create_tables(con)
         return cls(path, settings, con)

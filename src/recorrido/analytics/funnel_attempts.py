@@ -176,15 +176,17 @@ def _ordered_from(finder, plan: Plan, e: int) -> ibis.Table:
         if plan.step_widths[j] is not None:
             good = good & (found - a.cur <= plan.step_widths[j])
         good = (a.ok & good).fill_null(False)
-        a = a.mutate(**{f"t{j}": ibis.ifelse(good, found, NO_TIME), f"done{j}": good})
-        a = a.drop(*[f"_n{k}" for k in wanted])
+        updates = {f"t{j}": ibis.ifelse(good, found, NO_TIME), f"done{j}": good}
         if j not in plan.optional:
-            step_done = a[f"done{j}"]
-            a = a.mutate(
-                ok=step_done,
-                cur=ibis.ifelse(step_done, a[f"t{j}"], a.cur),
-                reached=ibis.ifelse(step_done, j + 1, a.reached),
+            updates.update(
+                ok=good,
+                cur=ibis.ifelse(good, found, a.cur),
+                reached=ibis.ifelse(good, j + 1, a.reached),
             )
+        # One projection per step: Ibis's compile time grows with the depth of nested
+        # selects, and on small data it outweighs the query itself.
+        gone = {f"_n{k}" for k in wanted} | set(updates)
+        a = a.select(*[c for c in a.columns if c not in gone], **updates)
     names = {f"t{j}": a[f"t{j}"] for j in range(1, plan.n)}
     flags = {f"done{j}": a[f"done{j}"] for j in range(1, plan.n)}
     return _finish(a, plan, a.reached, names, flags)
