@@ -35,7 +35,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The settings file {path} is not valid: {detail}",
     },
     "settings_memory_limit": {
-        "es": "memory_limit «{value}» no es una cantidad de memoria: escribe por ejemplo 2GB o 512MB.",
+        "es": "memory_limit «{value}» no es una cantidad de memoria: escribe p. ej. 2GB o 512MB.",
         "en": "memory_limit '{value}' is not an amount of memory: write e.g. 2GB or 512MB.",
     },
     "unknown_timezone": {
