@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import ibis
@@ -15,11 +16,13 @@ import pyarrow as pa
 
 from recorrido.errors import RecorridoError
 from recorrido.events import schema
-from recorrido.events.ingest import IngestOptions, IngestReport, run_ingest
 from recorrido.events.mapping import ColumnMapping, load_mapping_file, parse_column_options
 from recorrido.events.query import check_read_only
 from recorrido.events.store import create_tables, events_expression
 from recorrido.settings import SETTINGS_FILE, Settings, check_timezone
+
+if TYPE_CHECKING:
+    from recorrido.events.ingest import IngestReport
 
 
 class Workspace:
@@ -139,6 +142,9 @@ class Workspace:
         timezone: str | None = None,
     ) -> IngestReport:
         """Ingest files into the event table; see :mod:`recorrido.events.ingest`."""
+        # Imported here: commands that only read (measure, report, query) start faster.
+        from recorrido.events.ingest import IngestOptions, run_ingest
+
         if isinstance(files, str | Path):
             files = [files]
         paths = [Path(f) for f in files]
