@@ -328,13 +328,14 @@ NOTES = [
     "(a side test of that plan in plain SQL, not the reference here, used 11.5 CPU-seconds at "
     "10M with a slower tie step, against 16–18 for the reference SQL and 9 for recorrido), so "
     "read the measured map's × SQL as against a straightforward SQL, not an optimal one.",
-    "- **100M measured map and the 60 s target.** Met on a quiet machine: 49.8 s work (51.5 s "
-    "the whole process), peak 5.7 GB (one run, 2026-11-26, load 2.2 at the start; the SQL row is "
-    "from the earlier run). An earlier run at load about 3 took 98 s: an in-process trace then "
-    "took 87 s wall for 88 CPU-seconds (DuckDB had about one of the two cores): the aggregate "
-    "per customer and touchpoint 26 s, visits per customer and stage 17 s, the tie step (a "
-    "second read of the file) 13 s, the stage waits 8 s, people 5 s, the rest 19 s. On this "
-    "2-core machine the figure depends on what else runs.",
+    "- **100M measured map and the 60 s target.** Met on a quiet machine: 39.4 s work (41.2 s "
+    "the whole process), peak 5.7 GB, against the hand-written SQL's 106.9 s in the same command "
+    "(one run each, 2026-11-26 07:19 UTC, load 0.5–1.8); a run an hour earlier took 49.8 s. An "
+    "earlier run at load about 3 took 98 s: an in-process trace then took 87 s wall for 88 "
+    "CPU-seconds (DuckDB had about one of the two cores): the aggregate per customer and "
+    "touchpoint 26 s, visits per customer and stage 17 s, the tie step (a second read of the "
+    "file) 13 s, the stage waits 8 s, people 5 s, the rest 19 s. On this 2-core machine the "
+    "figure depends on what else runs.",
     "- **`recorrido measure` on 1M events and the 2 s target.** Not met. The table above was "
     "run on 2026-11-26, when the machine was slower than the day before (the same command took "
     "3.2 s then; the tree at the start of the session and the working tree measured alike, "

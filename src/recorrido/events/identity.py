@@ -125,15 +125,9 @@ def customer_profiles(raw_events: ibis.Table, identity: ibis.Table) -> ibis.Tabl
             raw.timestamp, where=is_identify
         ),
     )
-    sums = sums.select(
-        identifier=identifier_key(sums.customer_id, sums.anonymous_id),
-        channel=sums.channel,
-        anonymous_id=sums.anonymous_id,
-        first_seen=sums.first_seen,
-        last_seen=sums.last_seen,
-        event_count=sums.event_count,
-        traits_at=sums.traits_at,
-        traits=sums.traits,
+    # The raw customer_id gives way to the identity map's (joined next).
+    sums = sums.mutate(identifier=identifier_key(sums.customer_id, sums.anonymous_id)).drop(
+        "customer_id"
     )
     joined = sums.left_join(identity, "identifier")
     joined = joined.mutate(
