@@ -124,6 +124,9 @@ def journeys(
         item=item, is_conv=is_conv.fill_null(False), us=epoch_micros(events)
     )
     t = t.filter(t.is_conv | (t.item.notnull() & (t.item != "")))
+    # Only the columns read below go through the window: it sorts every column it carries, and
+    # ``properties`` alone would double its cost.
+    t = t.select("customer_id", *order_columns(t), "item", "is_conv", "value")
     # Rows up to this one, so ties in time are cut like everywhere else (``order_keys``).
     order = customer_order(t, rows=(None, 0))
     flag = t.is_conv.cast("int64")
