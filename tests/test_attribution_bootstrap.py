@@ -22,6 +22,7 @@ from recorrido.analytics.attribution import (
     read_paths,
 )
 from recorrido.analytics.attribution import bootstrap as bs
+from recorrido.analytics.attribution import resampled_credit as rc
 from recorrido.errors import RecorridoError
 from tests.conftest import SHARED_DATA
 
@@ -61,7 +62,7 @@ def engine_point(table: PathTable, models, **options) -> dict:
 def test_observed_counts_give_the_point_estimates(order, walk, monkeypatch):
     # The engine recomputes every model from counts; on the observed counts it must equal
     # attribute() exactly, with the dense solve and with the sparse walk of the Markov chain.
-    monkeypatch.setattr(bs, "DENSE_BOOTSTRAP", 0 if walk else 10_000)
+    monkeypatch.setattr(rc, "DENSE_BOOTSTRAP", 0 if walk else 10_000)
     table = random_table(order, channels=6)
     for characteristic, exact_max in [("conversions", 15), ("rate", 15), ("rate", 3)]:
         options = {
@@ -154,12 +155,12 @@ def test_chunks_solvers_and_seeds():
     other = bs.resample(table, models, 40, seed=4, order=2)
     assert not one.intervals.equals(other.intervals)
     # The draws do not depend on how the resamples are chunked, nor on the Markov solver.
-    old = (bs.CHUNK_VALUES, bs.DENSE_BOOTSTRAP)
+    old = (rc.CHUNK_VALUES, rc.DENSE_BOOTSTRAP)
     try:
-        bs.CHUNK_VALUES, bs.DENSE_BOOTSTRAP = 1, 0  # one resample per chunk, sparse walk
+        rc.CHUNK_VALUES, rc.DENSE_BOOTSTRAP = 1, 0  # one resample per chunk, sparse walk
         small = bs.resample(table, models, 40, seed=3, order=2)
     finally:
-        bs.CHUNK_VALUES, bs.DENSE_BOOTSTRAP = old
+        rc.CHUNK_VALUES, rc.DENSE_BOOTSTRAP = old
     columns = one.intervals.columns.drop("channel")
     assert np.allclose(small.intervals[columns], one.intervals[columns], rtol=1e-9, atol=1e-9)
 
@@ -286,30 +287,12 @@ def test_cli_json_equals_the_api_byte_for_byte(data):
 def test_cli_table_shows_intervals_and_ties_in_both_languages(data):
     table = read_paths(data, separator=">")
     assert table.total_conversions == 19785
-    done = run(
-        "attribution",
-        "--paths",
-        str(data),
-        *DATA_COLUMNS,
-        "-m",
-        "first_touch",
-        "--bootstrap",
-        "50",
-    )
+    command = ("attribution", "--paths", str(data), *DATA_COLUMNS, "-m", "first_touch")
+    done = run(*command, "--bootstrap", "50")
     assert done.returncode == 0, done.stderr
     assert "95 % intervals" in done.stdout and "50 resamples" in done.stdout
     assert "mi vs delta" in done.stdout  # 2 against 1 conversions: not distinguishable
-    spanish = run(
-        "attribution",
-        "--paths",
-        str(data),
-        *DATA_COLUMNS,
-        "-m",
-        "first_touch",
-        "--bootstrap",
-        "50",
-        lang="es",
-    )
+    spanish = run(*command, "--bootstrap", "50", lang="es")
     assert spanish.returncode == 0, spanish.stderr
     assert "No significativamente distintos" in spanish.stdout
     assert "6.308,0" in spanish.stdout  # Spanish number format, interval underneath
