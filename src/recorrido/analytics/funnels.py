@@ -126,9 +126,9 @@ def funnel(
         defer_check=True,
     )
     rows = attempts if count == "attempts" else best_attempts(attempts)
-    # The counted attempts are read once per step and once for the totals: computed once.
-    with rows.cache() as counted:
-        summary = _summarise(counted, plan)
+    summary = _summarise(rows, plan)
+    if not summary[1]:
+        stream(source, level, start=start, end=end)  # raises why nothing was there to count
     reached = {int(k) for k in summary[0]["k"]}
     if kind != "strict" and not set(range(1, plan.n + 1)) <= reached:
         s.check_names(plan.steps)  # a step nobody reached may be a name no event has
@@ -161,7 +161,10 @@ def _attempts(
     )
     if collapse_repeats and kind != "strict":
         raise RecorridoError("analytics_funnel_collapse_strict")
-    s = stream(source, level, start=start, end=end)
+    # Whether the events are empty at all is asked only when nothing was counted (by the caller
+    # that deferred it): a query less on every funnel.
+    deferred = defer_check and kind != "strict" and not plan.exclusions
+    s = stream(source, level, start=start, end=end, check=not deferred)
     t = s.table
     t = t.mutate(bd=_breakdown_value(t, breakdown) if breakdown else ibis.literal(NONE_LABEL))
     names = [*plan.steps, *plan.exclusions]
@@ -290,6 +293,13 @@ def _summarise(rows: ibis.Table, plan: Plan) -> tuple[pd.DataFrame, dict]:
     """Per (breakdown value, step): counts and exact medians; and the attempts per value."""
     if engine_of(rows) == "duckdb":
         return _summarise_in_one_pass(rows, plan)
+    # The attempts are read once per step and once for the totals: computed once.
+    with rows.cache() as counted:
+        return _summarise_per_step(counted, plan)
+
+
+def _summarise_per_step(rows: ibis.Table, plan: Plan) -> tuple[pd.DataFrame, dict]:
+    """:func:`_summarise` on engines without filtered exact medians: a union of the steps."""
     per_step = []
     for k in range(plan.n):
         covered = rows.filter(_covers(rows, plan, k))

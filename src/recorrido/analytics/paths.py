@@ -40,7 +40,9 @@ def transitions(
     the next value's first event.
     Sorted by count (descending), then source and target.
     """
-    t = step_table(source, level, collapse_repeats=collapse_repeats, start=start, end=end).table
+    t = step_table(
+        source, level, collapse_repeats=collapse_repeats, start=start, end=end, check=False
+    ).table
     pairs = t.filter(t.next_item != END)
     pairs = pairs.select(
         "customer_id", source=pairs.item, target=pairs.next_item, gap=pairs.next_us - pairs.until_us
@@ -53,6 +55,8 @@ def transitions(
     medians = median_by(pairs, ["source", "target"], "gap", "median_us")
     joined = counts.join(medians, ["source", "target"])
     frame = joined.execute()
+    if frame.empty:
+        stream(source, level, start=start, end=end)  # raises if there were no events at all
     frame["mean_seconds"] = frame["total_us"].astype("float64") / frame["count"] / 1e6
     frame["median_seconds"] = frame["median_us"] / 1e6
     frame = frame.sort_values(["count", "source", "target"], ascending=[False, True, True])
@@ -180,7 +184,9 @@ def variants(
     (the list), ``length``, ``customers``, ``share`` (of all customers in the stream). The top
     ``top`` by customers, ties by variant text.
     """
-    t = step_table(source, level, collapse_repeats=collapse_repeats, start=start, end=end).table
+    t = step_table(
+        source, level, collapse_repeats=collapse_repeats, start=start, end=end, check=False
+    ).table
     if max_steps is not None:
         t = t.filter(t.step <= max_steps)
     t = t.mutate(pair=ibis.struct({"seq": t.step, "item": t.item}))
@@ -190,9 +196,14 @@ def variants(
         path=per_customer.pairs.sort().map(lambda p: p.item).join(_SEP),
         length=per_customer.pairs.length(),
     )
-    total = int(per_customer.count().execute())
     counted = per_customer.group_by(["path", "length"]).aggregate(customers=per_customer.count())
+    # Everyone's count rides along each top row (a sum over all variants before the cut): the
+    # events are read once, not once more for the total.
+    counted = counted.mutate(total=counted.customers.sum().over(ibis.window()))
     frame = counted.order_by([ibis.desc("customers"), "path"]).limit(top).execute()
+    if frame.empty:
+        stream(source, level, start=start, end=end)  # raises why there is nothing to count
+    total = int(frame["total"].iloc[0]) if len(frame) else 0
     frame["steps"] = frame["path"].str.split(_SEP)
     frame["variant"] = frame["steps"].map(" → ".join)
     frame["share"] = frame["customers"] / total

@@ -13,23 +13,28 @@ from recorrido.analytics.windows import parse_duration
 from recorrido.errors import RecorridoError
 
 
-def sessionize(source, gap: str = "30m", level: str = "event", *, start=None, end=None):
+def sessionize(
+    source, gap: str = "30m", level: str = "event", *, start=None, end=None, check: bool = True
+):
     """The stream at ``level`` with ``session``: the 0-based session number of each customer.
 
     A new session starts at a customer's first event and at every event more than ``gap`` after
     the previous one (exactly ``gap`` later stays in the same session). An Ibis expression.
     """
     limit = parse_duration(gap)
-    t = stream(source, level, start=start, end=end).table
+    t = stream(source, level, start=start, end=end, check=check).table
     previous = t.us.lag().over(customer_order(t))
     t = t.mutate(_new=ibis.ifelse(previous.isnull() | (t.us - previous > limit), 1, 0))
     running = customer_order(t, rows=(None, 0))
     return t.mutate(session=t._new.sum().over(running) - 1).drop("_new")
 
 
-def session_table(source, gap: str = "30m", level: str = "event", *, start=None, end=None):
-    """One row per session: ``customer_id, session, start_us, end_us, events, duration_us``."""
-    t = sessionize(source, gap, level, start=start, end=end)
+def session_table(
+    source, gap: str = "30m", level: str = "event", *, start=None, end=None, check: bool = True
+):
+    """One row per session: ``customer_id, session, start_us, end_us, events, duration_us``.
+    ``check=False`` leaves asking whether there are events at all to the caller."""
+    t = sessionize(source, gap, level, start=start, end=end, check=check)
     s = t.group_by(["customer_id", "session"]).aggregate(
         start_us=t.us.min(), end_us=t.us.max(), events=t.count()
     )
@@ -55,7 +60,7 @@ def sessions(
     """
     if by is not None and by not in PERIODS:
         raise RecorridoError("analytics_bad_period", period=by, periods=", ".join(PERIODS))
-    s = session_table(source, gap, level, start=start, end=end)
+    s = session_table(source, gap, level, start=start, end=end, check=False)
     s = s.mutate(period=period_index(s.start_us, by) if by else ibis.literal(0, "int64"))
     figures = s.group_by("period").aggregate(
         sessions=s.count(),
@@ -66,6 +71,8 @@ def sessions(
     )
     medians = median_by(s, ["period"], "duration_us", "median_us")
     frame = figures.join(medians, "period").execute().sort_values("period")
+    if frame.empty:
+        stream(source, level, start=start, end=end)  # raises why there are no sessions
     frame["events_per_session"] = frame["events"] / frame["sessions"]
     frame["single_event_share"] = frame["single"] / frame["sessions"]
     frame["single_event_share_ci"] = [

@@ -48,9 +48,12 @@ def step_table(
     collapse_repeats: bool = False,
     start=None,
     end=None,
+    check: bool = True,
 ) -> Steps:
-    """The step table of ``source`` at ``level`` from ``start`` to ``end`` (module docstring)."""
-    s = stream(source, level, start=start, end=end)
+    """The step table of ``source`` at ``level`` from ``start`` to ``end`` (module docstring).
+    ``check=False`` leaves asking whether there are events at all to the caller (see
+    :func:`~recorrido.analytics.sequence.stream`)."""
+    s = stream(source, level, start=start, end=end, check=check)
     return steps_of(s, collapse_repeats=collapse_repeats)
 
 
