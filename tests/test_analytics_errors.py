@@ -110,6 +110,18 @@ def test_empty_workspace_is_an_error_not_zero(workspace):
         assert exc.key == "analytics_no_events" and "recorrido ingest" in str(exc)
 
 
+def test_empty_range_is_explained_by_every_question(otto):
+    # These questions ask whether there are events at all only after an empty answer.
+    for call in (
+        lambda: A.transitions(otto, start="2030-01-01"),
+        lambda: A.variants(otto, start="2030-01-01"),
+        lambda: A.sessions(otto, start="2030-01-01"),
+        lambda: A.funnel(otto, ["clicks", "orders"], start="2030-01-01"),
+    ):
+        assert error_of(call).key == "analytics_empty_range"
+    assert error_of(lambda: A.variants(otto, level="touchpoint")).key == "analytics_level_untagged"
+
+
 def test_figures_build_offline(otto):
     figures = [
         charts.transitions_figure(A.transitions(otto)),
