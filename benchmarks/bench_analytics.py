@@ -456,10 +456,11 @@ def cli_section(path: Path) -> list[str]:
         if "wall_seconds" not in r:
             lines.append(f"| {r['tree']} | — | — | — | — | 0 | {r['agrees']} | — |")
             continue
+        agrees = "—" if r.get("floor") else ("yes" if r["agrees"] else "no")
         lines.append(
             f"| {r['tree']} | {r['wall_seconds']:.2f} | {r['min_wall_seconds']:.2f} | "
             f"{r['cpu_seconds']:.2f} | {r['maxrss_mb']:.0f} | {r['n']} | "
-            f"{'yes' if r['agrees'] else 'no'} | {r['load1']:.2f} |"
+            f"{agrees} | {r['load1']:.2f} |"
         )
     lines += ["", *meta.get("notes", []), ""]
     return lines

@@ -20,6 +20,12 @@ the future and ingest keeps every row (the journeys file has events up to 2029, 
 must equal the hand-written DuckDB SQL's (``workloads/duckdb_sql.py``) on the same Parquet file
 (``workloads/common.py``: counts exactly, shares and hours to a relative 1e-6).
 
+Two **floor** rows are timed alongside, as whole processes too: *libraries only* imports the
+libraries the command loads (``LIBRARIES``) and exits; *hand-written SQL* runs
+``workloads/duckdb_sql.py``'s measured map on the same events (the Parquet file the workspace was
+made from; only ``duckdb`` imported). Their sum, less one interpreter start, is what any command
+built on these libraries needs before a line of its own runs (``--no-floor`` leaves them out).
+
 ``--src FOLDER`` (repeatable) times another source tree as well (for a before/after comparison in
 one run: e.g. ``git worktree`` or ``git archive HEAD src | tar -x -C /tmp/before``); runs of the
 trees alternate so that a change in the machine's load hits them alike.
@@ -34,6 +40,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shlex
 import statistics
 import subprocess
@@ -47,23 +54,45 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "workloads"))
 
-from common import JOURNEYS, differences, num  # noqa: E402
-
-import journeys  # noqa: E402
+from common import differences, num  # noqa: E402
 
 RECORRIDO = ROOT / ".venv" / "bin" / "recorrido"
 MAP = HERE / "maps" / "bench-6-stages.yaml"
 SHIFT_DAYS = 1461
+#: What ``recorrido measure`` imports besides the standard library and recorrido itself.
+LIBRARIES = [
+    "typer",
+    "rich",
+    "pydantic",
+    "ruamel.yaml",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "ibis",
+    "ibis.backends.duckdb",
+]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+#: The hand-written SQL's measured map, as a program of its own (see ``main``).
+_SQL = (
+    "import sys; sys.path[:0] = [{here!r}, {here!r} + '/workloads']; "
+    "import duckdb_sql; from common import JOURNEYS; "
+    "answer = duckdb_sql.measured_map({data!r}, JOURNEYS)"
+)
+_PRINT = "; import json; print(json.dumps(answer))"
 WORKSPACES = HERE / ".data" / "workspaces"
 
 
 def past_file(size: str) -> Path:
     """The journeys of ``size`` moved ``SHIFT_DAYS`` back (made once from the journeys file)."""
-    source = journeys.ensure(journeys.parse_size(size))
-    out = source.with_name(f"journeys_{size}_past.parquet")
+    out = HERE / ".data" / f"journeys_{size}_past.parquet"
     if not out.exists():
+        # Imported only here: duckdb, numpy and pandas would raise this process's peak memory,
+        # which every command it starts inherits (see ``main``).
         import duckdb
 
+        import journeys
+
+        source = journeys.ensure(journeys.parse_size(size))
         partial = out.with_suffix(".partial")
         duckdb.sql(
             f"COPY (SELECT * REPLACE (timestamp - INTERVAL {SHIFT_DAYS} DAY AS timestamp) "
@@ -162,6 +191,7 @@ def main(argv=None) -> int:
         "--label", action="append", default=[], help="a name for each --src in the results"
     )
     parser.add_argument("--json", type=Path, default=HERE / "results" / "cli.json")
+    parser.add_argument("--no-floor", dest="floor", action="store_false")
     args = parser.parse_args(argv)
 
     def log(text):
@@ -175,9 +205,16 @@ def main(argv=None) -> int:
     labels = [*args.label, *[str(t) for t in args.src[len(args.label) :]]]
     names = ["working tree", *labels]
 
-    import duckdb_sql
-
-    reference = duckdb_sql.measured_map(str(data), JOURNEYS)
+    # In a child process: Linux carries a process's peak memory across fork and exec, so every
+    # command this process starts would report at least this process's own peak.
+    reference = json.loads(
+        subprocess.run(
+            [str(PYTHON), "-c", _SQL.format(here=str(HERE), data=str(data)) + _PRINT],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
     checks = {}
     for tree, name in zip(trees, names, strict=True):
         done = subprocess.run(
@@ -188,19 +225,29 @@ def main(argv=None) -> int:
         diff = differences(reference, answer_of(json.loads(done.stdout)))
         checks[name] = diff
         log(f"{name}: {'agrees' if not diff else 'DISAGREES ' + '; '.join(diff[:3])}")
+    timings = [(name, command, env_for(tree)) for tree, name in zip(trees, names, strict=True)]
+    if args.floor:
+        imports = "import " + ", ".join(LIBRARIES)
+        sql = _SQL.format(here=str(HERE), data=str(data))
+        for name, code in (("floor: libraries only", imports), ("floor: hand-written SQL", sql)):
+            timings.append((name, [str(PYTHON), "-c", code], env_for(None)))
+            names.append(name)
+            checks[name] = []
     runs: dict[str, list[dict]] = {name: [] for name in names}
     load_before = os.getloadavg()
     for _ in range(args.runs):
-        for tree, name in zip(trees, names, strict=True):
+        for name, args_, env in timings:
             if checks[name]:
                 continue
-            run = timed(command, env_for(tree))
+            run = timed(args_, env)
             runs[name].append(run)
             log(f"  {name}: {run['wall_seconds']:.2f} s, {run['cpu_seconds']:.2f} s CPU")
     rows = []
     for name in names:
         ok = [r for r in runs[name] if r["returncode"] == 0]
         row = {"tree": name, "agrees": not checks[name], "differences": checks[name][:6]}
+        if name.startswith("floor:"):
+            row["floor"] = True
         if ok:
             for key in ("wall_seconds", "cpu_seconds", "maxrss_mb", "load1"):
                 row[key] = statistics.median(r[key] for r in ok)
@@ -234,6 +281,8 @@ def main(argv=None) -> int:
         "data": str(data.relative_to(ROOT)),
         "load_before": load_before,
         "load_after": os.getloadavg(),
+        # A floor under every peak above (see the reference run in ``main``).
+        "parent_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1, default=str))
