@@ -12,6 +12,10 @@ import ibis.backends.duckdb
 import ibis.backends.duckdb.converter
 from common import DUCKDB_MEMORY_LIMIT, num, top_variants
 
+# Likewise recorrido's own map model (pydantic, ruamel.yaml), which its package loads on first use:
+# reading and checking the map file stays in the measured map's work time, importing it does not.
+import recorrido.journey.model
+import recorrido.journey.validate  # noqa: F401
 from recorrido import analytics as A
 from recorrido.analytics.attribution import attribute_workspace
 from recorrido.measured import measure

@@ -11,13 +11,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from recorrido.cli.analytics import (
+from recorrido.cli.analytics_io import (
     LevelOption,
     MapOption,
-    _events,
-    _percent,
-    _print_json,
-    _records,
+    analysed_events,
+    percent,
+    print_json,
+    records,
 )
 from recorrido.cli.common import (
     BackendOption,
@@ -106,7 +106,7 @@ def drivers(
     try:
         if language is not None and explicit is None:
             raise RecorridoError("unknown_language", name=language)
-        with _events(workspace, backend, map_path) as (ws, events):
+        with analysed_events(workspace, backend, map_path) as (ws, events):
             lang = explicit or lang_of(ws)
             result = dropoff_drivers(
                 events,
@@ -123,8 +123,8 @@ def drivers(
         fail(exc, as_json, lang)
     info = dict(result.attrs)
     if as_json:
-        _print_json(
-            {"steps": step_list, "window": window, "kind": kind, **info, "rows": _records(result)}
+        print_json(
+            {"steps": step_list, "window": window, "kind": kind, **info, "rows": records(result)}
         )
         return
     title = message(
@@ -140,8 +140,8 @@ def drivers(
         view.add_row(
             row["feature"],
             f"{row['customers']:,}",
-            _percent(row["success_rate_with"]),
-            _percent(row["success_rate_without"]),
+            percent(row["success_rate_with"]),
+            percent(row["success_rate_without"]),
             f"{_ratio(row['odds_ratio'])}\n{_ratio(low)}–{_ratio(high)}",
             "✓" if row["significant"] else "—",
         )

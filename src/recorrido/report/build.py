@@ -17,7 +17,7 @@ from recorrido.analytics.intervals import wilson_or_none
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.journey.model import PHASES
-from recorrido.report import comparisons, figures, readings
+from recorrido.report import charts_below, comparisons, readings
 from recorrido.report.emotion import emotion_lane
 from recorrido.report.icons import channel_kind, icon
 from recorrido.report.objectives import evaluate
@@ -256,11 +256,13 @@ def build_context(
     segments = None
     compared = comparisons.compared_stages(
         measured,
-        _as_measured(tagged, options) if tagged is not None and options.get("breakdown") else None,
+        charts_below.measured_events(tagged, options)
+        if tagged is not None and options.get("breakdown")
+        else None,
     )
     if compared is not None:
         segments = comparisons.segment_table(measured, compared, lang)
-    charts = _charts(
+    charts = charts_below.chart_list(
         measured,
         tagged,
         lang,
@@ -354,23 +356,6 @@ def _phase_groups(stages, lang: str) -> list[dict]:
     return groups
 
 
-def _as_measured(tagged, options: dict):
-    """The tagged events as the measured map counted them: with a customer, in its date range."""
-    from recorrido.analytics.filters import parse_range
-    from recorrido.analytics.sequence import epoch_micros
-
-    events = tagged.filter(tagged.customer_id.notnull())
-    lower, upper = parse_range(options.get("start"), options.get("end"))
-    if lower is None and upper is None:
-        return events
-    events = events.mutate(_us=epoch_micros(events))
-    if lower is not None:
-        events = events.filter(events._us >= lower)
-    if upper is not None:
-        events = events.filter(events._us < upper)
-    return events
-
-
 def _touchpoint(
     tp, figures_row: dict | None, busiest: int, lang: str, summary: dict | None = None
 ) -> dict:
@@ -450,82 +435,6 @@ def _persona(persona, source, journey, lang: str) -> dict:
         "has_rule": persona.rule is not None,
         "customers": None if count is None else format_number(count, lang),
     }
-
-
-def _charts(measured, tagged, lang, *, names, stage_color, tp_color, options, **settings) -> list:
-    def t(key: str, **params) -> str:
-        return message(f"report_{key}", lang, **params)
-
-    window = format_duration(settings["funnel_window"], lang)
-    specs = [
-        ("funnel", t("chart_funnel"), t("chart_funnel_how", window=window)),
-        (
-            "retention",
-            t("chart_retention"),
-            t("chart_retention_how", unit=t(f"period_{settings['retention_period']}")),
-        ),
-        ("sankey", t("chart_sankey"), t("chart_sankey_how", steps=settings["sankey_steps"])),
-        ("paths", t("chart_paths"), t("chart_paths_how", n=settings["top_paths"])),
-    ]
-    charts = []
-    for key, title, how in specs:
-        chart = {"id": key, "title": title, "how": how, "figure": None, "reading": None}
-        chart["wide"] = key in ("sankey", "paths")
-        chart["note"] = None
-        if tagged is None:
-            chart["note"] = t("chart_needs_events")
-            charts.append(chart)
-            continue
-        try:
-            figure, reading = _chart(
-                key, measured, tagged, lang, names, stage_color, tp_color, options, settings
-            )
-        except RecorridoError as exc:
-            chart["note"] = exc.localized(lang)
-        else:
-            chart["figure"] = figure
-            chart["reading"] = reading
-            if figure is None:
-                chart["note"] = reading
-                chart["reading"] = None
-        charts.append(chart)
-    return charts
-
-
-def _chart(key, measured, tagged, lang, names, stage_color, tp_color, options, settings):
-    from recorrido import analytics
-
-    span = {"start": options.get("start"), "end": options.get("end")}
-    if key == "funnel":
-        reached = [r["id"] for r in measured.stage_rows() if r["customers"]]
-        window_text = message(
-            "report_window", lang, window=format_duration(settings["funnel_window"], lang)
-        )
-        if len(reached) < 2:
-            return None, message("report_chart_funnel_short", lang)
-        steps = analytics.funnel(
-            tagged, reached, window=settings["funnel_window"], level="stage", **span
-        )
-        return (
-            figures.funnel_figure(steps, names, stage_color, lang),
-            readings.funnel_reading(steps, names, lang, window_text),
-        )
-    if key == "sankey":
-        links = analytics.flows(tagged, "touchpoint", steps=settings["sankey_steps"], **span)
-        if links.empty:
-            return None, message("report_chart_sankey_empty", lang)
-        return (
-            figures.sankey_figure(links, names, tp_color, lang),
-            readings.flows_reading(links, names, lang),
-        )
-    if key == "paths":
-        top = analytics.variants(tagged, "touchpoint", top=settings["top_paths"], **span)
-        return figures.paths_figure(top, names, lang), readings.paths_reading(top, names, lang)
-    frame = analytics.retention(tagged, settings["retention_period"], **span)
-    return (
-        figures.retention_figure(frame, settings["retention_period"], lang),
-        readings.retention_reading(frame, settings["retention_period"], lang),
-    )
 
 
 __all__ = ["PHASES", "build_context", "report_html", "write_report"]
