@@ -75,12 +75,24 @@ def _touch(events: ir.Table, by: str, journey) -> ir.StringValue:
     )
 
 
-def _conversion(events: ir.Table, conversion: str | None, journey) -> tuple[ir.BooleanValue, str]:
+def _conversion(
+    events: ir.Table, conversion: str | None, journey, *, check: bool = True
+) -> tuple[ir.BooleanValue, str]:
+    """The predicate of a conversion and its label. With ``check``, an event name no event has
+    raises now (a scan of the events); without, the caller asks :func:`_check_conversion` when
+    it counted no conversion at all."""
     if conversion is None and journey is not None and journey.goal is not None:
         goal = journey.goal
         label = f"goal:{goal.touchpoint or goal.event}"
         return goal.rule(journey).predicate(events, engine_of(events)), label
     name = conversion or DEFAULT_CONVERSION
+    if check:
+        _check_conversion(events, name)
+    return events.event == name, name
+
+
+def _check_conversion(events: ir.Table, name: str) -> None:
+    """Raise, with the closest event names, when no event is called ``name``."""
     found = int(events.filter(events.event == name).count().execute())
     if not found:
         known = (
@@ -97,7 +109,6 @@ def _conversion(events: ir.Table, conversion: str | None, journey) -> tuple[ir.B
             name=name,
             suggestion=did_you_mean(name, known) or ", ".join(known[:8]) or "—",
         )
-    return events.event == name, name
 
 
 def _escaped(item: ir.StringValue) -> ir.StringValue:
@@ -111,15 +122,17 @@ def journeys(
     conversion: str | None = None,
     lookback: str = DEFAULT_LOOKBACK,
     journey=None,
+    check: bool = True,
 ) -> ir.Table:
     """One row per journey: ``customer_id, converted, value, path`` (an Ibis expression).
 
     ``path`` holds the touches joined by U+001F (escaped); empty for a conversion without touches.
+    With ``check`` a conversion event name that no event has raises at once.
     """
     events = events_of(source)
     window_us = parse_duration(lookback)
     item = _touch(events, by, journey)
-    is_conv, _ = _conversion(events, conversion, journey)
+    is_conv, _ = _conversion(events, conversion, journey, check=check)
     t = events.filter(events.customer_id.notnull()).mutate(
         item=item, is_conv=is_conv.fill_null(False), us=epoch_micros(events)
     )
@@ -194,8 +207,10 @@ def workspace_paths(
             suggestion=did_you_mean(by, LEVELS) or ", ".join(LEVELS),
         )
     events = events_of(source)
-    _, label = _conversion(events, conversion, journey)
-    j = journeys(events, by=by, conversion=conversion, lookback=lookback, journey=journey)
+    _, label = _conversion(events, conversion, journey, check=False)
+    j = journeys(
+        events, by=by, conversion=conversion, lookback=lookback, journey=journey, check=False
+    )
     conv = j.converted.cast("int64")
     agg = j.group_by("path").aggregate(
         conversions=conv.sum(),
@@ -203,6 +218,10 @@ def workspace_paths(
         nulls=(1 - conv).sum(),
     )
     frame = agg.execute()
+    by_goal = conversion is None and journey is not None and journey.goal is not None
+    if not frame["conversions"].sum() and not by_goal:
+        # Whether the name is an event at all is asked only now: a scan less when there are some.
+        _check_conversion(events, label)
     empty = frame["path"] == ""
     bare = frame[empty]
     frame = frame[~empty]
