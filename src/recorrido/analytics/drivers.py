@@ -50,7 +50,8 @@ import ibis
 import pandas as pd
 
 from recorrido.analytics.funnel_attempts import NO_TIME, _next_required
-from recorrido.analytics.funnels import _attempts, _covers, best_attempts
+from recorrido.analytics.funnel_figures import covers
+from recorrido.analytics.funnels import _attempts, best_attempts
 from recorrido.analytics.intervals import Z95, wilson_or_none, z_for
 from recorrido.analytics.sequence import property_value, unknown_property
 from recorrido.errors import RecorridoError
@@ -188,7 +189,7 @@ def _groups(source, steps, step: int, options: dict):
     k = step - 1
     nxt = _next_required(plan, k)
     best = best_attempts(attempts)
-    at = best.filter(_covers(best, plan, k))
+    at = best.filter(covers(best, plan, k))
     step_us = at.t0 if k == 0 else ibis.ifelse(at.entry == step, at.t0, at[f"t{k}"])
     limit = at.t0 + plan.width
     if plan.step_widths[nxt] is not None:

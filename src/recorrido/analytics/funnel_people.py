@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import ibis
 import pandas as pd
 
-from recorrido.analytics.funnels import _attempts, _covers, _time_at, best_attempts
+from recorrido.analytics.funnel_figures import covers, time_at
+from recorrido.analytics.funnels import _attempts, best_attempts
 from recorrido.analytics.intervals import wilson_or_none
 from recorrido.analytics.sequence import stream
 from recorrido.analytics.steps import END, steps_of
@@ -97,11 +98,11 @@ def people_at(source, steps, step: int, dropped: bool, options: dict):
         raise RecorridoError("analytics_funnel_no_dropoff", step=step)
     best = best_attempts(attempts)
     k = step - 1
-    at = _covers(best, plan, k)
+    at = covers(best, plan, k)
     if dropped:
         at = at & (best.reached == step)
     chosen = best.filter(at)
-    step_us = _time_at(chosen, k)
+    step_us = time_at(chosen, k)
     return plan, chosen.select(
         "customer_id", "entry", "reached", entered_us=chosen.t0, step_us=step_us
     )
