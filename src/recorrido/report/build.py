@@ -13,30 +13,22 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from recorrido.analytics.intervals import wilson_or_none
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.journey.model import PHASES
-from recorrido.report import charts_below, comparisons, readings
+from recorrido.report import charts_below, comparisons, headline, readings
 from recorrido.report.emotion import emotion_lane
-from recorrido.report.icons import channel_kind, icon
-from recorrido.report.objectives import evaluate
+from recorrido.report.icons import icon
 from recorrido.report.overlays import flow_pieces
 from recorrido.report.render import (
     format_date,
     format_duration,
-    format_hours,
-    format_interval,
     format_number,
-    format_percent,
-    format_points,
-    format_points_interval,
-    format_rate,
     render,
     script_text,
     static_text,
-    to_text,
 )
+from recorrido.report.stage_cards import stage_cards
 
 PHASE_COLORS = {"before": "#2563eb", "during": "#d97706", "after": "#059669", None: "#64748b"}
 LANES = (
@@ -115,70 +107,8 @@ def build_context(
     stage_color = {s.id: PHASE_COLORS.get(s.phase, PHASE_COLORS[None]) for s in journey.stages}
     tp_color = {tp.id: stage_color[journey.stage_of(tp.id).id] for tp in journey.touchpoints}
 
-    tp_figures = {r["id"]: r for r in measured.to_dict()["touchpoints"]}
-    busiest = max((r["events"] for r in tp_figures.values()), default=0) or 1
-    stages = []
-    for index, (stage, row) in enumerate(zip(journey.stages, rows, strict=True)):
-        touchpoints = [
-            _touchpoint(tp, tp_figures.get(tp.id), busiest, lang, summary)
-            for tp in stage.touchpoints
-        ]
-        owners = sorted({tp.owner for tp in stage.touchpoints if tp.owner})
-        resources = []
-        for tp in stage.touchpoints:
-            for item in tp.resources:
-                if item not in resources:
-                    resources.append(item)
-        nxt = rows[index + 1] if index + 1 < len(rows) else None
-        stages.append(
-            {
-                "id": stage.id,
-                "name": stage.name,
-                "description": stage.description,
-                "phase": stage.phase,
-                "color": stage_color[stage.id],
-                "goals": stage.goals,
-                "needs": stage.needs,
-                "activities": stage.activities,
-                "pain_points": stage.pain_points,
-                "opportunities": stage.opportunities,
-                "moments_of_truth": stage.moments_of_truth,
-                "notes": stage.notes,
-                "touchpoints": touchpoints,
-                "owners": owners,
-                "resources": resources,
-                "customers": format_number(row["customers"] or 0, lang),
-                "customers_value": row["customers"] or 0,
-                "from_previous": format_rate(
-                    row.get("conversion_from_previous"),
-                    row.get("conversion_from_previous_ci"),
-                    lang,
-                ),
-                "dropped": format_number(row.get("dropped") or 0, lang),
-                "median_to_next": format_hours(row.get("median_hours_to_next"), lang),
-                "p90_to_next": format_hours(row.get("p90_hours_to_next"), lang),
-                "has_time": row.get("median_hours_to_next") is not None,
-                "entry": tp_names.get(row.get("top_entry_touchpoint")),
-                "exit": tp_names.get(row.get("top_exit_touchpoint")),
-                "gap_reading": readings.stage_reading(
-                    {**row, "name": stage.name},
-                    {**nxt, "name": journey.stages[index + 1].name} if nxt else {},
-                    lang,
-                )
-                if nxt
-                else None,
-                "next_share": format_percent(nxt.get("conversion_from_previous"), lang)
-                if nxt
-                else None,
-                "next_interval": format_interval(nxt.get("conversion_from_previous_ci"), lang)
-                if nxt
-                else None,
-                "is_measured": any(tp.match is not None for tp in stage.touchpoints),
-            }
-        )
+    stages = stage_cards(measured, rows, lang, stage_color=stage_color, tp_names=tp_names)
 
-    customers = summary["customers"]
-    converted = summary.get("converted_customers")
     goal_text = None
     if journey.goal is not None:
         goal_text = (
@@ -186,63 +116,9 @@ def build_context(
             if journey.goal.touchpoint
             else journey.goal.event
         )
-    kpis = [
-        {"label": t("kpi_customers"), "value": format_number(customers, lang), "sub": None},
-        {"label": t("kpi_events"), "value": format_number(summary["events"], lang), "sub": None},
-    ]
-    if converted is not None:
-        kpis.append(
-            {
-                "label": t("kpi_converted", goal=goal_text),
-                "value": format_number(converted, lang),
-                "sub": format_rate(
-                    converted / customers if customers else None,
-                    wilson_or_none(converted, customers),
-                    lang,
-                ),
-            }
-        )
-    kpis.append(
-        {
-            "label": t("kpi_unmapped"),
-            "value": format_percent(summary["unmapped_share"], lang),
-            "sub": t("kpi_unmapped_events", n=format_number(summary["unmapped_events"], lang)),
-        }
-    )
+    kpis = headline.kpis(summary, goal_text, lang)
 
-    objectives = []
-    for objective in journey.objectives:
-        result = evaluate(objective, measured)
-        value = result["value"]
-        if value is None:
-            shown = None
-        elif result["is_share"]:
-            shown = format_rate(value, result.get("ci"), lang)
-        else:
-            shown = format_number(value, lang)
-        context_figures = [
-            t(
-                "objective_stage",
-                stage=stage_names.get(sid, sid),
-                customers=format_number(
-                    next((r["customers"] for r in rows if r["id"] == sid), 0), lang
-                ),
-            )
-            for sid in objective.stages
-        ]
-        objectives.append(
-            {
-                "text": objective.text,
-                "metric": objective.metric,
-                "target": None
-                if objective.target is None
-                else _target_text(objective.target, lang),
-                "measured": shown,
-                "known": result["known"],
-                "met": result["met"],
-                "stages": context_figures,
-            }
-        )
+    objectives = headline.objectives(measured, rows, stage_names, lang)
 
     personas = [_persona(p, source, journey, lang) for p in journey.personas]
 
@@ -323,14 +199,6 @@ def _plotly_js() -> str:
     return get_plotlyjs()
 
 
-def _target_text(target, lang: str) -> str:
-    if isinstance(target, int | float) and not isinstance(target, bool):
-        if 0 < abs(float(target)) < 1:
-            return format_percent(target, lang)
-        return format_number(target, lang)
-    return to_text(target)
-
-
 def _lane_has_content(lane: str, stages: list[dict]) -> bool:
     if lane in ("touchpoints", "emotion"):
         return True
@@ -354,64 +222,6 @@ def _phase_groups(stages, lang: str) -> list[dict]:
             }
         )
     return groups
-
-
-def _touchpoint(
-    tp, figures_row: dict | None, busiest: int, lang: str, summary: dict | None = None
-) -> dict:
-    kind = channel_kind(tp.channel)
-    measured = tp.match is not None
-    events = (figures_row or {}).get("events") or 0
-    customers = (figures_row or {}).get("customers") or 0
-    channels = [
-        f"{c['channel'] or '—'} {format_percent(c['share'], lang)}"
-        for c in (figures_row or {}).get("channels", [])
-    ]
-    difference = None
-    if summary is not None and measured:
-        difference = comparisons.touchpoint_difference(
-            figures_row, summary["customers"], summary.get("converted_customers")
-        )
-    return {
-        "id": tp.id,
-        "name": tp.name,
-        "channel": tp.channel,
-        "kind": kind,
-        "mode": tp.mode,
-        "owner": tp.owner,
-        "kpi": None
-        if tp.kpi is None
-        else (
-            tp.kpi.metric
-            + ("" if tp.kpi.target is None else " → " + _target_text(tp.kpi.target, lang))
-        ),
-        "measured": measured,
-        "events": format_number(events, lang),
-        "customers": format_number(customers, lang),
-        "volume": round(100 * events / busiest, 1) if measured else 0,
-        "zero": measured and events == 0,
-        "conversion_with": format_rate(
-            (figures_row or {}).get("conversion_with"),
-            (figures_row or {}).get("conversion_with_ci"),
-            lang,
-        ),
-        "conversion_without": format_rate(
-            (figures_row or {}).get("conversion_without"),
-            (figures_row or {}).get("conversion_without_ci"),
-            lang,
-        ),
-        "has_conversion": (figures_row or {}).get("conversion_with") is not None,
-        "not_significant": difference is not None and not difference["significant"],
-        "difference": None
-        if difference is None
-        else message(
-            "report_difference",
-            lang,
-            diff=format_points(difference["difference"], lang),
-            interval=format_points_interval(difference["interval"], lang),
-        ),
-        "channels": channels if len(channels) > 1 else [],
-    }
 
 
 def _persona(persona, source, journey, lang: str) -> dict:
