@@ -206,6 +206,12 @@ _PART_CATALOGS = (
     "recorrido.report.messages",
     "recorrido.insights.messages",
     "recorrido.analytics.attribution.messages",
+    "recorrido.privacy.messages",
+    "recorrido.server.messages",
+    "recorrido.web.messages",
+    "recorrido.automations.messages",
+    "recorrido.predict.messages",
+    "recorrido.feedback.messages",
 )
 _merged = False
 

@@ -14,6 +14,13 @@ from recorrido.cli import (
     measure,  # noqa: F401  (registers measure)
     report,  # noqa: F401  (registers report)
 )
+from recorrido.cli import (
+    automations,  # noqa: F401  (registers automations ..., worker)
+    customer,  # noqa: F401  (registers customer show, export, forget)
+    feedback,  # noqa: F401  (registers feedback ingest, emotions)
+    predict,  # noqa: F401  (registers predict ...)
+    serve,  # noqa: F401  (registers serve, keys)
+)
 from recorrido.cli.common import app
 
 __all__ = ["app"]

@@ -1,0 +1,3 @@
+"""Automations on the map: definitions, the durable engine binding, actions, the outbox and the
+dry run.
+"""

@@ -1,0 +1,3 @@
+"""Predictions: features in the engine, propensity, lifetime value, next step and next best
+action.
+"""

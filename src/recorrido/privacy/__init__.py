@@ -1,0 +1,1 @@
+"""Privacy: one customer's data shown, exported and forgotten; retention and pseudonymisation."""

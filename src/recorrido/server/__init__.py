@@ -1,0 +1,3 @@
+"""The server: one ASGI app with the live collection API, the JSON API, the web app and the
+automation worker.
+"""

@@ -1,0 +1,3 @@
+"""The web app: server-rendered pages (Jinja + htmx) over the same objects as the CLI and the JSON
+API.
+"""
