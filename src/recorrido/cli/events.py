@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -50,7 +51,9 @@ def init(
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet, NDJSON or Segment JSON")],
+    files: Annotated[
+        list[Path], typer.Argument(help="CSV, Parquet, NDJSON, Segment JSON or XES (.xes, .xes.gz)")
+    ],
     workspace: WorkspaceOption,
     column: Annotated[
         list[str] | None,
@@ -60,25 +63,46 @@ def ingest(
         Path | None, typer.Option(help="Mapping file (YAML/JSON) / archivo de asignación")
     ] = None,
     format: Annotated[
-        str | None, typer.Option(help="csv | parquet | ndjson | segment (default: by suffix)")
+        str | None,
+        typer.Option(help="csv | parquet | ndjson | segment | xes (default: by suffix)"),
     ] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed)")] = None,
-    encoding: Annotated[str | None, typer.Option(help="CSV encoding, e.g. utf-16, latin-1")] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding, e.g. latin-1, utf-16 (default: detected) / codificación"),
+    ] = None,
     timezone: Annotated[
         str | None, typer.Option(help="Zone of naive timestamps (default: workspace's)")
+    ] = None,
+    timestamp_format: Annotated[
+        str | None,
+        typer.Option(
+            help="strptime layout of the timestamps, e.g. '%d/%m/%Y %H:%M' / formato de fecha"
+        ),
+    ] = None,
+    timestamp_unit: Annotated[
+        str | None, typer.Option(help="Epoch numbers in s, ms or us / fechas como números")
+    ] = None,
+    decimal_separator: Annotated[
+        str | None, typer.Option(help="'.' or ',' (19,99) / separador decimal")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Ingest files into the workspace's event table (all or nothing)."""
+    from recorrido.events.advice import advice, mostly_refused, nothing_stored
+
     lang = lang_of()
     try:
         with Workspace.open(workspace) as ws:
             lang = lang_of(ws)
+            chosen = _mapping_with_flags(
+                mapping, timestamp_format, timestamp_unit, decimal_separator
+            )
 
             def job():
                 return ws.ingest(
                     files,
-                    mapping=mapping,
+                    mapping=chosen,
                     columns=column or None,
                     format=format,
                     delimiter=delimiter,
@@ -90,18 +114,83 @@ def ingest(
             report = _with_progress(ws, job, lang) if big and not as_json else job()
     except RecorridoError as exc:
         fail(exc, as_json, lang)
+    hints = advice(report, lang, str(workspace))
+    failed = nothing_stored(report)
     if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        print(json.dumps({**report.to_dict(), "advice": hints}, ensure_ascii=False))
+        if failed:
+            raise typer.Exit(1)
         return
     for item in report.files:
-        out.print(f"  {message('ingest_file_line', lang, **_file_counts(item))}", highlight=False)
+        line = message("ingest_file_line", lang, **_file_counts(item))
+        out.print(f"  {escape(line)}{escape(_how_read(item, lang))}", highlight=False)
     counts = {
         k: f"{getattr(report, k):,}".replace(",", "." if lang == "es" else ",")
         for k in ("rows_read", "ingested", "duplicates", "quarantined")
     }
-    out.print(f"[green]✓[/] {message('ingest_summary', lang, **counts)}", highlight=False)
-    if report.quarantined:
-        out.print(f"  {message('ingest_quarantine_hint', lang, workspace=workspace)}")
+    summary = escape(message("ingest_summary", lang, **counts))
+    if report.conflicts:
+        conflicts = message("events_conflicts_line", lang, conflicts=report.conflicts)
+        out.print(f"  {escape(conflicts)}", highlight=False)
+    if failed:
+        err.print(f"[bold red]✗[/] {summary}", highlight=False)
+    elif mostly_refused(report):
+        out.print(f"[bold yellow]![/] {summary}", highlight=False)
+    else:
+        out.print(f"[green]✓[/] {summary}", highlight=False)
+    for hint in hints:
+        (err if failed else out).print(f"  {escape(hint)}", highlight=False)
+    if report.quarantined and not hints:
+        out.print(f"  {escape(message('ingest_quarantine_hint', lang, workspace=workspace))}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _mapping_with_flags(
+    mapping: Path | None,
+    timestamp_format: str | None,
+    timestamp_unit: str | None,
+    decimal_separator: str | None,
+):
+    """The mapping file's options with the command line's on top (the flags win)."""
+    from pydantic import ValidationError
+
+    from recorrido.events.mapping import ColumnMapping, load_mapping_file
+
+    base = load_mapping_file(mapping) if mapping else ColumnMapping()
+    flags = {
+        key: value
+        for key, value in (
+            ("timestamp_format", timestamp_format),
+            ("timestamp_unit", timestamp_unit),
+            ("decimal_separator", decimal_separator),
+        )
+        if value is not None
+    }
+    if not flags:
+        return base
+    try:
+        return base.merged(ColumnMapping(**flags))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"--{'-'.join(str(p) for p in e['loc']).replace('_', '-')}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise RecorridoError("mapping_file_invalid", file="--", detail=problems) from exc
+
+
+def _how_read(item, lang: str) -> str:
+    """How a file was read when it was not plain UTF-8 with the stated layouts (', read as ...')."""
+    notes = []
+    if item.encoding:
+        notes.append(message("events_read_as_encoding", lang, encoding=item.encoding))
+    if "timestamp_format" in item.recognised:
+        notes.append(
+            message("events_read_time_format", lang, format=item.recognised["timestamp_format"])
+        )
+    if "decimal_separator" in item.recognised and item.recognised["decimal_separator"] == ",":
+        notes.append(message("events_read_decimal_comma", lang))
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _file_counts(item) -> dict:
@@ -147,33 +236,61 @@ def _with_progress(ws: Workspace, job: Callable[[], T], lang: str) -> T:
 def quarantine(
     workspace: WorkspaceOption,
     limit: Annotated[int, typer.Option(help="Rows to show / filas a mostrar")] = 50,
+    ingest_id: Annotated[
+        int | None, typer.Option("--ingest", help="Only this ingest / solo esta importación")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the rows ingest refused, with file, row, column and reason."""
+    """List the rows ingest refused, with their ingest (id and time), file, row, column and
+    reason."""
     lang = lang_of()
     try:
         with Workspace.open(workspace, read_only=True) as ws:
             lang = lang_of(ws)
             table = ws.quarantine
+            if ingest_id is not None:
+                table = table.filter(table.ingest_id == ingest_id)
             total = int(table.count().execute())
+            log = ws.ingest_log.select("ingest_id", ingested_at="finished_at")
             rows = (
-                table.order_by(["ingest_id", "file", "row"]).limit(limit).to_pyarrow().to_pylist()
+                table.left_join(log, "ingest_id")
+                .select(*table.columns, "ingested_at")
+                .order_by(["ingest_id", "file", "row"])
+                .limit(limit)
+                .to_pyarrow()
+                .to_pylist()
             )
     except RecorridoError as exc:
         fail(exc, as_json, lang)
     for row in rows:
         row["reason"] = message(f"reason_{row['reason_code']}", lang, detail=row["detail"] or "")
+        when = row["ingested_at"]
+        row["ingested_at"] = when.strftime("%Y-%m-%d %H:%M:%S") if when is not None else None
     if as_json:
         print(json.dumps({"total": total, "rows": rows}, ensure_ascii=False, default=str))
         return
     if not total:
         out.print(message("quarantine_empty", lang))
         return
-    view = Table(title=message("quarantine_title", lang, count=total))
-    for key in ("col_file", "col_row", "col_column", "col_reason"):
+    view = Table(title=escape(message("quarantine_title", lang, count=total)))
+    for key in (
+        "events_col_ingest",
+        "events_col_ingested_at",
+        "col_file",
+        "col_row",
+        "col_column",
+        "col_reason",
+    ):
         view.add_column(message(key, lang))
     for row in rows:
-        view.add_row(row["file"], str(row["row"]), row["column"] or "", row["reason"])
+        view.add_row(
+            str(row["ingest_id"]),
+            row["ingested_at"] or "",
+            escape(row["file"] or ""),
+            str(row["row"]),
+            escape(row["column"] or ""),
+            escape(row["reason"]),
+        )
     out.print(view)
 
 
@@ -182,13 +299,16 @@ def query(
     sql: Annotated[str, typer.Argument(help="One read-only SQL statement")],
     workspace: WorkspaceOption,
     as_json: JsonOption = False,
+    timeout: Annotated[
+        float, typer.Option(help="Stop the query after this many seconds / tiempo máximo (s)")
+    ] = 60.0,
 ) -> None:
     """Run a read-only SQL query over events, customers, quarantine, ingest_log."""
     lang = lang_of()
     try:
         with Workspace.open(workspace, read_only=True) as ws:
             lang = lang_of(ws)
-            result = ws.query(sql)
+            result = ws.query(sql, timeout=timeout)
     except RecorridoError as exc:
         fail(exc, as_json, lang)
     rows = result.to_pylist()

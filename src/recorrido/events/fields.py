@@ -21,6 +21,13 @@ def source_fields(source: RawSource, mapping: ColumnMapping) -> tuple[dict, dict
         fields = prepare_segment(table)
         fields["__record"] = record
         return fields, dict(SEGMENT_FIELD_COLUMNS)
+    if source.format == "xes":
+        from recorrido.events.xes import XES_FIELD_COLUMNS
+
+        fields = {field: table[column] for field, column in XES_FIELD_COLUMNS.items()}
+        fields["__properties"] = table["__properties"]
+        fields["__record"] = record
+        return fields, dict(XES_FIELD_COLUMNS)
 
     resolved = mapping.resolve(columns)
     shown = ", ".join(columns)

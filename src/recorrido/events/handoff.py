@@ -4,9 +4,11 @@ through Parquet, and naive source times read in the workspace's time zone."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,10 +33,57 @@ def upload(store: ibis.BaseBackend, expr: ibis.Table, path: Path) -> ibis.Table:
     return store.read_parquet(target, table_name=name)
 
 
+SCRATCH_PREFIX = "recorrido-"
+_OWNER = "owner.pid"
+#: A scratch folder without an owner file is left alone this long (it may be being made).
+_UNOWNED_GRACE_SECONDS = 3600
+
+
+def scratch_folder(kind: str = "") -> Path:
+    """A new temporary folder that records the process that made it, so that a later ingest can
+    remove it when that process was killed before it could (see :func:`clean_stale_scratch`)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{kind}"))
+    (folder / _OWNER).write_text(str(os.getpid()))
+    return folder
+
+
+def clean_stale_scratch() -> int:
+    """Remove scratch folders left by ingests that were killed; returns how many."""
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            if not folder.is_dir() or not _is_stale(folder):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _is_stale(folder: Path) -> bool:
+    owner = folder / _OWNER
+    if not owner.exists():
+        return time.time() - folder.stat().st_mtime > _UNOWNED_GRACE_SECONDS
+    try:
+        pid = int(owner.read_text().strip())
+    except ValueError:
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0 asks only whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
 @contextlib.contextmanager
 def handoff_folder() -> Iterator[Path]:
     """A folder for the Parquet files handed to another engine, removed when the ingest ends."""
-    folder = Path(tempfile.mkdtemp(prefix="recorrido-"))
+    folder = scratch_folder()
     try:
         yield folder
     finally:

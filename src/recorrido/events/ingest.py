@@ -9,25 +9,29 @@ file leaves the workspace as it was.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import ibis
 
 from recorrido.errors import RecorridoError
 from recorrido.events import schema
 from recorrido.events.handoff import (
     Transaction,
+    clean_stale_scratch,
     copy_into,
     handoff_folder,
     session_timezone,
     upload,
 )
 from recorrido.events.identity import connected_customers, customer_profiles, identity_links
-from recorrido.events.ingest_model import FileReport, IngestOptions, IngestReport
+from recorrido.events.ingest_model import FileReport, IngestOptions, IngestReport, Refusal
 from recorrido.events.sources import RawSource
 from recorrido.events.staging import quarantined_rows, stage_file
+from recorrido.privacy.tombstones import drop_forgotten
 
 _CANONICAL = list(schema.CANONICAL_FIELDS)
 
@@ -46,6 +50,11 @@ def run_ingest(
     started = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
     same_engine = store is staging
+    clean_stale_scratch()
+    # The engine's own progress bar writes to stdout, which belongs to the command's output
+    # (--json); the CLI draws its own bar on stderr from query_progress(), which still works.
+    with contextlib.suppress(duckdb.Error):  # a connection with its configuration locked
+        staging.con.execute("SET enable_progress_bar_print = false")
     log = store.table(schema.INGEST_LOG)
     last = log.ingest_id.max().execute()
     ingest_id = 1 if last is None or last != last else int(last) + 1  # NaN: empty on Spark
@@ -65,6 +74,7 @@ def run_ingest(
         quarantined = quarantined_rows(staging, stages, sources, reports, ingest_id, paths)
 
         valid = ibis.union(*[s.filter(s.__problem.isnull()) for s in stages])
+        valid = drop_forgotten(store, valid, reports)  # privacy: forgotten people stay out
         # Other engines get the checked rows as a table of their own (dropped at the end).
         batch = valid if same_engine else upload(store, valid, handoff / "batch")
         fresh = _fresh_events(store, batch)
@@ -77,6 +87,20 @@ def run_ingest(
         for index, report in enumerate(reports):
             report.ingested = int(per_file.get(index, 0))
             report.duplicates = int(valid_per_file.get(index, 0)) - report.ingested
+        conflicts = None
+        if sum(r.duplicates for r in reports):
+            conflicts = _conflicting_rows(store, batch, fresh, ingest_id, paths).cache()
+            conflicts_per_file = dict(
+                conflicts.group_by("__file")
+                .aggregate(n=conflicts.count())
+                .execute()
+                .itertuples(index=False)
+            )
+            for index, report in enumerate(reports):
+                report.conflicts = int(conflicts_per_file.get(index, 0))
+                report.duplicates -= report.conflicts
+                report.quarantined += report.conflicts
+        refusals = _refusals(quarantined, conflicts)
 
         if same_engine:
             links = identity_links(fresh)
@@ -101,6 +125,8 @@ def run_ingest(
 
         with Transaction(staging if same_engine else None):
             copy_into(store, schema.QUARANTINE, quarantined, handoff if not same_engine else None)
+            if conflicts is not None and sum(r.conflicts for r in reports):
+                store.insert(schema.QUARANTINE, conflicts.drop("__file"))
             if sum(r.ingested for r in reports):
                 store.insert(schema.RAW_EVENTS, _with_source_order(fresh, ingest_id))
             if identity is not None:
@@ -124,7 +150,91 @@ def run_ingest(
                 schema=schema.INGEST_LOG_SCHEMA,
             )
             store.insert(schema.INGEST_LOG, entry)
-    return IngestReport(ingest_id, reports, customers, time.perf_counter() - started)
+    return IngestReport(
+        ingest_id, reports, customers, time.perf_counter() - started, refusals=refusals
+    )
+
+
+#: The fields two rows with one event_id must share to be the same event (``source`` is left
+#: out: the same rows re-read from a renamed file are still the same events).
+_COMPARED = ("customer_id", "anonymous_id", "timestamp", "event", "channel", "value")
+
+
+def _conflicting_rows(
+    store: ibis.BaseBackend,
+    batch: ibis.Table,
+    fresh: ibis.Table,
+    ingest_id: int,
+    paths: list[Path],
+) -> ibis.Table:
+    """The rows left out as duplicates whose content differs from the event already stored (or
+    first seen in this batch) under their event_id, as quarantine rows plus ``__file``."""
+    columns = ("event_id", *_COMPARED)
+    repeated = batch.anti_join(fresh, ["__file", "__row"])
+    reference = ibis.union(
+        store.table(schema.RAW_EVENTS).select(
+            *columns, properties=ibis._.properties.cast("string")
+        ),
+        fresh.select(*columns, properties=ibis._.properties.cast("string")),
+    )
+    reference = reference.rename({f"ref_{c}": c for c in (*columns, "properties")})
+    joined = repeated.join(reference, repeated.event_id == reference.ref_event_id)
+    differs = ibis.or_(
+        *(~joined[c].identical_to(joined[f"ref_{c}"]) for c in _COMPARED),
+        ~joined.properties.cast("string").identical_to(joined.ref_properties),
+    )
+    found = joined.filter(differs)
+    file_name = found.__file.cases(
+        *((index, str(path)) for index, path in enumerate(paths)), else_=ibis.null("string")
+    )
+    record = (
+        ibis.struct({c: found[c] for c in (*columns, "properties")}).cast("json").cast("string")
+        if store.name == "duckdb"
+        else ibis.null("string")
+    )
+    return found.select(
+        ingest_id=ibis.literal(ingest_id, type="int64"),
+        file=file_name,
+        row=found.__row.cast("int64"),
+        column=ibis.literal("event_id"),
+        reason_code=ibis.literal("conflicting_duplicate"),
+        detail=found.event_id,
+        record=record,
+        __file=found.__file,
+    )
+
+
+_EXAMPLES = 20
+
+
+def _refusals(quarantined: ibis.Table, conflicts: ibis.Table | None) -> list[Refusal]:
+    """Why rows were quarantined, the most common reason first, each with a few examples."""
+    counts = (
+        quarantined.group_by(["reason_code", "column"])
+        .aggregate(count=quarantined.count())
+        .order_by([ibis.desc("count"), "reason_code"])
+        .to_pyarrow()
+        .to_pylist()
+    )
+    refusals = []
+    for row in counts:
+        code, column, count = row["reason_code"], row["column"], row["count"]
+        rows = quarantined.filter(quarantined.reason_code == code)
+        rows = rows.filter(rows.column == column) if column is not None else rows
+        examples = _first_details(rows.filter(rows.detail.notnull()))
+        refusals.append(Refusal(code, column, int(count), [str(e) for e in examples]))
+    if conflicts is not None:
+        found = int(conflicts.count().execute())
+        if found:
+            examples = _first_details(conflicts)
+            refusals.append(
+                Refusal("conflicting_duplicate", "event_id", found, [str(e) for e in examples])
+            )
+    return sorted(refusals, key=lambda r: -r.count)
+
+
+def _first_details(rows: ibis.Table) -> list[object]:
+    return rows.select("detail").limit(_EXAMPLES).to_pyarrow().column("detail").to_pylist()
 
 
 def _with_source_order(rows: ibis.Table, ingest_id: int) -> ibis.Table:

@@ -17,6 +17,26 @@ class FileReport:
     duplicates: int = 0
     quarantined: int = 0
     mapping: dict[str, str] = field(default_factory=dict)
+    #: Rows whose event_id was seen before with different content (counted in ``quarantined``).
+    conflicts: int = 0
+    #: Rows of people forgotten on request, left out (recorrido.privacy.tombstones); not stored.
+    forgotten: int = 0
+    #: The encoding the file was read in, when it was not UTF-8 or was given.
+    encoding: str | None = None
+    #: How timestamps and numbers were read when recognised from the file, not given.
+    recognised: dict[str, str] = field(default_factory=dict)
+    #: What the advice may suggest (e.g. another column that holds the dates).
+    hints: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Refusal:
+    """One reason rows were quarantined, with how many and a few of the values refused."""
+
+    reason_code: str
+    column: str | None
+    count: int
+    examples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -25,6 +45,8 @@ class IngestReport:
     files: list[FileReport]
     customers: int
     seconds: float
+    #: Why rows were quarantined, the most common reason first.
+    refusals: list[Refusal] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -42,6 +64,10 @@ class IngestReport:
     def quarantined(self) -> int:
         return sum(f.quarantined for f in self.files)
 
+    @property
+    def conflicts(self) -> int:
+        return sum(f.conflicts for f in self.files)
+
     def to_dict(self) -> dict:
         return {
             "ingest_id": self.ingest_id,
@@ -49,9 +75,19 @@ class IngestReport:
             "ingested": self.ingested,
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
+            "conflicts": self.conflicts,
             "customers": self.customers,
             "seconds": round(self.seconds, 3),
             "files": [asdict(f) for f in self.files],
+            "quarantine_reasons": [
+                {
+                    "reason_code": r.reason_code,
+                    "column": r.column,
+                    "count": r.count,
+                    "example": r.examples[0] if r.examples else None,
+                }
+                for r in self.refusals
+            ],
         }
 
 

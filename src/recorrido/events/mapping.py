@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from ruamel.yaml import YAML, YAMLError
+from ruamel.yaml import YAMLError
 
+from recorrido.bounded import TooLarge, yaml_safe_load
 from recorrido.errors import RecorridoError, did_you_mean
 from recorrido.events.schema import CANONICAL_FIELDS
 
@@ -132,8 +133,8 @@ def load_mapping_file(path: str | Path) -> ColumnMapping:
     if not path.exists():
         raise RecorridoError("file_missing", file=str(path))
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except YAMLError as exc:
+        data = yaml_safe_load(path.read_text(encoding="utf-8"))  # bounded: docs/hardening.md
+    except (YAMLError, TooLarge) as exc:
         raise RecorridoError("mapping_file_invalid", file=str(path), detail=str(exc)) from exc
     if not isinstance(data, Mapping):
         raise RecorridoError(

@@ -1,17 +1,19 @@
 """Open one source file in the staging engine as a table of raw records.
 
 Each reader returns the file's own columns plus ``__row``: where the record sits in the file (the
-line number for CSV, counting the header as line 1, and for NDJSON; the 1-based row for Parquet), so
-that a refused record can be found again. Formats: CSV (any delimiter and encoding DuckDB reads),
-Parquet, NDJSON / JSON arrays, and Segment-spec JSON (see :mod:`recorrido.events.segment`).
+line number for CSV, counting the header as line 1, and for NDJSON; the 1-based row for Parquet; the
+event's place in the log for XES), so that a refused record can be found again. Formats: CSV (any
+delimiter; any encoding, see :mod:`recorrido.events.text_encoding`), Parquet, NDJSON / JSON arrays,
+Segment-spec JSON (see :mod:`recorrido.events.segment`) and XES (see :mod:`recorrido.events.xes`).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
+import re
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +22,10 @@ import ibis
 import ibis.expr.datatypes as dt
 
 from recorrido.errors import RecorridoError
+from recorrido.events.handoff import SCRATCH_PREFIX, scratch_folder
+from recorrido.events.text_encoding import check_complete, decide_encoding, open_bytes, transcode
 
-FORMATS = ("csv", "parquet", "ndjson", "segment")
+FORMATS = ("csv", "parquet", "ndjson", "segment", "xes")
 SEGMENT_TYPES = {"track", "identify", "page", "screen", "alias", "group"}
 _SUFFIXES = {
     ".csv": "csv",
@@ -32,6 +36,7 @@ _SUFFIXES = {
     ".jsonl": "ndjson",
     ".ndjson": "ndjson",
     ".json": "ndjson",
+    ".xes": "xes",
 }
 _ROW = "__row"
 
@@ -49,6 +54,10 @@ class RawSource:
     rows_are_lines: bool = False
     #: A folder of files made while reading, removed once the source has been staged.
     scratch: Path | None = None
+    #: The encoding the file was read in, when it was not UTF-8 or was given.
+    encoding: str | None = None
+    #: The file's columns as read, before numbering: sampling it reads only the first rows.
+    head: ibis.Table | None = None
 
 
 def detect_format(path: Path) -> str:
@@ -62,31 +71,39 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
+def _head_text(path: Path, size: int = 1 << 16) -> str:
+    try:
+        with open_bytes(path) as handle:
+            head = handle.read(size)
+    except (OSError, EOFError):
+        return ""
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if head.startswith(bom):
+            return head.decode(codec, errors="replace")
+    return head.decode("utf-8", errors="replace")
+
+
 def _looks_like_segment(path: Path) -> bool:
     """Whether the first record is a Segment call (has a known ``type`` and a Segment id key)."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            head = "".join(itertools.islice(handle, 50)).lstrip()
-            if head.startswith("{") and '"batch"' in head[:200]:
-                # A batch call is one document, often spread over many lines.
-                head = json.dumps(json.loads(head + handle.read()))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
+    head = _head_text(path).lstrip()
     first: object = None
-    if head.startswith("["):
-        decoder = json.JSONDecoder()
-        try:
+    decoder = json.JSONDecoder()
+    try:
+        if head.startswith("{") and '"batch"' in head[:200]:
+            # A batch call is one document, often spread over many lines: its first call is
+            # enough, read from the text after the opening bracket of the list.
+            start = head.index("[", head.index('"batch"')) + 1
+            first, _ = decoder.raw_decode(head[start:].lstrip())
+        elif head.startswith("["):
             first, _ = decoder.raw_decode(head[1:].lstrip())
-        except json.JSONDecodeError:
-            return False
-    else:
-        line = head.split("\n", 1)[0]
-        try:
-            first = json.loads(line)
-        except json.JSONDecodeError:
-            return False
-    if isinstance(first, dict) and isinstance(first.get("batch"), list) and first["batch"]:
-        first = first["batch"][0]  # Segment's batch call: {"batch": [call, call, ...]}
+        else:
+            first = json.loads(head.split("\n", 1)[0])
+    except (ValueError, json.JSONDecodeError, RecursionError):
+        return False
     return (
         isinstance(first, dict)
         and first.get("type") in SEGMENT_TYPES
@@ -107,29 +124,69 @@ def open_source(
 ) -> RawSource:
     """Read ``path`` as ``fmt`` into the staging engine (lazily: a view, scanned once later).
 
+    Every file is checked first (not empty, not a truncated gzip); text files are read in the
+    encoding :func:`~recorrido.events.text_encoding.decide_encoding` finds, before their header.
     ``salvage`` re-reads a newline-delimited JSON file line by line after the fast reader
     refused it (see :func:`salvage_json_lines`).
     """
+    if fmt not in FORMATS:
+        raise RecorridoError("format_unknown", file=str(path))
+    check_complete(path)
+    read_path, scratch, decided = path, None, None
     try:
+        if fmt in ("csv", "ndjson", "segment"):
+            decided = decide_encoding(path, encoding)
+            if decided.codec:
+                scratch = scratch_folder("text-")
+                suffix = ".csv" if fmt == "csv" else ".jsonl"
+                read_path = transcode(path, decided, scratch / f"utf8{suffix}")
         if fmt == "csv":
-            source = _read_csv(staging, path, name, delimiter, encoding)
+            source = _read_csv(staging, read_path, name, delimiter)
         elif fmt == "parquet":
             table = staging.read_parquet(path, table_name=name, file_row_number=True)
             table = table.mutate(**{_ROW: table.file_row_number + 1}).drop("file_row_number")
             source = RawSource(path, fmt, table)
-        elif fmt in ("ndjson", "segment") and salvage:
-            source = salvage_json_lines(staging, path, fmt, name)
-        elif fmt in ("ndjson", "segment"):
-            source = _read_json(staging, path, fmt, name)
+        elif fmt == "xes":
+            from recorrido.events.xes import read_xes
+
+            scratch = scratch_folder("xes-")
+            source = read_xes(staging, path, name, scratch)
+        elif fmt == "segment" and _is_segment_batch(read_path):
+            scratch = scratch or scratch_folder("batch-")
+            source = _read_segment_batch(staging, path, read_path, name, scratch)
+        elif salvage:
+            scratch = scratch or scratch_folder("salvage-")
+            source = salvage_json_lines(staging, read_path, fmt, name, scratch=scratch)
         else:
-            raise RecorridoError("format_unknown", file=str(path))
+            source = _read_json(staging, read_path, fmt, name)
+        source.path = path
+        source.scratch = scratch
+        source.encoding = decided.name if decided and (decided.codec or encoding) else None
         if explode:
             source.table = _explode(source.table, explode, path)
     except duckdb.Error as exc:
+        _remove(scratch)
         raise RecorridoError(
-            "file_unreadable", file=str(path), format=fmt, detail=_first_line(exc)
+            "file_unreadable",
+            file=str(path),
+            format=fmt,
+            detail=hide_scratch(_first_line(exc), path),
         ) from exc
+    except BaseException:
+        _remove(scratch)
+        raise
     return source
+
+
+def hide_scratch(text: str, path: Path) -> str:
+    """``text`` with the scratch files this ingest made named as the file they came from."""
+    folder = re.escape(tempfile.gettempdir().rstrip("/"))
+    return re.sub(rf"{folder}/{SCRATCH_PREFIX}[^\s'\"]*", str(path), text)
+
+
+def _remove(folder: Path | None) -> None:
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _read_csv(
@@ -137,7 +194,6 @@ def _read_csv(
     path: Path,
     name: str,
     delimiter: str | None,
-    encoding: str | None,
 ) -> RawSource:
     options: dict[str, object] = {
         # CSV has no types: every value stays text until a canonical field asks for a number or a
@@ -150,83 +206,157 @@ def _read_csv(
     }
     if delimiter:
         options["delim"] = delimiter
-    if encoding:
-        options["encoding"] = encoding
-    table = staging.read_csv(path, table_name=name, **options)
+    # The file is UTF-8 here: other encodings were decoded into a UTF-8 copy before the header.
+    read = staging.read_csv(path, table_name=name, **options)
     # DuckDB keeps the file's order for an unordered row_number(); the rejected lines are taken
     # out of this numbering, and put back when a refused row's line is reported.
-    table = table.mutate(**{_ROW: ibis.row_number() + 2})
-    return RawSource(path, "csv", table, rejects_table=f"{name}_rejects")
+    table = read.mutate(**{_ROW: ibis.row_number() + 2})
+    return RawSource(path, "csv", table, rejects_table=f"{name}_rejects", head=read)
 
 
 def _read_json(staging: ibis.BaseBackend, path: Path, fmt: str, name: str) -> RawSource:
-    options: dict[str, object] = {"format": "auto"}
+    # records: a line that is not an object stops the fast reader, and the file is read again
+    # line by line with that line quarantined (rather than read as a one-column table).
+    options: dict[str, object] = {"format": "auto", "records": "true"}
+    # Deeper values stay JSON: a type thousands of levels deep overflows the parsers that read it.
+    options["maximum_depth"] = 32
     if fmt == "segment":
         from recorrido.events.segment import SEGMENT_COLUMNS
 
-        if _is_segment_batch(path):
-            batch = f"STRUCT({_struct_fields(SEGMENT_COLUMNS)})[]"
-            table = staging.read_json(path, table_name=name, columns={"batch": batch})
-            table = table.unnest("batch", offset="__index").unpack("batch")
-            table = table.mutate(**{_ROW: table["__index"] + 1}).drop("__index")
-            return RawSource(path, fmt, table, first_data_line=1, rows_are_lines=True)
         options["columns"] = SEGMENT_COLUMNS
-    table = staging.read_json(path, table_name=name, **options)
-    table = table.mutate(**{_ROW: ibis.row_number() + 1})
-    return RawSource(path, fmt, table, first_data_line=1)
+    read = staging.read_json(path, table_name=name, **options)
+    table = read.mutate(**{_ROW: ibis.row_number() + 1})
+    return RawSource(path, fmt, table, first_data_line=1, head=read)
 
 
-def salvage_json_lines(staging: ibis.BaseBackend, path: Path, fmt: str, name: str) -> RawSource:
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise _DuplicateKey(twice)
+    return record
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _parse_record(text: str) -> tuple[dict | None, str | None]:
+    """(the JSON object, None) or (None, why the text is not one)."""
+    try:
+        record = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        return None, f"duplicate key '{exc.args[0]}'"
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON: {exc.msg} (character {exc.colno})"
+    except RecursionError:
+        return None, "nested too deeply"
+    if not isinstance(record, dict):
+        return None, "not a JSON object"
+    return record, None
+
+
+def salvage_json_lines(
+    staging: ibis.BaseBackend,
+    path: Path,
+    fmt: str,
+    name: str,
+    *,
+    scratch: Path,
+) -> RawSource:
     """Read a newline-delimited JSON file that the fast reader refused, line by line.
 
-    Good lines are kept with their line numbers; a line that is not one JSON object becomes a
-    rejected line (quarantined with its text), so one bad line no longer costs the whole file.
-    This runs only after the fast reader failed, so clean files never pay for it.
+    Good lines are kept with their line numbers; a line that is not one JSON object (or not
+    UTF-8, or with a key written twice) becomes a rejected line, quarantined with its text, so one
+    bad line no longer costs the whole file. This runs only after the fast reader failed, so
+    clean files never pay for it.
     """
-    scratch = Path(tempfile.mkdtemp(prefix="recorrido-salvage-"))
-    good = scratch / "good.jsonl"
-    rejects: dict[str, list] = {"line": [], "error_message": [], "csv_line": []}
-    with (
-        path.open(encoding="utf-8", errors="replace") as source,
-        good.open("w", encoding="utf-8") as kept,
-    ):
-        for number, text in enumerate(source, start=1):
-            line = text.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problem = f"not JSON: {exc.msg} (character {exc.colno})"
-            else:
-                if isinstance(record, dict):
-                    # The line's own text is kept as it is, wrapped with its number.
-                    kept.write(f'{{"__line": {number}, "__record": {line}}}\n')
+
+    def numbered() -> Iterator[tuple[int, dict | None, str | None, str]]:
+        with path.open("rb") as source:
+            for number, raw in enumerate(source, start=1):
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    shown = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                    yield number, None, f"not valid UTF-8 (byte {exc.start + 1})", shown
                     continue
-                problem = "not a JSON object"
-            rejects["line"].append(number)
-            rejects["error_message"].append(problem)
-            rejects["csv_line"].append(text.rstrip("\r\n"))
-    record_type: object = "auto"
+                if not text.strip():
+                    continue
+                record, problem = _parse_record(text)
+                yield number, record, problem, text.rstrip("\r\n")
+
+    return _staged_records(staging, numbered(), path, fmt, name, scratch)
+
+
+def _read_segment_batch(
+    staging: ibis.BaseBackend, path: Path, read_path: Path, name: str, scratch: Path
+) -> RawSource:
+    """A Segment batch call (``{"batch": [call, ...]}``): each call is numbered by its place in
+    the batch; an element that is not a call (not an object) is quarantined alone."""
+    document, problem = _parse_record(read_path.read_text(encoding="utf-8"))
+    if document is None or not isinstance(document.get("batch"), list):
+        raise RecorridoError(
+            "file_unreadable", file=str(path), format="segment", detail=problem or "no batch"
+        )
+
+    def numbered() -> Iterator[tuple[int, dict | None, str | None, str]]:
+        for number, call in enumerate(document["batch"], start=1):
+            text = json.dumps(call, ensure_ascii=False)
+            if isinstance(call, dict):
+                yield number, call, None, text
+            else:
+                yield number, None, "not a JSON object", text
+
+    return _staged_records(staging, numbered(), path, "segment", name, scratch)
+
+
+def _staged_records(
+    staging: ibis.BaseBackend,
+    records: Iterable[tuple[int, dict | None, str | None, str]],
+    path: Path,
+    fmt: str,
+    name: str,
+    scratch: Path,
+) -> RawSource:
+    """Good records written to a clean NDJSON file (each with its number) and read by the
+    engine; refused ones kept as rejected lines with their reason and text."""
+    good = scratch / "records.jsonl"
+    rejects: dict[str, list] = {"line": [], "error_message": [], "csv_line": []}
+    kinds: dict[str, set[str]] = {}
+    with good.open("w", encoding="utf-8") as kept:
+        for number, record, problem, text in records:
+            if record is None:
+                rejects["line"].append(number)
+                rejects["error_message"].append(problem)
+                rejects["csv_line"].append(text)
+                continue
+            for key, value in record.items():
+                kinds.setdefault(key, set()).add(_json_kind(value))
+            kept.write(json.dumps({"__line": number, "__record": record}, ensure_ascii=False))
+            kept.write("\n")
+    if not good.stat().st_size:
+        first = rejects["error_message"][0] if rejects["line"] else "no records"
+        raise RecorridoError("file_unreadable", file=str(path), format=fmt, detail=first)
+    # A key whose values are of different kinds (a number here, text there) is kept as text, so
+    # that no good record is refused for its type; null goes with any kind.
+    mixed = {key for key, found in kinds.items() if len(found - {"null"}) > 1}
+    if mixed and fmt != "segment":
+        _write_mixed_as_text(good, mixed)
     if fmt == "segment":
         from recorrido.events.segment import SEGMENT_COLUMNS
 
         record_type = f"STRUCT({_struct_fields(SEGMENT_COLUMNS)})"
-    if good.stat().st_size:
-        if record_type == "auto":
-            table = staging.read_json(good, table_name=name, format="newline_delimited")
-        else:
-            table = staging.read_json(
-                good,
-                table_name=name,
-                format="newline_delimited",
-                columns={"__line": "BIGINT", "__record": record_type},
-            )
-        table = table.unpack("__record").rename({_ROW: "__line"})
+        table = staging.read_json(
+            good,
+            table_name=name,
+            format="newline_delimited",
+            columns={"__line": "BIGINT", "__record": record_type},
+        )
     else:
-        shutil.rmtree(scratch, ignore_errors=True)
-        first = rejects["error_message"][0] if rejects["line"] else "no records"
-        raise RecorridoError("file_unreadable", file=str(path), format=fmt, detail=first)
+        table = staging.read_json(good, table_name=name, format="newline_delimited", sample_size=-1)
+    table = table.unpack("__record").rename({_ROW: "__line"})
     rejects_name = f"{name}_rejects"
     staging.create_table(
         rejects_name,
@@ -243,13 +373,35 @@ def salvage_json_lines(staging: ibis.BaseBackend, path: Path, fmt: str, name: st
         rejects_table=rejects_name,
         first_data_line=1,
         rows_are_lines=True,
-        scratch=scratch,
     )
 
 
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+def _write_mixed_as_text(good: Path, mixed: set[str]) -> None:
+    rewritten = good.with_suffix(".text.jsonl")
+    with good.open(encoding="utf-8") as source, rewritten.open("w", encoding="utf-8") as out:
+        for line in source:
+            item = json.loads(line)
+            record = item["__record"]
+            for key in mixed & record.keys():
+                value = record[key]
+                if value is not None and not isinstance(value, str):
+                    record[key] = json.dumps(value, ensure_ascii=False)
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    rewritten.replace(good)
+
+
 def _is_segment_batch(path: Path) -> bool:
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        start = handle.read(4096).lstrip()
+    start = _head_text(path, 4096).lstrip()
     return start.startswith("{") and '"batch"' in start[:200]
 
 

@@ -13,7 +13,14 @@ import ibis
 from recorrido.errors import RecorridoError
 from recorrido.events.fields import source_fields
 from recorrido.events.ingest_model import FileReport, IngestOptions
-from recorrido.events.sources import RawSource, detect_format, open_source, read_rejects
+from recorrido.events.recognise import recognise_time_format, uses_decimal_comma
+from recorrido.events.sources import (
+    RawSource,
+    detect_format,
+    hide_scratch,
+    open_source,
+    read_rejects,
+)
 from recorrido.events.validate import TimeOptions, check_records
 
 
@@ -71,13 +78,12 @@ def _stage_source(
     )
     try:
         fields, field_columns = source_fields(source, mapping)
+        time, recognised, hints = _time_and_numbers(source, fields, field_columns, mapping)
         checked = check_records(
             source.table,
             fields,
             field_columns,
-            time=TimeOptions(
-                mapping.timestamp_format, mapping.timestamp_unit, mapping.decimal_separator
-            ),
+            time=time,
             now=now,
             file=str(path),
             default_source=path.name,
@@ -91,8 +97,9 @@ def _stage_source(
     except RecorridoError:
         raise
     except Exception as exc:  # the engine's own words about the file, with the file named
+        detail = hide_scratch(str(exc).strip().splitlines()[0] if str(exc).strip() else "", path)
         raise RecorridoError(
-            "file_unreadable", file=str(path), format=fmt, detail=str(exc).splitlines()[0]
+            "file_unreadable", file=str(path), format=fmt, detail=detail or type(exc).__name__
         ) from exc
     finally:
         if source.scratch is not None:
@@ -101,10 +108,99 @@ def _stage_source(
     stage_rows = int(stage.count().execute())
     reject_rows = int(rejects.count().execute()) if rejects is not None else 0
     report = FileReport(
-        file=str(path), format=fmt, rows_read=stage_rows + reject_rows, mapping=field_columns
+        file=str(path),
+        format=fmt,
+        rows_read=stage_rows + reject_rows,
+        mapping=field_columns,
+        encoding=source.encoding,
+        recognised=recognised,
+        hints=hints,
     )
     report.quarantined = reject_rows
     return report, stage, source
+
+
+def _time_and_numbers(
+    source: RawSource, fields: dict, field_columns: dict[str, str], mapping
+) -> tuple[TimeOptions, dict[str, str], dict[str, str]]:
+    """How to read the timestamp and value fields: as the mapping says, or as recognised from a
+    sample of the file when the mapping says nothing and the sample leaves no doubt; plus hints
+    for the advice when it cannot be recognised."""
+    time_format, decimal = mapping.timestamp_format, mapping.decimal_separator
+    recognised: dict[str, str] = {}
+    hints: dict[str, str] = {}
+    generic = source.format in ("csv", "ndjson")
+    raw_time = fields.get("timestamp")
+    if (
+        generic
+        and not time_format
+        and not mapping.timestamp_unit
+        and raw_time is not None
+        and raw_time.type().is_string()
+    ):
+        values = _sample(source, field_columns["timestamp"])
+        unread = _unread_as_timestamps(source.table, values)
+        # Only when the engine reads (nearly) none of them: a file of ISO times with a few odd
+        # rows keeps its ISO reading, and the odd rows are refused one by one.
+        if values and len(unread) >= 0.9 * len(values):
+            layout, _ = recognise_time_format(unread)
+            if layout:
+                time_format = recognised["timestamp_format"] = layout
+            elif "timestamp" not in mapping.columns:
+                # The column was taken for its name (GA's `time` holds seconds on site); another
+                # column may hold the dates, and the advice can name it.
+                other = _date_like_column(source, set(field_columns.values()))
+                if other is not None:
+                    hints["timestamp_column"], hints["timestamp_example"] = other
+    raw_value = fields.get("value")
+    if (
+        generic
+        and decimal == "."
+        and raw_value is not None
+        and raw_value.type().is_string()
+        and uses_decimal_comma(_sample(source, field_columns["value"]))
+    ):
+        decimal = recognised["decimal_separator"] = ","
+    return TimeOptions(time_format, mapping.timestamp_unit, decimal), recognised, hints
+
+
+_SAMPLE_ROWS = 2000
+
+
+def _sample(source: RawSource, column: str) -> list[str]:
+    # The unnumbered read: numbering the rows would make the engine read the whole file first.
+    table = source.head if source.head is not None else source.table
+    if column not in table.columns:
+        table = source.table
+    values = table.select(v=table[column]).filter(ibis._.v.notnull()).limit(_SAMPLE_ROWS)
+    return [str(v) for v in values.to_pyarrow().column("v").to_pylist()]
+
+
+def _date_like_column(source: RawSource, taken: set[str]) -> tuple[str, str] | None:
+    """A text column, not already a field, whose first values read as timestamps."""
+    table = source.head if source.head is not None else source.table
+    candidates = [
+        c for c in table.columns if c not in taken and c != "__row" and table[c].type().is_string()
+    ]
+    if not candidates:
+        return None
+    rows = table.select(*candidates).limit(200).to_pyarrow()
+    for column in candidates:
+        values = [str(v) for v in rows.column(column).to_pylist() if v not in (None, "")]
+        if len(values) < 2:
+            continue
+        unread = _unread_as_timestamps(table, values)
+        if len(unread) <= 0.1 * len(values) or recognise_time_format(values)[0]:
+            return column, values[0]
+    return None
+
+
+def _unread_as_timestamps(table: ibis.Table, values: list[str]) -> list[str]:
+    if not values:
+        return []
+    sample = ibis.memtable({"v": values}, schema={"v": "string"})
+    unread = sample.filter(sample.v.strip().try_cast("timestamp('UTC')").isnull())
+    return [str(v) for v in unread.to_pyarrow().column("v").to_pylist()]
 
 
 def quarantined_rows(

@@ -1,8 +1,9 @@
 """Check every record and turn it into canonical fields, or say why it cannot be stored.
 
 A record is refused (and sent to quarantine) when it has no customer or anonymous id, a timestamp
-that is empty, unparseable, impossible (30 February), before 1971 or more than a day in the future,
-an empty event name, or a value that is not a finite number. The first problem found, in that
+that is empty, has an offset that is malformed or beyond ±14:00, is unparseable, impossible
+(30 February), before 1971 or more than a day in the future, an empty event name, or a value that
+is not a finite number. The first problem found, in that
 order, is the one reported, with the source column it came from.
 """
 
@@ -20,6 +21,11 @@ from recorrido.events.engine_functions import epoch_seconds_to_timestamp, try_st
 UTC = dt.Timestamp(timezone="UTC")
 EARLIEST = datetime(1971, 1, 1)
 _EPOCH_FACTORS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+_LAST_EPOCH_SECOND = 253402300800.0  # 10000-01-01
+#: The offset written after a time of day (``10:00:00+02:00``, ``10:00-0500``), when there is one.
+_OFFSET_AFTER_TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*([+-][0-9:]+)$"
+#: An offset the world uses: ±HH, ±HHMM or ±HH:MM, at most ±14:00.
+_VALID_OFFSET = r"^[+-](?:(?:0\d|1[0-3])(?::?[0-5]\d)?|14(?::?00)?)$"
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,23 @@ def parse_timestamp(value: ibis.Value, options: TimeOptions, file: str) -> ibis.
                 detail="the timestamp column holds numbers: set timestamp_unit (s, ms or us)",
             )
         seconds = clean_text(value).try_cast("float64") * _EPOCH_FACTORS[options.unit]
-        return epoch_seconds_to_timestamp(seconds)
+        # An epoch number past year 9999 (or a NaN) is refused as unparseable in its row: the
+        # engine's conversion would otherwise stop the whole file.
+        in_range = seconds.notnull() & ~seconds.isnan() & (seconds.abs() < _LAST_EPOCH_SECOND)
+        return epoch_seconds_to_timestamp(ibis.ifelse(in_range, seconds, ibis.null("float64")))
     text = clean_text(value)
     if options.format:
         return try_strptime(text, options.format).cast(UTC)
     return text.try_cast(UTC)
+
+
+def bad_offset(value: ibis.Value, options: TimeOptions) -> ibis.Value:
+    """Whether a text timestamp carries an offset that is malformed or beyond ±14:00 (the engine
+    would read ``+25:00`` as an instant a day away)."""
+    if not value.type().is_string() or options.format or options.unit:
+        return ibis.literal(False)
+    offset = clean_text(value).re_extract(_OFFSET_AFTER_TIME, 1)
+    return offset.notnull() & (offset != "") & ~offset.re_search(_VALID_OFFSET)
 
 
 def parse_value(value: ibis.Value, decimal_separator: str) -> tuple[ibis.Value, ibis.Value]:
@@ -127,6 +145,7 @@ def check_records(
     checks: list[tuple[ibis.Value, str]] = [
         (customer_id.isnull() & anonymous_id.isnull(), "missing_id"),
         (time_missing, "empty_timestamp"),
+        (bad_offset(raw_time, time), "bad_offset"),
         (timestamp.isnull(), "bad_timestamp"),
         (timestamp < earliest, "timestamp_too_old"),
         (timestamp > latest, "timestamp_in_future"),
@@ -173,6 +192,7 @@ def check_records(
         "missing_id": field_columns.get("customer_id") or field_columns.get("anonymous_id", ""),
         "empty_timestamp": time_column,
         "bad_timestamp": time_column,
+        "bad_offset": time_column,
         "timestamp_too_old": time_column,
         "timestamp_in_future": time_column,
         "empty_event": field_columns.get("event", ""),
@@ -180,7 +200,10 @@ def check_records(
     }
     time_text = clean_text(raw_time)
     detail = ibis.cases(
-        (code.isin(["bad_timestamp", "timestamp_too_old", "timestamp_in_future"]), time_text),
+        (
+            code.isin(["bad_timestamp", "bad_offset", "timestamp_too_old", "timestamp_in_future"]),
+            time_text,
+        ),
         (code == "bad_value", value_text),
         else_=ibis.null("string"),
     )
