@@ -1,0 +1,77 @@
+"""A small hand-written Spanish polarity lexicon: the offline fallback when a team has no labels.
+
+No maintained Spanish lexicon package that runs offline is installed, so this list of word
+stems (written for customer service: delays, lost bags, refunds, kindness) stands in for one.
+It is weak, and ``docs/feedback.md`` states its measured accuracy: a trained model on the team's
+own labels is the default whenever labels exist.
+
+A stem matches a word that starts with it (``cancel`` matches ``cancelado``, ``cancelaron``).
+A negator (``no``, ``nunca``, ``ni``, ``sin``) flips the polarity of the next three words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+
+def _split(words: str) -> list[str]:
+    return words.split()
+
+
+POSITIVE_STEMS = tuple(
+    _split(
+        """
+    gracias agradec genial excelent estupend fantastic maravill perfect encant encanta
+    buen buena buenis mejor mejore feliz felic alegr amabl amable simpat atent profesional
+    rapid rápid puntual comod cómod limpi recomiend recomend satisf content ilusion
+    increibl increíbl guap bonit precios divin top gust disfrut ayud solucion resuelt
+    eficien facil fácil correct agradabl cariñ enhorabuen felicid felicit premi ganad
+    bien favorit grande impecabl encantad magnific magnífic espectacular love 😍 😊 ❤ 👏 👍 🙏 😁
+    """
+    )
+)
+
+NEGATIVE_STEMS = tuple(
+    _split(
+        """
+    retras retraso demor cancel perdid perdier perdí extravi roto rota dañ queja quej reclam
+    vergüenz verguenz vergonz pesim pésim horribl terribl fatal mal malo mala peor desastr
+    asco asquer indign vergon engañ estaf rob timo caos lament lamentabl inacept inútil inutil
+    sucio sucia incompet nefast penos ridícul ridicul cabre enfad harto harta hart molest
+    tarde esper esperando problem fallo falla error imposibl dificil difícil
+    huelg caro abusiv cobr denunci devol devuélv devuelv reembols ruid incomod incómod
+    grosero grosera maleducad desastros overbooking pierd odi triste decepcion decepcion
+    😡 😠 😤 😭 😢 👎 🤬
+    """
+    )
+)
+
+NEGATORS = frozenset({"no", "nunca", "ni", "sin", "jamás", "jamas", "tampoco"})
+_TOKEN = re.compile(r"[\wáéíóúüñ]+|[^\w\s]", re.UNICODE)
+_DROP = re.compile(r"(https?://\S+|@\w+)")
+
+
+def _polarity(word: str) -> int:
+    if any(word.startswith(stem) for stem in NEGATIVE_STEMS):
+        return -1
+    if any(word.startswith(stem) for stem in POSITIVE_STEMS):
+        return 1
+    return 0
+
+
+def spanish_score(text: str | None) -> float:
+    """A polarity in [-1, 1]: positive minus negative hits, negation flipped, squashed by tanh."""
+    if not text:
+        return 0.0
+    tokens = _TOKEN.findall(_DROP.sub(" ", text.lower()))
+    total, flip = 0, 0
+    for token in tokens:
+        if token in NEGATORS:
+            flip = 3
+            continue
+        polarity = _polarity(token)
+        if flip:
+            polarity, flip = -polarity, flip - 1
+        total += polarity
+    return math.tanh(total / 2)
