@@ -1,0 +1,380 @@
+"""The JSON API (``/api/v1``): the same questions and the same objects as the CLI's ``--json``.
+
+Each endpoint parses its parameters, calls the function the matching command calls, on the
+server's open workspace (``app.state.ctx``), and answers the object that command prints. A read
+token is needed (``recorrido keys create --kind read``, sent as ``Authorization: Bearer``), or
+the local token of ``DIR/server.json``. Maps are named by their file name in the workspace folder;
+no other path can be reached.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from recorrido.errors import RecorridoError
+from recorrido.server.access import identify, token_from_headers
+from recorrido.server.answers import Denied
+from recorrido.settings import SETTINGS_FILE
+
+
+async def read_access(request: Request) -> None:
+    """Dependency: a read token (or the local token of ``DIR/server.json``), else 401/403."""
+    collector = request.app.state.collector
+    token = token_from_headers(request)
+    record = identify(collector.keys, token, collector.local_token)
+    if record is None:
+        raise Denied(401, "server_read_token_missing" if not token else "server_auth_wrong")
+    if record.kind != "read":
+        raise Denied(403, "server_auth_kind", kind=record.kind, needed="read")
+
+
+router = APIRouter(prefix="/api/v1", tags=["JSON API"], dependencies=[Depends(read_access)])
+health_router = APIRouter(prefix="/api/v1", tags=["JSON API"])
+
+From = Annotated[str | None, Query(alias="from", description="First day (UTC) / desde")]
+To = Annotated[str | None, Query(alias="to", description="Last day, inclusive / hasta")]
+Level = Annotated[str, Query(description="event | touchpoint | stage (the last two need map)")]
+MapName = Annotated[str | None, Query(alias="map", description="A map file in the workspace")]
+
+
+def _answer(payload: object) -> Response:
+    text = json.dumps(_finite(payload), ensure_ascii=False, default=_default)
+    return Response(text, media_type="application/json")
+
+
+def _default(value: object) -> object:
+    from recorrido.cli.common import json_default
+
+    return json_default(value)
+
+
+def _finite(value: object) -> object:
+    """NaN and infinities as null: JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def map_file(folder: Path, name: str) -> Path:
+    """The map ``name`` among the workspace folder's YAML files (never another path)."""
+    names = {
+        p.name
+        for p in Path(folder).iterdir()
+        if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != SETTINGS_FILE
+    }
+    if name not in names:
+        raise RecorridoError("server_map_missing", name=name[:80])
+    return Path(folder) / name
+
+
+def _records(frame) -> list[dict]:
+    from recorrido.cli.analytics_io import records
+
+    return records(frame)
+
+
+async def _events_call(request: Request, map_name: str | None, work):
+    """``work(events)`` on the workspace's events (tagged with the map when named)."""
+    ctx = request.app.state.ctx
+    path = map_file(ctx.folder, map_name) if map_name else None
+
+    def run(ws):
+        from recorrido.analytics.backend import events_table
+
+        events = events_table(ws, "duckdb")
+        if path is not None:
+            from recorrido.analytics.tagging import tag_events
+
+            events = tag_events(events, path)
+        return work(events)
+
+    return await ctx.arun(run)
+
+
+@health_router.get("/health")
+async def health(request: Request) -> JSONResponse:
+    """Whether the server runs, and how its loader is doing (no key needed)."""
+    stats = request.app.state.loader.stats
+    return JSONResponse(
+        {
+            "status": "ok",
+            "loader": {
+                "loads": stats.loads,
+                "files": stats.files,
+                "ingested": stats.ingested,
+                "duplicates": stats.duplicates,
+                "quarantined": stats.quarantined,
+                "last_lag_seconds": round(stats.last_lag_seconds, 3),
+                "failed_files": len(stats.failures),
+            },
+        }
+    )
+
+
+@router.get("/maps")
+async def maps(request: Request) -> Response:
+    """The journey map files in the workspace folder."""
+    folder = request.app.state.ctx.folder
+    names = sorted(
+        p.name
+        for p in Path(folder).iterdir()
+        if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != SETTINGS_FILE
+    )
+    return _answer({"maps": names})
+
+
+@router.get("/query")
+async def query(request: Request, sql: Annotated[str, Query(max_length=20000)]) -> Response:
+    """One read-only SQL statement (as ``recorrido query --json``)."""
+    result = await request.app.state.ctx.arun(lambda ws: ws.query(sql))
+    return _answer(result.to_pylist())
+
+
+@router.get("/maps/{name}/measure")
+async def measure(
+    request: Request,
+    name: str,
+    date_from: From = None,
+    date_to: To = None,
+    inactivity: str = "30d",
+    breakdown: str | None = None,
+) -> Response:
+    """The measured map (as ``recorrido measure --json``)."""
+    from recorrido.measured import measure as measure_map
+
+    path = map_file(request.app.state.ctx.folder, name)
+    result = await _events_call(
+        request,
+        None,
+        lambda events: measure_map(
+            events,
+            path,
+            start=date_from,
+            end=date_to,
+            inactivity=inactivity,
+            breakdown=breakdown,
+        ).to_json(),
+    )
+    return Response(result, media_type="application/json")
+
+
+@router.get("/funnel")
+async def funnel(
+    request: Request,
+    steps: Annotated[str, Query(description="Comma-separated steps, e.g. view,cart,purchase")],
+    window: str = "14d",
+    kind: str = "ordered",
+    exclude: str | None = None,
+    breakdown: str | None = None,
+    count: str = "customers",
+    level: Level = "event",
+    map_name: MapName = None,
+    date_from: From = None,
+    date_to: To = None,
+) -> Response:
+    """Customers per funnel step with conversion and intervals (as ``recorrido funnel --json``)."""
+    from recorrido.analytics import funnel as run_funnel
+
+    step_list = [s.strip() for s in steps.split(",") if s.strip()]
+    options = {
+        "window": window,
+        "kind": kind,
+        "exclusions": [s.strip() for s in (exclude or "").split(",") if s.strip()],
+        "level": level,
+        "start": date_from,
+        "end": date_to,
+    }
+
+    def work(events):
+        result = _records(run_funnel(events, step_list, count=count, **options))
+        split = (
+            _records(run_funnel(events, step_list, breakdown=breakdown, count=count, **options))
+            if breakdown
+            else None
+        )
+        return result, split
+
+    result, split = await _events_call(request, map_name, work)
+    payload: dict = {
+        "kind": kind,
+        "window": window,
+        "level": level,
+        "count": count,
+        "interval": "wilson-95",
+        "steps": result,
+    }
+    if split is not None:
+        payload["breakdown"] = {"property": breakdown, "rows": split}
+    return _answer(payload)
+
+
+@router.get("/paths")
+async def paths(
+    request: Request,
+    level: Level = "event",
+    map_name: MapName = None,
+    collapse_repeats: bool = False,
+    variants: Annotated[int, Query(ge=0, le=1000)] = 0,
+    date_from: From = None,
+    date_to: To = None,
+) -> Response:
+    """The directly-follows graph and top variants (as ``recorrido paths --json``)."""
+    from recorrido.analytics import transitions
+    from recorrido.analytics import variants as top_variants
+
+    dates = {"start": date_from, "end": date_to}
+
+    def work(events):
+        edges = _records(transitions(events, level, collapse_repeats=collapse_repeats, **dates))
+        found = None
+        if variants > 0:
+            found = _records(
+                top_variants(events, level, top=variants, **dates).drop(columns="steps")
+            )
+        return edges, found
+
+    edges, found = await _events_call(request, map_name, work)
+    payload: dict = {"level": level, "edges": edges}
+    if found is not None:
+        payload["variants"] = found
+    return _answer(payload)
+
+
+@router.get("/sessions")
+async def sessions(
+    request: Request,
+    gap: str = "30m",
+    by: str | None = None,
+    level: Level = "event",
+    map_name: MapName = None,
+    date_from: From = None,
+    date_to: To = None,
+) -> Response:
+    """Sessions split by inactivity (as ``recorrido sessions --json``)."""
+    from recorrido.analytics import sessions as run_sessions
+
+    dates = {"start": date_from, "end": date_to}
+
+    def work(events):
+        summary = _records(run_sessions(events, gap, level, **dates))
+        periods = _records(run_sessions(events, gap, level, by=by, **dates)) if by else None
+        return summary, periods
+
+    summary, periods = await _events_call(request, map_name, work)
+    payload: dict = {"gap": gap, "level": level, "summary": summary[0]}
+    if periods is not None:
+        payload["periods"] = periods
+    return _answer(payload)
+
+
+@router.get("/retention")
+async def retention(
+    request: Request,
+    period: str = "week",
+    return_event: str | None = None,
+    level: Level = "event",
+    map_name: MapName = None,
+    date_from: From = None,
+    date_to: To = None,
+) -> Response:
+    """Retention cohorts (as ``recorrido retention --json``)."""
+    from recorrido.analytics import retention as run_retention
+
+    cohorts = await _events_call(
+        request,
+        map_name,
+        lambda events: _records(
+            run_retention(
+                events, period, return_event=return_event, level=level, start=date_from, end=date_to
+            )
+        ),
+    )
+    return _answer(
+        {
+            "period": period,
+            "return_event": return_event,
+            "level": level,
+            "interval": {"method": "wilson", "level": 0.95},
+            "cohorts": cohorts,
+        }
+    )
+
+
+@router.get("/maps/{name}/friction")
+async def friction(
+    request: Request,
+    name: str,
+    date_from: From = None,
+    date_to: To = None,
+    min_customers: Annotated[int, Query(ge=1)] = 20,
+    inactivity: str = "7d",
+) -> Response:
+    """Friction findings ranked by the customers they cost (as ``recorrido friction --json``)."""
+    from recorrido.insights.findings import FrictionOptions
+    from recorrido.insights.findings import friction as find
+
+    path = map_file(request.app.state.ctx.folder, name)
+    options = FrictionOptions(min_customers=min_customers, inactivity=inactivity)
+    report = await _events_call(
+        request,
+        None,
+        lambda events: find(events, path, start=date_from, end=date_to, options=options).to_dict(),
+    )
+    return _answer(report)
+
+
+@router.get("/maps/{name}/moments")
+async def moments(
+    request: Request,
+    name: str,
+    date_from: From = None,
+    date_to: To = None,
+    min_support: Annotated[int, Query(ge=1)] = 30,
+) -> Response:
+    """Moments of truth with confidence intervals (as ``recorrido moments --json``)."""
+    from recorrido.insights.moments import moments as find
+
+    path = map_file(request.app.state.ctx.folder, name)
+    report = await _events_call(
+        request,
+        None,
+        lambda events: find(
+            events, path, start=date_from, end=date_to, min_support=min_support
+        ).to_dict(),
+    )
+    return _answer(report)
+
+
+@router.get("/attribution")
+async def attribution(
+    request: Request,
+    by: str = "channel",
+    conversion: str | None = None,
+    lookback: str = "30d",
+    map_name: MapName = None,
+    model: Annotated[list[str] | None, Query()] = None,
+) -> Response:
+    """Conversions and value attributed to channels (as ``recorrido attribution --json``)."""
+    from recorrido.analytics.attribution import attribute_workspace
+
+    journey = None
+    if map_name:
+        from recorrido.journey import JourneyMap
+
+        journey = JourneyMap.load(map_file(request.app.state.ctx.folder, map_name))
+    result = await request.app.state.ctx.arun(
+        lambda ws: attribute_workspace(
+            ws, by=by, conversion=conversion, lookback=lookback, journey=journey, models=model
+        ).to_dict()
+    )
+    return _answer(result)

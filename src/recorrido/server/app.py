@@ -1,0 +1,189 @@
+"""``create_app``: the one ASGI app of ``recorrido serve``.
+
+It holds the workspace (``app.state.ctx``, the process's one DuckDB writer), the collection API
+under ``/v1`` with its landing log and loader, the JSON API under ``/api/v1``, and, when those
+parts exist, the web pages (``recorrido.web.mount``) and the automation worker
+(``recorrido.automations.worker.attach``).
+
+Parts that need to start or stop with the server append callables to ``app.state.on_start`` /
+``app.state.on_stop`` (each called with the app); ``app.state.after_load`` holds callables
+``fn(workspace)`` that the loader calls after each load of landed calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from recorrido.server.answers import install_answers
+from recorrido.server.collect import Collector
+from recorrido.server.collect import router as collect_router
+from recorrido.server.context import WorkspaceContext
+from recorrido.server.docs_page import install_docs
+from recorrido.server.keys import KeyStore
+from recorrido.server.landing import LandingLog
+from recorrido.server.limits import RateLimiter
+from recorrido.server.loader import Loader
+
+log = logging.getLogger("recorrido.server")
+
+
+def create_app(
+    folder: str | Path,
+    *,
+    rate_limit: float = 5000.0,
+    rate_burst: float | None = None,
+    load_interval: float = 0.25,
+    rotate_age: float = 0.5,
+    local_token: str | None = None,
+    parts: bool = True,
+    collect_only: bool = False,
+) -> FastAPI:
+    """The server app for the workspace in ``folder``.
+
+    ``rate_limit``: requests per second per key (token bucket; 0 turns it off). ``load_interval``
+    and ``rotate_age``: how often the loader looks for landed calls and how old the open landing
+    file must be before it is closed (together they bound how fresh ``events`` is).
+    ``local_token``: a token that reads the JSON API (the one in ``DIR/server.json``).
+    ``parts``: mount the web app and the automation worker when installed.
+    ``collect_only``: a collector beside the server that holds the workspace (scale-out): only
+    the collection API; it lands calls in the shared landing folder and closes its files there,
+    and the workspace's server loads them. It never opens the database.
+    """
+    folder = Path(folder)
+    landing = LandingLog(folder)
+    if collect_only:
+        return _collector_app(folder, landing, rate_limit, rate_burst, rotate_age)
+    ctx = WorkspaceContext(folder)
+    loader = Loader(ctx, landing, [], interval=load_interval, rotate_age=rotate_age)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loader.start()
+        for start in list(app.state.on_start):
+            await _maybe_await(start(app))
+        try:
+            yield
+        finally:
+            for stop in reversed(list(app.state.on_stop)):
+                try:
+                    await _maybe_await(stop(app))
+                except Exception:
+                    log.exception("stopping %r failed", stop)
+            loader.stop()
+            ctx.close()
+
+    app = FastAPI(
+        title="recorrido",
+        summary="Collection API (Segment-compatible) and JSON API over a journey workspace.",
+        lifespan=lifespan,
+        docs_url=None,  # our own /docs: Swagger UI would load its scripts from a CDN
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    app.state.after_load = loader.after_load
+    app.state.on_start = []
+    app.state.on_stop = []
+    app.state.loader = loader
+    app.state.collector = Collector(
+        keys=KeyStore(folder),
+        landing=landing,
+        limiter=RateLimiter(rate_limit, rate_burst),
+        local_token=local_token,
+    )
+    install_answers(app)
+    app.include_router(collect_router)
+    _include_json_api(app)
+    _security_schemes(app)
+    install_docs(app)
+    if parts:
+        _attach("recorrido.web", "mount", app)
+        _attach("recorrido.automations.worker", "attach", app)
+    return app
+
+
+def _collector_app(
+    folder: Path,
+    landing: LandingLog,
+    rate_limit: float,
+    rate_burst: float | None,
+    rotate_age: float,
+) -> FastAPI:
+    """The collection API alone, closing its landing files every ``rotate_age`` seconds."""
+
+    async def close_files() -> None:
+        while True:
+            await asyncio.sleep(rotate_age / 2)
+            await run_in_threadpool(landing.rotate, rotate_age)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(close_files())
+        try:
+            yield
+        finally:
+            task.cancel()
+            landing.close()
+
+    app = FastAPI(title="recorrido collector", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.collector = Collector(
+        keys=KeyStore(folder), landing=landing, limiter=RateLimiter(rate_limit, rate_burst)
+    )
+    install_answers(app)
+    app.include_router(collect_router)
+    _security_schemes(app)
+    install_docs(app)
+    return app
+
+
+async def _maybe_await(value: object) -> None:
+    if hasattr(value, "__await__"):
+        await value  # type: ignore[misc]
+
+
+def _include_json_api(app: FastAPI) -> None:
+    try:
+        api = importlib.import_module("recorrido.server.api")
+    except ModuleNotFoundError:
+        return
+    app.include_router(api.health_router)
+    app.include_router(api.router)
+
+
+def _attach(module_name: str, function: str, app: FastAPI) -> None:
+    """Call ``module.function(app)`` when that part is installed."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return  # the part does not exist (yet)
+        raise
+    hook = getattr(module, function, None)
+    if hook is not None:
+        hook(app)
+
+
+def _security_schemes(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["writeKey"] = {
+            "type": "http",
+            "scheme": "basic",
+            "description": "The write key as the user name, no password (as Segment).",
+        }
+        schemes["readToken"] = {"type": "http", "scheme": "bearer"}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
