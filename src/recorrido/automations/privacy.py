@@ -1,0 +1,73 @@
+"""A customer's automation records, for export and for erasure (called by ``recorrido customer``).
+
+Automation state lives outside DuckDB: the passes, their marks and the outbox (every message and
+task, with its rendered text) in ``automations.sqlite`` (or PostgreSQL), and the DBOS workflows,
+whose inputs hold the customer's traits. Forgetting cancels the customer's passes in flight first,
+so nothing is sent after the erasure, then deletes the workflows and every row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from recorrido.automations.store import Store, exists, marks, outbox, runs
+
+
+def export_customer(folder: str | Path, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Passes, step marks and outbox rows (messages, webhooks, tasks) of these customers."""
+    if not exists(folder) or not ids:
+        return {"automation_runs": [], "automation_marks": [], "automation_outbox": []}
+    store = Store.for_folder(folder)
+    with store.engine.connect() as db:
+        run_rows = db.execute(sa.select(runs).where(runs.c.customer_id.in_(ids))).mappings().all()
+        workflow_ids = [r["workflow_id"] for r in run_rows]
+        mark_rows = (
+            db.execute(sa.select(marks).where(marks.c.workflow_id.in_(workflow_ids)))
+            .mappings()
+            .all()
+        )
+        out_rows = (
+            db.execute(sa.select(outbox).where(outbox.c.customer_id.in_(ids))).mappings().all()
+        )
+    return {
+        "automation_runs": [dict(r) for r in run_rows],
+        "automation_marks": [dict(r) for r in mark_rows],
+        "automation_outbox": [dict(r) for r in out_rows],
+    }
+
+
+def forget_customer(folder: str | Path, ids: list[str]) -> dict[str, int]:
+    """Stop and erase these customers' passes, marks, outbox rows and DBOS workflows."""
+    if not exists(folder) or not ids:
+        return {"automation_runs": 0, "automation_marks": 0, "automation_outbox": 0}
+    store = Store.for_folder(folder)
+    with store.engine.connect() as db:
+        workflow_ids = [
+            r[0]
+            for r in db.execute(sa.select(runs.c.workflow_id).where(runs.c.customer_id.in_(ids)))
+        ]
+    if workflow_ids:
+        from dbos import DBOS
+
+        from recorrido.automations import engine
+
+        engine.launch(folder)
+        for workflow_id in workflow_ids:
+            DBOS.cancel_workflow(workflow_id)
+        DBOS.delete_workflows(workflow_ids)
+    with store.engine.begin() as db:
+        counts = {
+            "automation_marks": db.execute(
+                marks.delete().where(marks.c.workflow_id.in_(workflow_ids))
+            ).rowcount,
+            "automation_outbox": db.execute(
+                outbox.delete().where(outbox.c.customer_id.in_(ids))
+            ).rowcount,
+            "automation_runs": db.execute(
+                runs.delete().where(runs.c.customer_id.in_(ids))
+            ).rowcount,
+        }
+    return counts
