@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import zoneinfo
 from pathlib import Path
@@ -9,12 +11,15 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML, YAMLError
 
+from recorrido.bounded import TooLarge, yaml_safe_load
 from recorrido.errors import RecorridoError, did_you_mean
 from recorrido.i18n import LANGUAGES
 
 SETTINGS_FILE = "recorrido.yaml"
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 DATABASE_FILE = "recorrido.duckdb"
+#: A schema name that needs no quoting (it is written into SQL as it is).
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class Settings(BaseModel):
@@ -32,12 +37,39 @@ class Settings(BaseModel):
         default=None,
         description="an Ibis connection URL (e.g. postgres://...) used instead of the DuckDB file",
     )
+    connection_schema: str | None = Field(
+        default=None,
+        description=(
+            "the schema of the PostgreSQL database that holds this workspace's tables, so that "
+            "several workspaces share one database (docs/scale.md)"
+        ),
+    )
+    events_table: str | None = Field(
+        default=None,
+        description=(
+            "an existing table (SCHEMA.TABLE) or Parquet folder read as the event table, in "
+            "place, without copying (docs/scale.md)"
+        ),
+    )
+    events_columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="canonical field -> column of events_table (event, timestamp, customer_id...)",
+    )
 
     memory_limit: str | None = Field(
         default=None,
         description=(
-            "most memory the embedded DuckDB may use, e.g. 2GB (larger work spills to disk); "
-            "DuckDB's default (80 % of RAM) when empty"
+            "most memory the embedded DuckDB may use, e.g. 2GB (larger work spills to disk, in "
+            "the database's .tmp folder inside the workspace); half of the machine's memory "
+            "(or of the container's limit) when empty"
+        ),
+    )
+    retention_months: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "events older than this many months are deleted by `recorrido customer retention`; "
+            "kept for ever when empty"
         ),
     )
 
@@ -47,6 +79,13 @@ class Settings(BaseModel):
         if value is None or _MEMORY.fullmatch(value.strip()):
             return value.strip() if value else value
         raise RecorridoError("settings_memory_limit", value=value)
+
+    @field_validator("connection_schema")
+    @classmethod
+    def _connection_schema(cls, value: str | None) -> str | None:
+        if value is None or _SCHEMA_NAME.fullmatch(value):
+            return value
+        raise RecorridoError("scale_schema_name", value=value)
 
     @field_validator("language")
     @classmethod
@@ -71,13 +110,36 @@ class Settings(BaseModel):
     def load(cls, folder: Path) -> Settings:
         path = folder / SETTINGS_FILE
         try:
-            data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+            data = yaml_safe_load(path.read_text(encoding="utf-8")) or {}
             return cls(**data)
-        except (YAMLError, TypeError) as exc:
+        except (YAMLError, TypeError, TooLarge) as exc:
             raise RecorridoError("settings_invalid", path=str(path), detail=str(exc)) from exc
         except ValidationError as exc:
             detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise RecorridoError("settings_invalid", path=str(path), detail=detail) from exc
+
+
+#: The share of the machine's memory DuckDB may use when ``memory_limit`` is not set. DuckDB's
+#: own default (80 %) left a 24 GB machine one step from the kernel's out-of-memory killer with a
+#: 100 M-event ingest (issue 17.10); half leaves room for the rest of the machine and Python.
+DEFAULT_MEMORY_SHARE = 0.5
+
+
+def default_memory_limit() -> str | None:
+    """``DEFAULT_MEMORY_SHARE`` of the physical memory or the container's limit, whichever is less
+    (``None`` where neither can be read: DuckDB's default then applies)."""
+    sizes = []
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        sizes.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
+        if limit.isdigit():
+            sizes.append(int(limit))
+    except OSError:
+        pass
+    if not sizes:
+        return None
+    return f"{int(min(sizes) * DEFAULT_MEMORY_SHARE) // 2**20}MiB"
 
 
 def check_timezone(name: str) -> str:

@@ -24,6 +24,8 @@ from recorrido.cli.common import (
     out,
 )
 from recorrido.errors import RecorridoError
+from recorrido.events.external import would_quarantine
+from recorrido.events.mapping import parse_column_options
 from recorrido.i18n import message
 from recorrido.workspace import Workspace
 
@@ -38,15 +40,46 @@ def init(
         str, typer.Option(help="Time zone of timestamps without offset / zona horaria")
     ] = "UTC",
     language: Annotated[str | None, typer.Option(help="es | en")] = None,
+    connection: Annotated[
+        str | None,
+        typer.Option(help="Keep the tables there, e.g. postgresql://user@host:5432/db"),
+    ] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL schema for this workspace (default: the folder's name)"),
+    ] = None,
+    events_table: Annotated[
+        str | None,
+        typer.Option(help="Read events in place: SCHEMA.TABLE, or a Parquet folder (DuckDB)"),
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--column", "-c", help="FIELD=COLUMN of --events-table (repeatable)"),
+    ] = None,
 ) -> None:
-    """Create a workspace: a folder with a DuckDB database and a settings file."""
+    """Create a workspace: a folder with a settings file and a DuckDB database (or its tables in
+    --connection; see docs/scale.md)."""
     lang = lang_of()
     try:
-        with Workspace.init(folder, timezone=timezone, language=language or lang):
-            pass
+        with Workspace.init(
+            folder,
+            timezone=timezone,
+            language=language or lang,
+            connection=connection,
+            connection_schema=schema,
+            events_table=events_table,
+            events_columns=parse_column_options(column or []),
+        ) as ws:
+            checked = would_quarantine(ws.con) if events_table else None
     except RecorridoError as exc:
         fail(exc, False, lang)
     out.print(f"[green]✓[/] {message('workspace_created', lang, path=folder)}")
+    if checked is not None:  # nothing was moved: say what an ingest would have refused
+        for name, count in checked.per_column.items():
+            line = message(
+                "scale_would_quarantine", lang, column=name, count=count, total=checked.total
+            )
+            out.print(f"  {'[yellow]!' if count else '[green]✓'}[/] {escape(line)}")
 
 
 @app.command()
@@ -132,6 +165,9 @@ def ingest(
     if report.conflicts:
         conflicts = message("events_conflicts_line", lang, conflicts=report.conflicts)
         out.print(f"  {escape(conflicts)}", highlight=False)
+    forgotten = sum(getattr(f, "forgotten", 0) for f in report.files)  # privacy: left out
+    if forgotten:
+        out.print(message("privacy_ingest_forgotten", lang, rows=forgotten), markup=False)
     if failed:
         err.print(f"[bold red]✗[/] {summary}", highlight=False)
     elif mostly_refused(report):

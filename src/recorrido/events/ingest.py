@@ -24,6 +24,7 @@ from recorrido.events.handoff import (
     clean_stale_scratch,
     copy_into,
     handoff_folder,
+    replace_rows,
     session_timezone,
     upload,
 )
@@ -131,9 +132,9 @@ def run_ingest(
                 store.insert(schema.RAW_EVENTS, _with_source_order(fresh, ingest_id))
             if identity is not None:
                 store.insert(schema.IDENTITY_LINKS, new_links)
-                store.create_table(schema.IDENTITY_MAP, identity, overwrite=True)
+                replace_rows(store, schema.IDENTITY_MAP, identity)
             if profiles is not None:
-                store.create_table(schema.CUSTOMERS, profiles, overwrite=True)
+                replace_rows(store, schema.CUSTOMERS, profiles)
             customers = int(store.table(schema.CUSTOMERS).count().execute())
 
             total = {

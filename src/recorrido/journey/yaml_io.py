@@ -17,8 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from recorrido.bounded import (
+    MAX_DEPTH,
+    TooLarge,
+    check_bracket_depth,
+    check_text_size,
+    check_tree,
+    holds_nul,
+)
 
 if TYPE_CHECKING:
     from recorrido.journey.model import JourneyMap
@@ -41,6 +51,18 @@ class YamlSyntaxError(ValueError):
         self.column = column
 
 
+class YamlTooLarge(YamlSyntaxError):
+    """A document past :mod:`recorrido.bounded`'s limits (aliases of aliases, deep nesting, size).
+
+    ``key`` and ``params`` name the limit so the problem can be shown in the reader's language.
+    """
+
+    def __init__(self, limit: TooLarge) -> None:
+        super().__init__(str(limit), 1, 1)
+        self.key = limit.key
+        self.params = limit.params
+
+
 def _yaml(style: Style = Style()) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
@@ -50,9 +72,22 @@ def _yaml(style: Style = Style()) -> YAML:
 
 
 def parse(text: str) -> tuple[Any, Style]:
-    """The round-trip document of ``text`` and its indentation; :class:`YamlSyntaxError` if bad."""
+    """The round-trip document of ``text`` and its indentation; :class:`YamlSyntaxError` if bad.
+
+    The document is checked against :mod:`recorrido.bounded`'s limits before anyone walks it:
+    ruamel keeps one copy of an aliased node, but copying or validating it expands every alias.
+    """
     try:
+        check_text_size(text)
+        check_bracket_depth(text)
         document = _yaml().load(text)
+        check_tree(document)
+        if _rule_holds_nul(document):
+            raise YamlSyntaxError("character #x0000 (\\0) is not allowed in a match rule", 1, 1)
+    except TooLarge as exc:
+        raise YamlTooLarge(exc) from None
+    except RecursionError:
+        raise YamlTooLarge(TooLarge("bounded_too_deep", limit=MAX_DEPTH)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -62,7 +97,34 @@ def parse(text: str) -> tuple[Any, Style]:
             # Where the unfinished thing began is usually where the mistake is.
             problem += f" ({exc.context}, line {opened.line + 1}, column {opened.column + 1})"
         raise YamlSyntaxError(problem, line, column) from None
+    except ReaderError as exc:  # a character YAML does not allow (a control character, say)
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        problem = f"character #x{exc.character:04x} is not allowed in YAML"
+        raise YamlSyntaxError(problem, line, column) from None
+    except YAMLError as exc:  # any other refusal of the YAML layer: its words, at the start
+        raise YamlSyntaxError(str(exc).splitlines()[0] if str(exc) else "invalid", 1, 1) from None
     return document, guess_style(text)
+
+
+#: Keys whose values are match rules, compiled into the engines' SQL (whose text cannot hold NUL).
+_RULE_KEYS = ("match", "rule", "goal")
+
+
+def _rule_holds_nul(document: Any) -> bool:
+    stack, seen = [document], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            if any(key in node and holds_nul(node[key]) for key in _RULE_KEYS):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 _BLOCK_KEY = re.compile(r"^( *)[^\s#-][^#]*:\s*(#.*)?$")
