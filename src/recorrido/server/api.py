@@ -9,12 +9,14 @@ no other path can be reached.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from recorrido.errors import RecorridoError
@@ -378,3 +380,95 @@ async def attribution(
         ).to_dict()
     )
     return _answer(result)
+
+
+# -- listening and acting: feedback, automations, predictions ---------------------------------
+
+
+@router.get("/maps/{name}/emotions")
+async def emotions(request: Request, name: str, period: str = "week") -> Response:
+    """The measured emotion curve per stage (as ``recorrido emotions --json``)."""
+    from recorrido.feedback import emotion_curve
+
+    path = map_file(request.app.state.ctx.folder, name)
+    result = await request.app.state.ctx.arun(
+        lambda ws: emotion_curve(ws, path, period=period).to_dict()
+    )
+    return _answer(result)
+
+
+@router.get("/automations")
+async def automations(request: Request) -> Response:
+    """Published automations: version, state, passes (as ``recorrido automations list --json``).
+
+    The automations' records live in their own database (``DIR/automations.sqlite``), not in
+    DuckDB, so this does not wait for the workspace's connection."""
+    from recorrido.automations.store import Store
+
+    rows = await run_in_threadpool(lambda: Store.for_folder(request.app.state.ctx.folder).listing())
+    return _answer(rows)
+
+
+@router.get("/automations/{automation_id}/status")
+async def automation_status(request: Request, automation_id: str) -> Response:
+    """Per version and step: entered, waiting, proceeded, exited, goal; the holdout's lift (as
+    ``recorrido automations status --json``)."""
+    from recorrido.automations.store import Store
+
+    folder = request.app.state.ctx.folder
+    figures = await run_in_threadpool(lambda: Store.for_folder(folder).status(automation_id))
+    return _answer(figures)
+
+
+@router.get("/models")
+async def models(request: Request) -> Response:
+    """The saved prediction models, each the record ``recorrido predict evaluate --json`` shows
+    (training window, features, metrics beside baselines, version)."""
+    from recorrido.predict.models import evaluation_of
+    from recorrido.predict.record import list_models
+
+    def work(ws):
+        return [evaluation_of(ws, name) for name in list_models(ws.folder)]
+
+    return _answer({"models": await request.app.state.ctx.arun(work)})
+
+
+@router.get("/models/{model_name}")
+async def model(request: Request, model_name: str) -> Response:
+    """One saved model's record (as ``recorrido predict evaluate --name NAME --json``)."""
+    from recorrido.predict.models import evaluation_of
+
+    return _answer(await request.app.state.ctx.arun(lambda ws: evaluation_of(ws, model_name)))
+
+
+@router.get("/predictions")
+async def predictions(
+    request: Request,
+    model_name: Annotated[str | None, Query(alias="model", description="Model name")] = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Rows of the ``predictions`` table, highest score first (ties by customer), a page at a
+    time: ``total`` counts every row of the model, ``rows`` are ``limit`` from ``offset``."""
+
+    def work(ws):
+        if "predictions" not in ws.con.list_tables():
+            return 0, []
+        where, params = ("where model = ?", [model_name]) if model_name else ("", [])
+        raw = ws.con.con  # the DuckDB connection: parameters are bound, never pasted
+        total = raw.execute(f"select count(*) from predictions {where}", params).fetchone()[0]
+        page = raw.execute(
+            f"select * from predictions {where} order by score desc, customer_id, model "
+            "limit ? offset ?",
+            [*params, limit, offset],
+        ).fetch_arrow_table()
+        return int(total), page.to_pylist()
+
+    total, rows = await request.app.state.ctx.arun(work)
+    for row in rows:  # explanation is JSON text in DuckDB: hand it over as JSON
+        if isinstance(row.get("explanation"), str):
+            with contextlib.suppress(json.JSONDecodeError):
+                row["explanation"] = json.loads(row["explanation"])
+    return _answer(
+        {"model": model_name, "total": total, "limit": limit, "offset": offset, "rows": rows}
+    )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 def mount(app: FastAPI) -> None:
     """Add the web pages (at ``/``) and their static assets (under ``/static``) to ``app``."""
     from recorrido.web import (
+        act,
         assets,
         auth,
         explore,
@@ -27,7 +28,7 @@ def mount(app: FastAPI) -> None:
     )
     from recorrido.web.pages import LoginNeeded, PageError, login_needed, page_error
 
-    for module in (assets, auth, home, map_view, map_editor, explore, explore_paths, upload):
+    for module in (assets, auth, home, map_view, map_editor, explore, explore_paths, upload, act):
         app.include_router(module.router, include_in_schema=False)
     # The pages' own exceptions, so that an API's error handlers never turn a page into JSON.
     app.add_exception_handler(LoginNeeded, login_needed)

@@ -186,6 +186,7 @@ async def panel(
         figure = _funnel_figure(
             [r["name"] for r in funnel_rows], [r["customers"] or 0 for r in funnel_rows]
         )
+        feedback, predictions = await ctx.arun(_stage_extras, path, stage)
         return page(
             "map_panel.html.j2",
             current,
@@ -196,6 +197,8 @@ async def panel(
             figure=figure,
             funnel=funnel_rows,
             tp_names={tp.id: tp.name for tp in journey.touchpoints},
+            feedback=feedback,
+            predictions=predictions,
         )
     if touchpoint is None:
         raise PageError(404, "not_found")
@@ -221,6 +224,24 @@ async def panel(
         goal=message("web_panel_goal", lang),
         tp_names={tp.id: tp.name for tp in journey.touchpoints},
     )
+
+
+def _stage_extras(workspace, path, stage: str):
+    """The stage's feedback and predictions; a part that cannot be read is left out of the
+    panel rather than failing it (the rest of the panel stands on its own)."""
+    from recorrido.errors import RecorridoError
+    from recorrido.web.stage_extras import stage_feedback, stage_predictions
+
+    found = []
+    for part in (
+        lambda: stage_feedback(workspace, stage),
+        lambda: stage_predictions(workspace, path, stage),
+    ):
+        try:
+            found.append(part())
+        except RecorridoError:
+            found.append(None)
+    return tuple(found)
 
 
 def _touchpoint_funnel(workspace, journey, touchpoint: str, where: MapFilter) -> list[dict]:
