@@ -64,7 +64,10 @@ def test_unknown_step_suggests_the_closest(otto):
 def test_unknown_breakdown_property(otto):
     exc = error_of(lambda: A.funnel(otto, ["clicks", "orders"], breakdown="aidd"))
     assert exc.key == "analytics_unknown_property_close" and "`aid`" in str(exc)
+    # Any name is read as a name, never pasted into SQL: this one is simply not there.
     exc = error_of(lambda: A.funnel(otto, ["clicks", "orders"], breakdown="a'); drop table x"))
+    assert exc.key.startswith("analytics_unknown_property")
+    exc = error_of(lambda: A.funnel(otto, ["clicks", "orders"], breakdown="bad\nname"))
     assert exc.key == "analytics_bad_property"
 
 

@@ -175,8 +175,15 @@ def test_edge_cases_by_hand(edge):
     # late: converts on its second attempt (March), within the window of that view.
     # excl: without exclusions it converts; any: buy before view does not count in order.
     assert result["customers"].tolist() == [7, 6, 3]
+    # excl: its only attempt has a refund between cart and buy. PostHog's rule (the default)
+    # drops that attempt, so the customer counts at no step; the ``cut`` rule keeps the steps
+    # reached before the refund (recorrido's rule before issue 16, which this test encoded).
     excluded = A.funnel(ws, ["view", "cart", "buy"], window="7d", exclusions=["refund"])
-    assert excluded["customers"].tolist() == [7, 6, 2]
+    assert excluded["customers"].tolist() == [6, 5, 2]
+    cut = A.funnel(
+        ws, ["view", "cart", "buy"], window="7d", exclusions=["refund"], exclusion_rule="cut"
+    )
+    assert cut["customers"].tolist() == [7, 6, 2]
     anyorder = A.funnel(ws, ["view", "cart", "buy"], window="7d", kind="any")
     # In any order, even the three tied events and buy-before-view count: 5 customers.
     assert anyorder["customers"].tolist() == [7, 6, 5]

@@ -61,11 +61,22 @@ def dfg(data, collapse=False):
     }
 
 
-def ordered_attempt(rows, i, steps, window, exclusions=()):
-    """(reached, [step times]) for the attempt anchored at rows[i], greedy earliest steps."""
+def _dropped(rows, t0, times, n, window, exclusions, rule) -> bool:
+    """PostHog's rule: an exclusion at or after the entry and no later than the attempt's last
+    step (its window's end when it does not finish) drops the whole attempt."""
+    if rule != "drop":
+        return False
+    excl = [r[0] for r in rows if r[2] in exclusions and r[0] >= t0]
+    end = max(times) if len(times) == n else t0 + window
+    return bool(excl) and min(excl) <= end
+
+
+def ordered_attempt(rows, i, steps, window, exclusions=(), rule="drop"):
+    """(reached, [step times]) for the attempt anchored at rows[i], greedy earliest steps;
+    None when an exclusion drops it."""
     t0 = rows[i][0]
     excl = [r[0] for r in rows if r[2] in exclusions and r[0] > t0]
-    cut = min(excl) if excl else None
+    cut = min(excl) if excl and rule == "cut" else None
     times = [t0]
     for step in steps[1:]:
         nxt = [r[0] for r in rows if r[2] == step and r[0] > times[-1]]
@@ -75,6 +86,8 @@ def ordered_attempt(rows, i, steps, window, exclusions=()):
         if t - t0 > window or (cut is not None and t >= cut):
             break
         times.append(t)
+    if _dropped(rows, t0, times, len(steps), window, exclusions, rule):
+        return None
     return len(times), times
 
 
@@ -92,19 +105,21 @@ def strict_attempt(rows, i, steps, window):
     return len(times), times
 
 
-def any_order_attempt(rows, i, steps, window, exclusions=()):
+def any_order_attempt(rows, i, steps, window, exclusions=(), rule="drop"):
     t0 = rows[i][0]
     excl = [r[0] for r in rows if r[2] in exclusions and r[0] > t0]
-    cut = min(excl) if excl else None
+    cut = min(excl) if excl and rule == "cut" else None
     firsts = {}
     for r in rows:
         if t0 <= r[0] <= t0 + window and r[2] in steps and (cut is None or r[0] < cut):
             firsts.setdefault(r[2], r[0])
     times = sorted(firsts.values())
+    if _dropped(rows, t0, times, len(steps), window, exclusions, rule):
+        return None
     return len(times), times
 
 
-def funnel(data, steps, window, kind="ordered", exclusions=(), breakdown=None):
+def funnel(data, steps, window, kind="ordered", exclusions=(), breakdown=None, rule="drop"):
     """{(breakdown value, k): (customers, median prev s, median first s)}."""
     reached_by = defaultdict(list)
     for rows in data.values():
@@ -113,13 +128,16 @@ def funnel(data, steps, window, kind="ordered", exclusions=(), breakdown=None):
             if kind == "any":
                 if r[2] not in steps:
                     continue
-                n, times = any_order_attempt(rows, i, steps, window, exclusions)
+                attempt = any_order_attempt(rows, i, steps, window, exclusions, rule)
             elif r[2] != steps[0]:
                 continue
             elif kind == "strict":
-                n, times = strict_attempt(rows, i, steps, window)
+                attempt = strict_attempt(rows, i, steps, window)
             else:
-                n, times = ordered_attempt(rows, i, steps, window, exclusions)
+                attempt = ordered_attempt(rows, i, steps, window, exclusions, rule)
+            if attempt is None:  # dropped by an exclusion
+                continue
+            n, times = attempt
             key = (-n, r[0], r[1])
             if best is None or key < best[0]:
                 value = "(none)"
@@ -217,10 +235,18 @@ def test_oracle_ties_never_follow_in_ordered_but_do_in_strict():
     assert ("(none)", 2) not in funnel({"x": rows}, ["a", "b"], 15)
 
 
-def test_oracle_exclusion_cuts_the_attempt():
+def test_oracle_exclusion_drops_or_cuts_the_attempt():
     rows = _rows((0, "a"), (5, "b"), (6, "stop"), (7, "c"))
-    result = funnel({"x": rows}, ["a", "b", "c"], 100, exclusions=["stop"])
+    # PostHog's rule (the default): the attempt with the exclusion between its steps is dropped.
+    assert funnel({"x": rows}, ["a", "b", "c"], 100, exclusions=["stop"]) == {}
+    # The earlier rule, kept as ``cut``: the steps before the exclusion count.
+    result = funnel({"x": rows}, ["a", "b", "c"], 100, exclusions=["stop"], rule="cut")
     assert ("(none)", 2) in result and ("(none)", 3) not in result
+    # An exclusion after the attempt finished, or after its window, changes nothing.
+    done = _rows((0, "a"), (5, "b"), (7, "c"), (8, "stop"))
+    assert funnel({"x": done}, ["a", "b", "c"], 100, exclusions=["stop"])[("(none)", 3)][0] == 1
+    late = _rows((0, "a"), (5, "b"), (200, "stop"))
+    assert funnel({"x": late}, ["a", "b", "c"], 100, exclusions=["stop"])[("(none)", 2)][0] == 1
 
 
 def test_oracle_sessions_and_dfg():

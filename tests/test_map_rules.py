@@ -140,22 +140,57 @@ def test_regex_spelled_per_engine():
 
 def test_property_keys_are_checked_not_pasted():
     from recorrido.errors import RecorridoError
-    from recorrido.journey.properties import property_text
+    from recorrido.journey.properties import property_text, python_property, python_text
 
     table = ibis.table({"properties": "json"}, name="t")
-    with pytest.raises(RecorridoError):
-        property_text(table.properties, "a') OR 1=1 --", "duckdb")
-    doc = json.dumps({"categoría": "ñ", "page url": 1, "a-b": {"c d": True}}, ensure_ascii=False)
+    with pytest.raises(RecorridoError):  # a control character is a broken header, not a name
+        property_text(table.properties, "a\nb", "duckdb")
+    with pytest.raises(RecorridoError):  # Spark's JSON path cannot spell a quote
+        property_text(table.properties, "a'b", "pyspark")
+    doc = json.dumps(
+        {
+            "categoría": "ñ",
+            "page url": 1,
+            "a-b": {"c d": True},
+            "case:AMOUNT_REQ": "5000",
+            "page.url": "/flat",
+            "x/y~z": 3,
+            "a') OR 1=1 --": "literal",
+        },
+        ensure_ascii=False,
+    )
     table = ibis.memtable(pa.table({"properties": [doc]}))
     con = ibis.duckdb.connect()
+    keys = {
+        "a": "categoría",
+        "b": "page url",
+        "c": "a-b.c d",
+        "d": "case:AMOUNT_REQ",
+        "e": "page.url",
+        "f": "x/y~z",
+        "g": "a') OR 1=1 --",  # read as a name, never pasted into SQL
+        "h": "missing:key",
+    }
     got = con.to_pyarrow(
         table.select(
-            a=property_text(table.properties, "categoría", "duckdb"),
-            b=property_text(table.properties, "page url", "duckdb"),
-            c=property_text(table.properties, "a-b.c d", "duckdb"),
+            **{k: property_text(table.properties, key, "duckdb") for k, key in keys.items()}
         )
     ).to_pylist()
-    assert got == [{"a": "ñ", "b": "1", "c": "true"}]
+    assert got == [
+        {
+            "a": "ñ",
+            "b": "1",
+            "c": "true",
+            "d": "5000",
+            "e": "/flat",
+            "f": "3",
+            "g": "literal",
+            "h": None,
+        }
+    ]
+    assert [python_text(python_property(doc, key)) for key in keys.values()] == list(
+        got[0].values()
+    )
 
 
 def test_first_matching_touchpoint_in_map_order(duck):

@@ -95,7 +95,8 @@ def test_demo_report_shows_wilson_intervals(otto, tmp_path):
     # The stage funnel's bar for "Compra" says it too, and its whisker spans the interval.
     funnel = json.loads(re.search(r'id="fig-funnel">(.*?)</script>', html, re.S).group(1))
     bars, whiskers = funnel["data"]
-    assert "7 · 35 % (18–57 %)" in bars["text"][1]
+    # the interval on its own line, so the label fits beside a narrow bar on a phone
+    assert "7 · 35 %<br>(18–57 %)" in bars["text"][1]
     assert whiskers["x"][1] == pytest.approx(7 / 2)
     assert whiskers["error_x"]["array"][1] == pytest.approx((high * 20 - 7) / 2)
     assert whiskers["error_x"]["arrayminus"][1] == pytest.approx((7 - low * 20) / 2)
@@ -107,7 +108,7 @@ def test_funnel_whiskers_follow_the_share_of_the_first_step():
     bars, whiskers = figure["data"]
     assert bars["text"][0] == "200 · 100%"  # the base has no interval
     low, high = wilson_by_hand(90, 200)
-    assert bars["text"][1] == f"90 · 45% ({whole_percent(low)}–{whole_percent(high)}%)"
+    assert bars["text"][1] == f"90 · 45%<br>({whole_percent(low)}–{whole_percent(high)}%)"
     assert whiskers["x"][0] is None and whiskers["x"][1] == 45
     assert whiskers["error_x"]["array"][1] == pytest.approx((high * 200 - 90) / 2)
     assert whiskers["error_x"]["arrayminus"][2] == 0  # 0 customers: the bound is exactly 0

@@ -113,8 +113,9 @@ def _measure_demo_map(folder: Path, lang: str, console: Console):
         journey.save(map_file)
     console.print(message("demo_map", lang, path=map_file))
     with Workspace.open(folder, read_only=True) as ws:
-        # The sample spans four weeks: a week without events is a long pause there.
-        measured = ws.measure(journey, inactivity="7d")
+        # The one default of every command (a week without events: a long pause in a four-week
+        # sample), so the demo's figures are those `recorrido measure` and `report` give.
+        measured = ws.measure(journey)
     show_measured(measured, lang, console)
     return measured
 

@@ -27,14 +27,28 @@ def spark_session():
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise RecorridoError("analytics_spark_missing") from exc
-    return (
+    builder = (
         SparkSession.builder.master("local[*]")
         .appName("recorrido")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
-        .getOrCreate()
     )
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # PySpark without a Java runtime: its gateway never starts
+        if "JAVA" in str(exc).upper():
+            raise RecorridoError("analytics_spark_missing") from exc
+        raise
+
+
+def _spark_connect(session):
+    """Ibis's Spark backend on ``session``; the install hint when PySpark is not installed."""
+    try:
+        import ibis.backends.pyspark  # imports pyspark itself
+    except ImportError as exc:
+        raise RecorridoError("analytics_spark_missing") from exc
+    return ibis.pyspark.connect(session)
 
 
 def _fingerprint(ws) -> dict:
@@ -78,6 +92,7 @@ def events_table(ws, backend: str = "duckdb", session=None) -> ibis.Table:
         return ws.events
     if backend != "pyspark":
         raise RecorridoError("analytics_backend_unknown", name=backend)
+    # The session first: without PySpark the user gets the install hint before any export.
+    session = session or spark_session()
     path = export_events(ws)
-    con = ibis.pyspark.connect(session or spark_session())
-    return con.read_parquet(str(path))
+    return _spark_connect(session).read_parquet(str(path))

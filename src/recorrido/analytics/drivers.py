@@ -202,8 +202,9 @@ def _groups(source, steps, step: int, options: dict):
         next_us=at[f"t{nxt}"],
         limit_us=limit,
     )
-    if plan.exclusions:
-        # Where an exclusion cut a failed attempt: the first one strictly after its entry.
+    if plan.cuts:
+        # Where an exclusion cut a failed attempt: the first one strictly after its entry. (Under
+        # the default ``drop`` rule no exclusion sits inside a counted attempt's window.)
         t = s.table
         hits = t.filter(t.item.isin(plan.exclusions)).select("customer_id", x_us=t.us)
         hits = hits.join(groups.select("customer_id", "t0"), "customer_id")

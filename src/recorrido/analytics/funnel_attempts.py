@@ -20,6 +20,12 @@ from recorrido.analytics.steps import steps_of
 
 NO_TIME = ibis.null("int64")
 
+#: What an exclusion does to an attempt. ``drop`` (the default, PostHog's): an attempt with an
+#: exclusion event between its steps (from its entry, inclusive, to its last step, inclusive, or
+#: to the end of its window when it does not finish) does not count at all. ``cut`` (recorrido's
+#: earlier rule): the attempt counts the steps it reached strictly before the first exclusion.
+EXCLUSION_RULES = ("drop", "cut")
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -33,6 +39,16 @@ class Plan:
     mid_entry: bool  # an attempt may start at any step
     first_only: bool  # only the customer's first occurrence of the entry step starts one
     restart: bool  # counting attempts: the next occurrence of step 1 ends an attempt
+    exclusion_rule: str = "drop"  # see EXCLUSION_RULES
+
+    @property
+    def drops(self) -> bool:
+        """Whether an exclusion drops the whole attempt (rather than cutting it)."""
+        return bool(self.exclusions) and self.exclusion_rule == "drop"
+
+    @property
+    def cuts(self) -> bool:
+        return bool(self.exclusions) and self.exclusion_rule == "cut"
 
     @property
     def n(self) -> int:
@@ -69,11 +85,18 @@ class _WindowFinder:
             for j in range(1, plan.n)
         }
         cuts = []
-        if plan.exclusions:
+        if plan.cuts:
             cuts.append(first_time(relevant, relevant.item.isin(plan.exclusions)).over(later))
         if plan.restart:  # counting attempts: the next step 1 ends this attempt
             cuts.append(first_time(relevant, relevant.item == plan.steps[0]).over(later))
-        self.rows = relevant.mutate(**nxt, x=_earliest(cuts))
+        # For the drop rule: the first exclusion at or after each row's time (ties included).
+        from_here = by_time(relevant, (0, None))
+        drop = (
+            first_time(relevant, relevant.item.isin(plan.exclusions)).over(from_here)
+            if plan.drops
+            else NO_TIME
+        )
+        self.rows = relevant.mutate(**nxt, x=_earliest(cuts), xd=drop)
         self.lookup = self.rows.group_by(["customer_id", "us"]).aggregate(
             **{f"n{j}": self.rows[f"n{j}"].min() for j in range(1, plan.n)}
         )
@@ -84,7 +107,7 @@ class _WindowFinder:
         hits = _first_only(hits) if self.plan.first_only else hits
         # The entry row's own next times: the first step after it needs no lookup join.
         own = {f"_own_n{k}": hits[f"n{k}"] for k in range(e + 1, self.plan.n)}
-        return _entry_columns(hits, e, x=hits.x, **own)
+        return _entry_columns(hits, e, x=hits.x, xd=hits.xd, **own)
 
     def add(self, a: ibis.Table, steps: list[int], first: bool) -> ibis.Table:
         if first:
@@ -106,9 +129,12 @@ class _AsofFinder:
         r = self.relevant.filter(condition)
         return r.select(_c=r.customer_id, _u=r.us)
 
-    def _next(self, a: ibis.Table, condition, after: str, name: str) -> ibis.Table:
+    def _next(
+        self, a: ibis.Table, condition, after: str, name: str, ties: bool = False
+    ) -> ibis.Table:
         times = self._times(condition)
-        joined = a.asof_join(times, on=a[after] < times._u, predicates=[a.customer_id == times._c])
+        on = a[after] <= times._u if ties else a[after] < times._u
+        joined = a.asof_join(times, on=on, predicates=[a.customer_id == times._c])
         return joined.select(*[joined[c] for c in a.columns], **{name: joined._u})
 
     def entries(self, e: int) -> ibis.Table:
@@ -117,14 +143,16 @@ class _AsofFinder:
         hits = _first_only(hits) if self.plan.first_only else hits
         a = _entry_columns(hits, e)
         cuts = []
-        if self.plan.exclusions:
+        if self.plan.cuts:
             a = self._next(a, r.item.isin(self.plan.exclusions), "t0", "_x_excl")
             cuts.append(a._x_excl)
         if self.plan.restart:
             a = self._next(a, r.item == self.plan.steps[0], "t0", "_x_again")
             cuts.append(a._x_again)
-        a = a.mutate(x=_earliest(cuts))
-        return a.drop(*[c for c in ("_x_excl", "_x_again") if c in a.columns])
+        if self.plan.drops:
+            a = self._next(a, r.item.isin(self.plan.exclusions), "t0", "_x_drop", ties=True)
+        a = a.mutate(x=_earliest(cuts), xd=a._x_drop if self.plan.drops else NO_TIME)
+        return a.drop(*[c for c in ("_x_excl", "_x_again", "_x_drop") if c in a.columns])
 
     def add(self, a: ibis.Table, steps: list[int], first: bool) -> ibis.Table:
         for j in steps:
@@ -187,9 +215,18 @@ def _ordered_from(finder, plan: Plan, e: int) -> ibis.Table:
         # selects, and on small data it outweighs the query itself.
         gone = {f"_n{k}" for k in wanted} | set(updates)
         a = a.select(*[c for c in a.columns if c not in gone], **updates)
+    if plan.drops:
+        a = a.filter(~_contains_exclusion(a.xd, a.t0, a.cur, a.reached, plan))
     names = {f"t{j}": a[f"t{j}"] for j in range(1, plan.n)}
     flags = {f"done{j}": a[f"done{j}"] for j in range(1, plan.n)}
     return _finish(a, plan, a.reached, names, flags)
+
+
+def _contains_exclusion(xd, t0, last, reached, plan: Plan) -> ibis.Value:
+    """Whether the first exclusion at or after the entry (``xd``) sits between the attempt's
+    steps: no later than its last step when it finishes, within its window when it does not."""
+    end = ibis.ifelse(reached >= plan.n, last, t0 + plan.width)
+    return (xd.notnull() & (xd <= end)).fill_null(False)
 
 
 def strict_attempts(s, plan: Plan, collapse_repeats: bool) -> ibis.Table:
@@ -230,21 +267,29 @@ def any_order_attempts(t: ibis.Table, plan: Plan) -> ibis.Table:
         for j, step in enumerate(steps)
     }
     if plan.exclusions:
-        later = by_time(relevant, (1, None))
+        frame = (1, None) if plan.cuts else (0, None)  # the drop rule counts ties as inside
+        later = by_time(relevant, frame)
         firsts["x"] = first_time(relevant, relevant.item.isin(plan.exclusions)).over(later)
     else:
         firsts["x"] = NO_TIME
     anchors = relevant.mutate(**firsts)
     anchors = anchors.filter(anchors.item.isin(steps))
     anchors = anchors.mutate(place=_place(anchors), entry=ibis.literal(1, "int64"), t0=anchors.us)
-    # A step seen only at or after the exclusion does not count for this attempt.
-    valid = {
-        f"f{j}": ibis.ifelse(
-            anchors.x.isnull() | (anchors[f"f{j}"] < anchors.x), anchors[f"f{j}"], NO_TIME
+    if plan.cuts:
+        # A step seen only at or after the exclusion does not count for this attempt.
+        valid = {
+            f"f{j}": ibis.ifelse(
+                anchors.x.isnull() | (anchors[f"f{j}"] < anchors.x), anchors[f"f{j}"], NO_TIME
+            )
+            for j in range(len(steps))
+        }
+        anchors = anchors.mutate(**valid)
+    if plan.drops:
+        f = [anchors[f"f{j}"] for j in range(len(steps))]
+        done = sum((fj.notnull().cast("int64") for fj in f[1:]), f[0].notnull().cast("int64"))
+        anchors = anchors.filter(
+            ~_contains_exclusion(anchors.x, anchors.t0, ibis.greatest(*f), done, plan)
         )
-        for j in range(len(steps))
-    }
-    anchors = anchors.mutate(**valid)
     f = [anchors[f"f{j}"] for j in range(len(steps))]
     counted = [fj.notnull().cast("int64") for fj in f]
     reached = sum(counted[1:], counted[0])
@@ -283,8 +328,17 @@ def _next_required(plan: Plan, j: int) -> int | None:
     return None
 
 
+#: A column marking each customer's first occurrence of an event over their whole history
+#: (set by :func:`recorrido.analytics.funnels` when a date range narrows the stream).
+FIRST_EVER = "first_ever"
+
+
 def _first_only(hits: ibis.Table) -> ibis.Table:
-    """Only each customer's first row of ``hits`` in the one order."""
+    """Only each customer's first row of ``hits``: the first ever when the stream marks it
+    (a date range must not make a later occurrence the "first"), else the first in the one
+    order."""
+    if FIRST_EVER in hits.columns:
+        return hits.filter(hits[FIRST_EVER])
     rank = ibis.row_number().over(ibis.window(group_by=hits.customer_id, order_by=order_keys(hits)))
     ranked = hits.mutate(_first_rank=rank)
     return ranked.filter(ranked._first_rank == 0).drop("_first_rank")

@@ -20,9 +20,12 @@ microseconds. ``W`` is the conversion window.
   ``W`` from the earliest of them (the window includes its end and events tied with its start).
 
 An **attempt** is one occurrence of step 1 (for ``any``, one occurrence of any step) with the
-earliest possible next steps. **Exclusions**: when an exclusion event happens strictly after the
-attempt's start, the attempt only counts the steps it reached strictly before that exclusion
-(an exclusion tied with a step's timestamp cuts that step off). A strict funnel refuses
+earliest possible next steps. **Exclusions** (``exclusion_rule='drop'``, PostHog's, the default):
+an attempt with an exclusion event between its steps (from its entry to its last step, or to the
+end of its window when it does not finish; both ends included, so a tied exclusion is inside) is
+dropped whole. ``exclusion_rule='cut'`` (the earlier rule): when an exclusion event happens
+strictly after the attempt's start, the attempt only counts the steps it reached strictly before
+it (an exclusion tied with a step's timestamp cuts that step off). A strict funnel refuses
 exclusions: no other event can sit between its steps.
 
 Each customer counts once, with their **best attempt**: the one that reaches the furthest step,
@@ -33,8 +36,9 @@ Extensions: ``step_windows`` (a window per step, from the previous required step
 ``optional`` steps (done when they happen between the previous and the next required step; the
 later steps count without them), ``mid_entry`` (an attempt may start at any step: customers who
 join mid-funnel count from there, PostHog #17313), ``first_only`` (only each customer's first
-occurrence of step 1 starts an attempt). :mod:`recorrido.analytics.funnel_people` lists the
-customers at a step or who dropped after it, and what they did next;
+occurrence of step 1 ever, over their whole history whatever the date range, starts an
+attempt). :mod:`recorrido.analytics.funnel_people` lists the customers at a step or who dropped
+after it, and what they did next;
 :mod:`recorrido.analytics.funnel_attempts` builds the attempts and
 :mod:`recorrido.analytics.funnel_figures` turns them into the figures.
 
@@ -48,11 +52,14 @@ value of a column or ``properties`` key on their best attempt's first event (NUL
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import ibis
 import pandas as pd
 
 from recorrido.analytics.funnel_attempts import (
+    EXCLUSION_RULES,
+    FIRST_EVER,
     Plan,
     any_order_attempts,
     ordered_attempts,
@@ -61,6 +68,7 @@ from recorrido.analytics.funnel_attempts import (
 from recorrido.analytics.funnel_figures import NONE_LABEL, shape, summarise
 from recorrido.analytics.sequence import (
     engine_of,
+    order_keys,
     property_value,
     stream,
     unknown_property,
@@ -90,6 +98,7 @@ def funnel(
     count: str = "customers",
     first_only: bool = False,
     collapse_repeats: bool = False,
+    exclusion_rule: str = "drop",
 ) -> pd.DataFrame:
     """Customers (or attempts) per funnel step (see the module docstring for the semantics).
 
@@ -122,6 +131,7 @@ def funnel(
         count=count,
         first_only=first_only,
         collapse_repeats=collapse_repeats,
+        exclusion_rule=exclusion_rule,
         defer_check=True,
     )
     rows = attempts if count == "attempts" else best_attempts(attempts)
@@ -153,11 +163,17 @@ def _attempts(
     count: str = "customers",
     first_only: bool = False,
     collapse_repeats: bool = False,
+    exclusion_rule: str = "drop",
     defer_check: bool = False,
 ):
     plan = _plan(
         steps, window, kind, exclusions, step_windows, optional, mid_entry, count, first_only
     )
+    if exclusion_rule not in EXCLUSION_RULES:
+        raise RecorridoError(
+            "analytics_bad_exclusion_rule", rule=exclusion_rule, rules=", ".join(EXCLUSION_RULES)
+        )
+    plan = replace(plan, exclusion_rule=exclusion_rule)
     if collapse_repeats and kind != "strict":
         raise RecorridoError("analytics_funnel_collapse_strict")
     # Whether the events are empty at all is asked only when nothing was counted (by the caller
@@ -166,6 +182,8 @@ def _attempts(
     s = stream(source, level, start=start, end=end, check=not deferred)
     t = s.table
     t = t.mutate(bd=_breakdown_value(t, breakdown) if breakdown else ibis.literal(NONE_LABEL))
+    if first_only and (start is not None or end is not None):
+        t = _mark_first_ever(t, source, level, plan.steps)
     names = [*plan.steps, *plan.exclusions]
     if kind == "strict":  # consecutive steps: every event at the level matters
         s.check_names(names)
@@ -184,11 +202,28 @@ def _attempts(
     return s, plan, ordered_attempts(relevant, plan)
 
 
+def _mark_first_ever(t: ibis.Table, source, level: str, steps: list[str]) -> ibis.Table:
+    """``t`` with :data:`FIRST_EVER`: whether the event is the customer's first occurrence of its
+    step over their whole history. PostHog's "first time for user" means the first ever, so a
+    date range only chooses which first times are counted, never makes a later one the first."""
+    whole = stream(source, level, check=False).table
+    whole = whole.filter(whole.item.isin(steps))
+    order = ibis.window(group_by=[whole.customer_id, whole.item], order_by=order_keys(whole))
+    rank = ibis.row_number().over(order)
+    firsts = whole.mutate(_r=rank).filter(lambda w: w._r == 0)
+    firsts = firsts.select(_fc=firsts.customer_id, _fe=firsts.event_id, _fi=firsts.item)
+    joined = t.left_join(
+        firsts, [t.customer_id == firsts._fc, t.event_id == firsts._fe, t.item == firsts._fi]
+    )
+    return joined.select(*[joined[c] for c in t.columns], **{FIRST_EVER: joined._fe.notnull()})
+
+
 def _relevant(t: ibis.Table, names: list[str]) -> ibis.Table:
     """The events of the funnel's steps and exclusions with the columns it reads. (Kept in a
     temporary table it measured no faster on DuckDB, which shares the repeated subquery itself,
     and a temporary table would outlive a workspace closed before Python frees it.)"""
-    keep = [c for c in ("customer_id", "event_id", "item", "us", "bd") if c in t.columns]
+    wanted = ("customer_id", "event_id", "item", "us", "bd", FIRST_EVER)
+    keep = [c for c in wanted if c in t.columns]
     keep += [c for c in t.columns if c == SOURCE_ORDER]
     return t.filter(t.item.isin(names)).select(*keep)
 

@@ -57,10 +57,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The events have no '{level}' column yet: tag them first with a journey map (--map).",
     },
     "analytics_bad_property": {
-        "es": "«{name}» no es un nombre de propiedad válido: usa letras, cifras y _, con puntos "
-        "para claves anidadas (p. ej. device.os).",
-        "en": "'{name}' is not a valid property name: use letters, digits and _, with dots for "
-        "nested keys (e.g. device.os).",
+        "es": "«{name}» no es un nombre de propiedad que este motor pueda leer: no puede estar "
+        "vacío ni llevar caracteres de control (en Spark tampoco ' ni ?). Cualquier otro nombre "
+        "vale tal cual (case:AMOUNT_REQ); el punto llega a claves anidadas (device.os).",
+        "en": "'{name}' is not a property name this engine can read: it may not be empty or hold "
+        "control characters (on Spark not ' or ? either). Any other name works as written "
+        "(case:AMOUNT_REQ); a dot reaches into nested keys (device.os).",
     },
     "analytics_unknown_property_close": {
         "es": "Ningún evento analizado tiene la propiedad «{name}». ¿Quisiste decir {suggestion}?",
@@ -69,6 +71,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "analytics_unknown_property": {
         "es": "Ningún evento analizado tiene la propiedad «{name}». Propiedades: {known}.",
         "en": "No event analysed has the property '{name}'. Properties: {known}.",
+    },
+    "analytics_bad_exclusion_rule": {
+        "es": "Regla de exclusión desconocida «{rule}»: usa {rules} (drop: descarta el intento "
+        "entero, como PostHog; cut: cuenta los pasos anteriores a la exclusión).",
+        "en": "Unknown exclusion rule '{rule}': use {rules} (drop: drops the whole attempt, as "
+        "PostHog does; cut: counts the steps before the exclusion).",
     },
     "analytics_bad_funnel_kind": {
         "es": "Tipo de embudo desconocido «{kind}»: usa {kinds}.",

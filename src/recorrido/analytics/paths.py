@@ -12,7 +12,7 @@ import ibis
 import pandas as pd
 
 from recorrido.analytics.intervals import wilson_or_none
-from recorrido.analytics.sequence import median_by, stream
+from recorrido.analytics.sequence import engine_of, median_by, stream
 from recorrido.analytics.steps import END, Steps, step_table, steps_of
 from recorrido.analytics.windows import parse_duration
 from recorrido.errors import RecorridoError
@@ -189,13 +189,21 @@ def variants(
     ).table
     if max_steps is not None:
         t = t.filter(t.step <= max_steps)
-    t = t.mutate(pair=ibis.struct({"seq": t.step, "item": t.item}))
-    per_customer = t.group_by("customer_id").aggregate(pairs=t.pair.collect())
-    per_customer = per_customer.select(
-        "customer_id",
-        path=per_customer.pairs.sort().map(lambda p: p.item).join(_SEP),
-        length=per_customer.pairs.length(),
-    )
+    if engine_of(t) == "postgres":  # it cannot unnest a list of pairs to sort it
+        per_customer = t.group_by("customer_id").aggregate(items=t.item.collect(order_by=t.step))
+        per_customer = per_customer.select(
+            "customer_id",
+            path=per_customer["items"].join(_SEP),
+            length=per_customer["items"].length(),
+        )
+    else:
+        t = t.mutate(pair=ibis.struct({"seq": t.step, "item": t.item}))
+        per_customer = t.group_by("customer_id").aggregate(pairs=t.pair.collect())
+        per_customer = per_customer.select(
+            "customer_id",
+            path=per_customer.pairs.sort().map(lambda p: p.item).join(_SEP),
+            length=per_customer.pairs.length(),
+        )
     counted = per_customer.group_by(["path", "length"]).aggregate(customers=per_customer.count())
     # Everyone's count rides along each top row (a sum over all variants before the cut): the
     # events are read once, not once more for the total.

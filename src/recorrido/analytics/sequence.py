@@ -18,7 +18,6 @@ key); everything else is plain Ibis.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import ibis
@@ -28,10 +27,10 @@ import pandas as pd
 from recorrido.analytics.filters import parse_range
 from recorrido.errors import RecorridoError, did_you_mean
 from recorrido.events.schema import SOURCE_ORDER
+from recorrido.journey.properties import property_text, readable_on
 
 #: Levels a journey map's tagging adds as columns of the events table.
 MAP_LEVELS = ("touchpoint", "stage")
-_KEY = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 
 
 # -- engine dialects -------------------------------------------------------------------------
@@ -43,16 +42,6 @@ def _duckdb_epoch_us(moment: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type:
 @ibis.udf.scalar.builtin(name="unix_micros")
 def _spark_epoch_us(moment: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[empty-body]
     """Microseconds since 1970-01-01 UTC (Spark)."""
-
-
-@ibis.udf.scalar.builtin(name="json_extract_string")
-def _duckdb_json_text(doc: str, path: str) -> str:  # type: ignore[empty-body]
-    """The value at ``path`` as text (DuckDB)."""
-
-
-@ibis.udf.scalar.builtin(name="get_json_object")
-def _spark_json_text(doc: str, path: str) -> str:  # type: ignore[empty-body]
-    """The value at ``path`` as text (Spark)."""
 
 
 @ibis.udf.scalar.builtin(name="json_keys")
@@ -72,26 +61,28 @@ def engine_of(table: ibis.Table) -> str:
 
 def epoch_micros(table: ibis.Table, column: str = "timestamp") -> ibis.Value:
     moment = table[column].cast(dt.Timestamp(timezone="UTC"))
-    if engine_of(table) == "pyspark":
+    engine = engine_of(table)
+    if engine == "pyspark":
         return _spark_epoch_us(moment)
+    if engine == "postgres":  # exact: whole seconds, then the microseconds within the second
+        whole = moment.truncate("s").epoch_seconds().cast("int64")
+        return whole * 1_000_000 + moment.microsecond().cast("int64")
     return _duckdb_epoch_us(moment)
 
 
 def property_value(table: ibis.Table, key: str) -> ibis.Value:
-    """A breakdown value: a column of the table, or a key (``a`` or ``a.b``) of ``properties``.
+    """A breakdown value: a column of the table, or a key of ``properties``.
 
-    The key is checked against a strict pattern and passed to the engine as a literal, never
-    formatted into SQL text.
+    Any key a file can carry works (``case:AMOUNT_REQ``, ``page url``, ``device.os``): it is read
+    by :func:`recorrido.journey.properties.property_text`, the one reader every command shares,
+    which passes it to the engine as a literal, never formatted into SQL text.
     """
     if key in table.columns and key != "properties":
         return table[key].cast(str)
-    if not _KEY.match(key):
+    engine = engine_of(table)
+    if not readable_on(key, engine):
         raise RecorridoError("analytics_bad_property", name=key)
-    path = ibis.literal("$." + key)
-    doc = table.properties.cast(str)
-    if engine_of(table) == "pyspark":
-        return _spark_json_text(doc, path)
-    return _duckdb_json_text(doc, path)
+    return property_text(table.properties, key, engine)
 
 
 def known_property_keys(table: ibis.Table, sample: int = 10_000) -> list[str]:

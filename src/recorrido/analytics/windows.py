@@ -11,6 +11,12 @@ from datetime import timedelta
 
 from recorrido.errors import RecorridoError
 
+#: How long without events makes a customer count as stopped (dropped off), the one default of
+#: every command that asks it (measure, report, friction, the demo): two views of the same map
+#: must not count drop-off with different silences. A week suits web and app journeys; a slower
+#: process (a loan, a claim) should pass its own, and every page states the one it used.
+DEFAULT_INACTIVITY = "7d"
+
 MICROS = {
     "s": 1_000_000,
     "m": 60 * 1_000_000,

@@ -74,7 +74,11 @@ def duration(seconds) -> str:
 
 
 def percent(value) -> str:
-    return "—" if value is None or value != value else f"{value:.1%}"
+    if value is None or value != value:
+        return "—"
+    if 0.9995 <= value < 1:  # "100.0%" would say everyone: 99.97 % shows as 99.9%
+        return f"{math.floor(value * 1000) / 10:.1f}%"
+    return f"{value:.1%}"
 
 
 def interval(ci) -> str:

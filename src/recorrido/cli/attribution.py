@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from recorrido.cli.common import JsonOption, app, err, fail, json_default, lang_of, out
 from recorrido.errors import RecorridoError
@@ -168,7 +169,7 @@ def _progress(enabled: bool, lang: str) -> Iterator:
         yield None
         return
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -204,11 +205,12 @@ def _show(result, lang: str, show_value: bool, seconds: float) -> None:
     for row in frame.to_dict(orient="records"):
         cells = []
         for m in result.models:
-            cell = _number(row[f"{m}{suffix}"], lang)
+            cell = Text(_number(row[f"{m}{suffix}"], lang))
             if f"{m}{suffix}_low" in row:
                 low, high = row[f"{m}{suffix}_low"], row[f"{m}{suffix}_high"]
                 digits = 0 if max(abs(low), abs(high)) >= 100 else 1
-                cell += f"\n[dim]{_number(low, lang, digits)}–{_number(high, lang, digits)}[/]"
+                interval = f"{_number(low, lang, digits)}–{_number(high, lang, digits)}"
+                cell.append(f"\n{interval}", style="dim")
             cells.append(cell)
         table.add_row(str(row["channel"]), *cells)
     out.print(table)

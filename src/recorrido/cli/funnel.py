@@ -64,8 +64,16 @@ def funnel(
     count: Annotated[
         str, typer.Option(help="customers | attempts (each try counts) / clientes | intentos")
     ] = "customers",
+    exclusion_rule: Annotated[
+        str,
+        typer.Option(
+            help="drop: an exclusion between the steps drops the attempt (PostHog) | "
+            "cut: count the steps before it"
+        ),
+    ] = "drop",
     first_only: Annotated[
-        bool, typer.Option(help="Only each customer's first step 1 starts an attempt")
+        bool,
+        typer.Option(help="Only each customer's first step 1 ever starts an attempt (PostHog)"),
     ] = False,
     collapse_repeats: Annotated[
         bool, typer.Option(help="Strict: a run of the same value is one step (as the Sankey)")
@@ -107,6 +115,7 @@ def funnel(
                 "window": window,
                 "kind": kind,
                 "exclusions": exclusions,
+                "exclusion_rule": exclusion_rule,
                 "level": level,
                 "start": date_from,
                 "end": date_to,

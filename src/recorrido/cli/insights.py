@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
+from recorrido.analytics.windows import DEFAULT_INACTIVITY
 from recorrido.cli.common import (
     JsonOption,
     WorkspaceOption,
@@ -66,7 +68,9 @@ def friction(
     failure_patterns: Annotated[
         str | None, typer.Option(help="Error-like event name parts, comma separated")
     ] = None,
-    inactivity: Annotated[str, typer.Option(help="Silence that counts as gone")] = "7d",
+    inactivity: Annotated[
+        str, typer.Option(help="Silence that counts as gone (one default everywhere)")
+    ] = DEFAULT_INACTIVITY,
     backend: BackendOption = "duckdb",
     as_json: JsonOption = False,
 ) -> None:
@@ -101,9 +105,11 @@ def friction(
     if as_json:
         _dump(report.to_dict())
         return
+    one = len(report.findings) == 1
+    title = "insights_friction_title_one" if one else "insights_friction_title"
     out.print(
         message(
-            "insights_friction_title",
+            title,
             lang,
             name=report.map,
             count=len(report.findings),
@@ -112,12 +118,16 @@ def friction(
         ),
         highlight=False,
     )
+    if report.skipped_properties:
+        keys = ", ".join(repr(k) for k in report.skipped_properties)
+        out.print(message("insights_skipped_properties", lang, keys=keys), markup=False)
     if not report.findings:
         out.print(message("insights_none", lang))
     for rank, finding in enumerate(report.findings, 1):
-        out.print(f"[bold]{rank}. [{finding.kind}][/] {finding.sentence(lang)}", highlight=False)
+        # Text, not markup: a finding's sentence and samples carry event names from the data.
+        out.print(Text.assemble((f"{rank}. [{finding.kind}]", "bold"), " ", finding.sentence(lang)))
         if finding.samples:
-            out.print(f"   [dim]{', '.join(finding.samples)}[/]", highlight=False)
+            out.print(Text("   " + ", ".join(finding.samples), style="dim"))
 
 
 @app.command()

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from recorrido.cli.common import (
     JsonOption,
@@ -122,7 +123,7 @@ def check(map_file: MapArgument, workspace: WorkspaceOption, as_json: JsonOption
             share = _percent(row.event_share, lang)
             cells = [number(row.events), number(row.customers), share]
             if not row.events:
-                cells = [f"[yellow]{c}[/]" for c in cells]
+                cells = [Text(c, style="yellow") for c in cells]
         view.add_row(journey.stage(row.stage).name, f"{row.name} ({row.touchpoint})", *cells)
     out.print(view)
     holes = message(

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from recorrido.analytics.windows import DEFAULT_INACTIVITY
 from recorrido.cli.common import (
     BackendOption,
     FromOption,
@@ -31,7 +32,7 @@ def measure(
     workspace: WorkspaceOption,
     date_from: FromOption = None,
     date_to: ToOption = None,
-    inactivity: InactivityOption = "30d",
+    inactivity: InactivityOption = DEFAULT_INACTIVITY,
     breakdown: Annotated[
         str | None,
         typer.Option(help="persona | channel | a property key / desglose por persona, canal..."),

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from recorrido.analytics.windows import DEFAULT_INACTIVITY
 from recorrido.cli.common import (
     FromOption,
     InactivityOption,
@@ -35,7 +36,7 @@ def report(
     ] = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
-    inactivity: InactivityOption = "30d",
+    inactivity: InactivityOption = DEFAULT_INACTIVITY,
     window: Annotated[
         str, typer.Option(help="Conversion window of the stage funnel / ventana del embudo")
     ] = "30d",

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import ibis
 
-from recorrido.analytics.sequence import known_property_keys, property_value
+from recorrido.analytics.sequence import engine_of, known_property_keys, property_value
 from recorrido.insights.stats import two_proportion_z, z_for
+from recorrido.journey.properties import readable_on
 
 MAX_VALUES = 12
 MIN_SHARE = 0.4
@@ -54,8 +55,19 @@ def customer_values(journeys, keys: tuple[str, ...] | None = None) -> ibis.Table
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
+def unreadable_keys(journeys) -> list[str]:
+    """Property keys the automatic scan skips because this engine cannot read them (a control
+    character in the name; on Spark a ``'`` or ``?``): reported as a note, never an error."""
+    first = journeys.events.filter(journeys.events.seq == 0)
+    engine = engine_of(first)
+    return [k for k in known_property_keys(first) if not readable_on(k, engine)]
+
+
 def _auto_keys(first: ibis.Table) -> list[str]:
-    keys = [k for k in known_property_keys(first) if "." not in k][:40]
+    # Every key a file can carry is scanned (``case:AMOUNT_REQ``, ``page url``); one the engine
+    # cannot read is skipped (see unreadable_keys) so the scan never stops on it.
+    engine = engine_of(first)
+    keys = [k for k in known_property_keys(first) if readable_on(k, engine)][:40]
     if not keys:
         return []
     counts = [

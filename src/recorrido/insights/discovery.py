@@ -3,19 +3,30 @@
 1. **Goal.** The ``goal`` event given, else the most common event whose name looks like a
    conversion (order, purchase, compra, pedido, clickout, checkout, signup, registro, ...).
 2. **Touchpoints.** The events that at least ``min_share`` of customers have (at most
-   ``max_touchpoints``), grouped by their first word when several share it (``search for poi``
-   and ``search for item`` → ``search``); the goal event is always its own touchpoint. Its
-   channel is the commonest channel of its events; its mode is assisted when the name says a
-   person is involved (support, chat, call, agent, ticket, soporte, asesor, llamada, ...).
+   ``max_touchpoints``), grouped by their first word when several share it and that word is a
+   word (``search for poi`` and ``search for item`` → ``search``); a code of one or two
+   characters (``A_SUBMITTED``, ``W_Completeren aanvraag``, ``O_SELECTED`` in process-mining
+   logs) is not a word, so those events stay touchpoints of their own, named as the events are.
+   The goal event is always its own touchpoint. Its channel is the commonest channel of its
+   events; its mode is assisted when the name says a person is involved (support, chat, call,
+   agent, ticket, soporte, asesor, llamada, ...).
 3. **Position.** For customers who reached the goal, each event before their first goal event
    gets the position ``place / place of the goal`` (0 at the start, near 1 just before it);
    events after it count as after; customers without a goal count as before. A touchpoint is
-   **after the purchase** when more customers have it only after their goal than before it;
+   **after the goal** when more customers have it only after their goal than before it;
    otherwise its typical position is the mean over customers of each one's mean position
-   (customers without a goal: place / journey length).
-4. **Stages.** Touchpoints before the goal split at position 0.5 into *discover* (early) and
-   *consider* (late) when both halves have some; the goal forms *purchase* (phase during); the
-   after touchpoints form *after*. Stages keep this order, so the map's order agrees with the goal.
+   (customers without a goal: place / journey length). **When** a touchpoint happens is the
+   median over its customers of its place in their whole journey (0 first, 1 last): touchpoints
+   are listed in that order inside their stage.
+4. **Outcomes.** A touchpoint whose customers almost never reach the goal (under 10 %) and for
+   whom it comes at the very end (median place at least 0.9) is another ending of the process —
+   a declined or cancelled application — and joins the goal's stage, not the first stages.
+5. **Stages.** Touchpoints before the goal split at position 0.5 into an early and a late stage
+   when both halves have some; the goal and the other outcomes form the goal's stage (phase
+   during); the after touchpoints form the last stage. Stages keep this order, so the map's order
+   agrees with when things happen. When the goal reads as a purchase (order, compra, checkout,
+   ...) the stages are Discovery, Consideration, Purchase, After the purchase; otherwise they get
+   neutral names (Start, Progress, Outcome, After the goal).
 """
 
 from __future__ import annotations
@@ -37,6 +48,13 @@ ASSISTED_WORDS = re.compile(
     r"contact|contacto|phone|tel[eé]fono",
     re.IGNORECASE,
 )
+#: Goals that are a purchase: the shop's stage names fit them; any other goal gets neutral ones.
+PURCHASE_WORDS = re.compile(
+    r"order|purchase|compra|pedido|clickout|checkout|buy|venta|booking|reserva|paid|pagado|"
+    r"payment|pago",
+    re.IGNORECASE,
+)
+#: Stage names by kind of goal: (purchase, neutral) × language, in stage order.
 STAGE_NAMES = {
     "es": {
         "discover": "Descubrimiento",
@@ -51,7 +69,30 @@ STAGE_NAMES = {
         "after": "After the purchase",
     },
 }
+NEUTRAL_STAGE_NAMES = {
+    "es": {"discover": "Inicio", "consider": "Avance", "purchase": "Resultado", "after": "Después"},
+    "en": {"discover": "Start", "consider": "Progress", "purchase": "Outcome", "after": "After"},
+}
+NEUTRAL_STAGE_IDS = {
+    "discover": "start",
+    "consider": "progress",
+    "purchase": "outcome",
+    "after": "after",
+}
 PHASES = {"discover": "before", "consider": "before", "purchase": "during", "after": "after"}
+#: An outcome other than the goal: its customers reach the goal less often than this ...
+OUTCOME_MAX_GOAL_RATE = 0.1
+#: ... and it comes this late in their journeys (median place, 0 first, 1 last).
+OUTCOME_MIN_PLACE = 0.9
+#: A first word this short is a code (A_, W_, O_), not a word to group touchpoints by.
+MIN_GROUP_WORD = 3
+
+
+def looks_like_purchase(text: str | None) -> bool:
+    """Whether a goal's name reads as a purchase (so "before the purchase" fits it)."""
+    return bool(text) and PURCHASE_WORDS.search(str(text)) is not None
+
+
 DESCRIPTION = {
     "es": "Borrador propuesto a partir de los datos ({customers} clientes, {events} eventos): "
     "revisa nombres, etapas y reglas.",
@@ -99,6 +140,8 @@ def discover(
     channels = _channels(events, chosen)
     groups = _group(chosen, goal)
 
+    timing = _timing(events, goal, groups)
+
     placed = []
     for label, members in groups.items():
         before = sum(positions.get(m, {}).get("before", 0) for m in members)
@@ -106,22 +149,34 @@ def discover(
         weights = [positions.get(m, {}).get("n", 0) for m in members]
         pos = [positions.get(m, {}).get("pos", 0.5) for m in members]
         mean = sum(w * p for w, p in zip(weights, pos, strict=True)) / max(1, sum(weights))
+        place, goal_rate, elapsed = timing.get(label, (mean, 1.0, 0.0))
         if goal in members:
             stage = "purchase"
         elif after > before:
             stage = "after"
+        elif goal_rate < OUTCOME_MAX_GOAL_RATE and place >= OUTCOME_MIN_PLACE:
+            stage = "outcome"
         else:
             stage = "early" if mean < 0.5 else "late"
-        placed.append((label, members, stage, mean))
+        placed.append((label, members, stage, mean, elapsed))
     early = [p for p in placed if p[2] == "early"]
     late = [p for p in placed if p[2] == "late"]
     split = bool(early) and bool(late)
     stages: dict[str, list] = {"discover": [], "consider": [], "purchase": [], "after": []}
-    for label, members, stage, _mean in sorted(placed, key=lambda p: (p[3], p[0])):
+    # Inside a stage, touchpoints in the order they happen (the goal first in its stage).
+    for label, members, stage, _mean, _elapsed in sorted(
+        placed, key=lambda p: (goal not in p[1], p[4], p[3], p[0])
+    ):
         if stage in ("early", "late"):
             stage = ("discover" if stage == "early" else "consider") if split else "consider"
+        elif stage == "outcome":
+            stage = "purchase"
         stages[stage].append(_touchpoint(label, members, channels))
     _unique_ids(stages)
+    purchase = looks_like_purchase(goal)
+    titles = STAGE_NAMES[lang] if purchase else NEUTRAL_STAGE_NAMES[lang]
+    ids = {sid: sid for sid in stages} if purchase else NEUTRAL_STAGE_IDS
+    taken = {tp["id"] for tps in stages.values() for tp in tps}
     data = {
         "version": 1,
         "name": name or ("Mapa descubierto" if lang == "es" else "Discovered map"),
@@ -129,8 +184,9 @@ def discover(
         "description": DESCRIPTION[lang].format(customers=customers, events=total_events),
         "stages": [
             {
-                "id": sid,
-                "name": STAGE_NAMES[lang][sid],
+                # A stage id may not repeat a touchpoint id (an event named "after" ...).
+                "id": ids[sid] if ids[sid] not in taken else f"stage-{ids[sid]}",
+                "name": titles[sid],
                 "phase": PHASES[sid],
                 "touchpoints": tps,
             }
@@ -150,10 +206,14 @@ def _goal(goal: str | None, known: list[str]) -> str:
                 "insights_no_goal_event", name=goal, suggestion=did_you_mean(goal, known) or "—"
             )
         return goal
-    for name in known:  # most customers first
+    # A failure is never the goal (``pago_fallido`` holds ``pago``; ``A_DECLINED`` is an end).
+    from recorrido.insights.error_words import is_error_name
+
+    usable = [name for name in known if not is_error_name(name)] or known
+    for name in usable:  # most customers first
         if GOAL_WORDS.search(name):
             return name
-    return known[-1]
+    return usable[-1]
 
 
 def _positions(events: ibis.Table, goal: str, chosen: list[str]) -> dict[str, dict]:
@@ -194,6 +254,44 @@ def _positions(events: ibis.Table, goal: str, chosen: list[str]) -> dict[str, di
     }
 
 
+def _timing(events: ibis.Table, goal: str, groups: dict[str, list[str]]) -> dict:
+    """Per touchpoint: ``(place, goal rate, elapsed)``: the median over its customers of their
+    mean place in their whole journey (0 first, 1 last), the share of its customers who reach
+    the goal, and the median time from a customer's first event to their first event of it
+    (microseconds): when it happens, the order the map lists touchpoints in."""
+    label_of = {m: label for label, members in groups.items() for m in members}
+    t = events.mutate(seq=ibis.row_number().over(customer_order(events)))
+    sizes = t.group_by("customer_id").aggregate(size=t.count(), begin=t.us.min())
+    reached = t.filter(t.event == goal).select("customer_id").distinct().mutate(won=1)
+    chosen = t.filter(t.event.isin(list(label_of)))
+    chosen = chosen.join(sizes, "customer_id").left_join(reached, "customer_id")
+    place = chosen.seq.cast("float64") / ibis.greatest(chosen.size - 1, 1).cast("float64")
+    label = ibis.cases(*[(chosen.event == m, lab) for m, lab in label_of.items()])
+    chosen = chosen.select(
+        "customer_id",
+        label=label,
+        place=place,
+        won=chosen.won.fill_null(0),
+        elapsed=chosen.us - chosen.begin,
+    )
+    # a customer counts once per touchpoint (a group of several events too)
+    per = chosen.group_by(["label", "customer_id"]).aggregate(
+        place=chosen.place.mean(), won=chosen.won.max(), elapsed=chosen.elapsed.min()
+    )
+    frame = (
+        per.group_by("label")
+        .aggregate(
+            place=per.place.median(),
+            won=per.won.cast("float64").mean(),
+            elapsed=per.elapsed.cast("float64").median(),
+        )
+        .execute()
+    )
+    return {
+        str(r.label): (float(r.place), float(r.won), float(r.elapsed)) for r in frame.itertuples()
+    }
+
+
 def _channels(events: ibis.Table, chosen: list[str]) -> dict[str, str]:
     t = events.filter(events.event.isin(chosen), events.channel.notnull())
     frame = t.group_by(["event", "channel"]).aggregate(n=t.count()).execute()
@@ -207,6 +305,8 @@ def _group(chosen: list[str], goal: str) -> dict[str, list[str]]:
         if event == goal:
             continue
         word = re.split(r"[\s_.:/-]+", event.strip().lower())[0] or event
+        if len(word) < MIN_GROUP_WORD or not any(c.isalpha() for c in word):
+            word = event  # a code (A_, W_, 2_), not a word: the event stays its own touchpoint
         by_word.setdefault(word, []).append(event)
     groups: dict[str, list[str]] = {goal: [goal]}
     for word, members in by_word.items():

@@ -17,7 +17,7 @@ module turns them into :class:`Finding` records:
    least half of the affected customers and less than 70 % of the days, the finding is
    time-bound and gets ``start``/``end``.
 5. **Where it concentrates.** :mod:`recorrido.insights.concentration`.
-6. **Examples.** A handful of affected customer ids (the smallest ids, so runs repeat).
+6. **Examples.** A handful of affected customer ids, drawn by a hash of the id (so runs repeat).
 """
 
 from __future__ import annotations
@@ -29,26 +29,17 @@ from datetime import date, timedelta
 import ibis
 import pandas as pd
 
-from recorrido.analytics.windows import parse_duration
+from recorrido.analytics.windows import DEFAULT_INACTIVITY, parse_duration
 from recorrido.insights import concentration
 from recorrido.insights.candidates import Candidates, union
+from recorrido.insights.error_words import STEMS
 from recorrido.insights.journeys import DAY_US, Journeys, prepare
+from recorrido.insights.sampling import sample_key
 from recorrido.insights.stats import Z95, diff_interval, periods, z_for
 
-KINDS = ("loop", "failure", "wait", "abandonment", "handoff", "drift")
-DEFAULT_FAILURE_PATTERNS = (
-    "error",
-    "fail",
-    "retry",
-    "rechaz",
-    "fallo",
-    "reintent",
-    "denied",
-    "declin",
-    "timeout",
-    "exception",
-    "invalid",
-)
+KINDS = ("loop", "failure", "wait", "abandonment", "handoff", "drift", "change")
+#: The bilingual vocabulary of failures (word stems): :mod:`recorrido.insights.error_words`.
+DEFAULT_FAILURE_PATTERNS = STEMS
 
 
 @dataclass
@@ -64,7 +55,7 @@ class FrictionOptions:
     failure_patterns: tuple[str, ...] = DEFAULT_FAILURE_PATTERNS
     wait_factor: float = 4.0
     min_wait: str = "1h"
-    inactivity: str = "7d"
+    inactivity: str = DEFAULT_INACTIVITY
     handoff_window: str = "1d"
     segment_by: tuple[str, ...] | None = None
     samples: int = 5
@@ -127,6 +118,8 @@ class FrictionReport:
     customers: int
     converted: int
     options: dict
+    #: Property keys the automatic segment scan skipped (unreadable on this engine).
+    skipped_properties: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -135,6 +128,7 @@ class FrictionReport:
             "converted": self.converted,
             "tested": self.tested,
             "options": self.options,
+            "skipped_properties": self.skipped_properties,
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -147,7 +141,7 @@ def friction(
 ) -> FrictionReport:
     """The friction findings of ``journey_map`` on ``source`` (a workspace or events table),
     ranked by score; see the module text for the definitions."""
-    from recorrido.insights import abandonment, drift, failures, handoffs, loops, waits
+    from recorrido.insights import abandonment, changes, drift, failures, handoffs, loops, waits
 
     options = options or FrictionOptions()
     journeys = prepare(source, journey_map, start=start, end=end)
@@ -158,10 +152,13 @@ def friction(
         "abandonment": abandonment.candidates,
         "handoff": handoffs.candidates,
         "drift": drift.candidates,
+        "change": changes.candidates,
     }
     sets = [detectors[k](journeys, options) for k in KINDS if k in options.kinds]
     findings, tested = evaluate(journeys, sets, options)
+    skipped = concentration.unreadable_keys(journeys) if options.segment_by is None else []
     return FrictionReport(
+        skipped_properties=skipped,
         map=journeys.journey.name,
         findings=findings,
         tested=tested,
@@ -279,14 +276,19 @@ def _enrich(
         finding.segment = located.get(finding.id)
 
     ranked = affected.mutate(
-        _r=ibis.row_number().over(ibis.window(group_by=affected.cid, order_by=affected.customer_id))
+        _r=ibis.row_number().over(
+            ibis.window(
+                group_by=affected.cid,
+                order_by=[sample_key(affected.customer_id), affected.customer_id],
+            )
+        )
     )
     examples = ranked.filter(ranked._r < options.samples).select("cid", "customer_id").execute()
     for finding in kept:
         mine = examples[examples.cid == finding.id]["customer_id"]
         finding.samples = sorted(str(c) for c in mine)
         finding.message["key"] = f"insight_{finding.kind}"
-        if finding.kind == "drift":
+        if finding.kind in ("drift", "change"):
             finding.message["key"] += "_up" if finding.effect > 0 else "_down"
 
 

@@ -45,6 +45,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "«{value}» no vale aquí: se espera {expected}.",
         "en": "'{value}' does not fit here: expected {expected}.",
     },
+    "map_wrong_type_number": {
+        "es": "«{value}» no vale aquí: se espera {expected}. YAML lee {number} como un número; "
+        "si es un nombre, escríbelo entre comillas: {quoted}.",
+        "en": "'{value}' does not fit here: expected {expected}. YAML reads {number} as a "
+        "number; if it is a name, write it in quotes: {quoted}.",
+    },
     "map_type_text": {"es": "un texto", "en": "a text"},
     "map_type_integer": {"es": "un número entero", "en": "a whole number"},
     "map_type_number": {"es": "un número", "en": "a number"},
@@ -116,10 +122,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A condition takes exactly one operator (it has: {found}). Operators: {operators}.",
     },
     "map_invalid_property_key": {
-        "es": "Nombre de propiedad no válido «{name}»: usa letras, cifras, _, - y espacios; "
-        "el punto separa niveles (pagina.url).",
-        "en": "Invalid property name '{name}': use letters, digits, _, - and spaces; "
-        "a dot separates levels (page.url).",
+        "es": "Nombre de propiedad no válido «{name}»: no puede estar vacío ni llevar caracteres "
+        "de control, ' ni ? (un mapa funciona en todos los motores y Spark no lee esos). "
+        "Cualquier otro nombre vale tal cual (case:AMOUNT_REQ); el punto llega a objetos "
+        "anidados (pagina.url).",
+        "en": "Invalid property name '{name}': it may not be empty or hold control characters, "
+        "' or ? (a map runs on every engine, and Spark cannot read those). Any other name works "
+        "as written (case:AMOUNT_REQ); a dot reaches into nested objects (page.url).",
     },
     "map_invalid_regex": {
         "es": "Expresión regular no admitida «{pattern}» (carácter {position}): {reason}",

@@ -6,8 +6,12 @@ spelling, objects and arrays as compact JSON, and NULL for a missing key or a JS
 numbers are spelled differently by each engine (``1e+20``, ``1.0E20``), so rules compare numbers
 as numbers, never as text.
 
-A key comes from the user: it is checked against :data:`KEY_PATTERN` and passed to the engine as a
-literal value inside the JSON path, never as SQL text.
+A key is any name a file can carry (``case:AMOUNT_REQ``, ``concept:name``, ``page url``,
+``categoría``, ``page.url`` as one flat column): process-mining and analytics exports are full of
+them. The key is read first as one top-level name, exactly as written; when no event has that name
+and the key has dots, the dots reach into nested objects (``device.os``). The key is passed to the
+engine as a literal value inside a JSON path (a JSON pointer in DuckDB, which can spell every key;
+``['…']`` in Spark), never as SQL text. See ``docs/property-keys.md``.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ import ibis.expr.types as ir
 from recorrido.errors import RecorridoError
 from recorrido.journey.regex import PortableRegex
 
-#: One or more names joined by dots (``page.url``): letters in any script, digits, ``_ - space``.
-KEY_PATTERN = re.compile(r"[\w\- ]+(\.[\w\- ]+)*")
+#: Characters no key may hold: control characters (a newline in a header is a broken file).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Characters Spark's JSON path cannot spell inside ``['…']``.
+_SPARK_UNSPELLABLE = re.compile(r"['?]")
 
 #: Text that is read as a number: plain decimal notation with an optional exponent. Anything
 #: looser (``1_000``, ``0x10``, ``1.5d``, ``inf``) is read differently by each engine.
@@ -54,25 +60,53 @@ def _spark_json_text(doc: str, path: str) -> str:  # type: ignore[empty-body]
     """Spark: the value at ``path`` as text, NULL when absent or when the JSON is bad."""
 
 
+def _readable_name(key: str) -> bool:
+    return isinstance(key, str) and key.strip() != "" and _CONTROL.search(key) is None
+
+
 def is_valid_key(key: str) -> bool:
-    return KEY_PATTERN.fullmatch(key) is not None
+    """Whether ``key`` can name a property in a journey map, which runs on every engine: any
+    non-empty text without control characters, ``'`` or ``?`` (which Spark cannot spell)."""
+    return _readable_name(key) and _SPARK_UNSPELLABLE.search(key) is None
+
+
+def key_paths(key: str) -> list[tuple[str, ...]]:
+    """The places ``key`` is looked up, in order: the whole key as one top-level name, then (when
+    it has dots) the nested path its dots describe."""
+    paths = [(key,)]
+    parts = tuple(key.split("."))
+    if len(parts) > 1 and all(parts):
+        paths.append(parts)
+    return paths
+
+
+def readable_on(key: str, engine: str) -> bool:
+    """Whether ``engine`` can read ``key`` (Spark's JSON path cannot spell ``'`` or ``?``)."""
+    return is_valid_key(key) if engine == "pyspark" else _readable_name(key)
+
+
+def _duckdb_pointer(parts: tuple[str, ...]) -> str:
+    """A JSON pointer (RFC 6901): ``~`` and ``/`` are the only characters it escapes."""
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def property_text(properties: ir.Value, key: str, engine: str) -> ir.StringValue:
-    """The text of property ``key`` (dots reach into nested objects); NULL when absent."""
-    if not is_valid_key(key):
+    """The text of property ``key`` (see :func:`key_paths`); NULL when absent."""
+    if engine not in ENGINES:
+        raise RecorridoError("map_engine_unsupported", engine=engine, engines=", ".join(ENGINES))
+    if not readable_on(key, engine):
         raise RecorridoError("map_invalid_property_key", name=key)
-    parts = key.split(".")
     if engine == "duckdb":
-        path = "$" + "".join(f'."{p}"' for p in parts)
         doc = properties.cast(dt.json)
-        return ibis.ifelse(
-            _duckdb_json_valid(doc), _duckdb_json_text(doc, ibis.literal(path)), ibis.null("string")
-        )
-    if engine == "pyspark":
-        path = "$" + "".join(f"['{p}']" for p in parts)
-        return _spark_json_text(properties.cast("string"), ibis.literal(path))
-    raise RecorridoError("map_engine_unsupported", engine=engine, engines=", ".join(ENGINES))
+        texts = [_duckdb_json_text(doc, ibis.literal(_duckdb_pointer(p))) for p in key_paths(key)]
+        found = texts[0] if len(texts) == 1 else ibis.coalesce(*texts)
+        return ibis.ifelse(_duckdb_json_valid(doc), found, ibis.null("string"))
+    doc = properties.cast("string")
+    texts = [
+        _spark_json_text(doc, ibis.literal("$" + "".join(f"['{p}']" for p in parts)))
+        for parts in key_paths(key)
+    ]
+    return texts[0] if len(texts) == 1 else ibis.coalesce(*texts)
 
 
 def as_number(text: ir.StringValue) -> ir.FloatingValue:
@@ -93,8 +127,16 @@ def python_property(properties: str | Mapping[str, Any] | None, key: str) -> Any
             properties = json.loads(properties)
         except ValueError:
             return None
+    for parts in key_paths(key):
+        value = _python_at(properties, parts)
+        if value is not None:
+            return value
+    return None
+
+
+def _python_at(properties: Any, parts: tuple[str, ...]) -> Any:
     value: Any = properties
-    for part in key.split("."):
+    for part in parts:
         if not isinstance(value, Mapping) or part not in value:
             return None
         value = value[part]

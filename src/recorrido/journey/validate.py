@@ -21,7 +21,14 @@ from pydantic import BaseModel, ValidationError
 from recorrido.errors import RecorridoError, did_you_mean
 from recorrido.i18n import LANGUAGES, message
 from recorrido.journey.model import JourneyMap
-from recorrido.journey.yaml_io import YamlSyntaxError, format_path, locate, parse, plain
+from recorrido.journey.yaml_io import (
+    YamlSyntaxError,
+    YamlTooLarge,
+    format_path,
+    locate,
+    parse,
+    plain,
+)
 
 _PYDANTIC_TYPES = {
     "string_type": "text",
@@ -106,7 +113,7 @@ def check_text(text: str, lang: str | None = None) -> tuple[list[Problem], Journ
             "",
             exc.line,
             exc.column,
-            message("map_yaml_syntax", lang, problem=exc.problem),
+            message("map_yaml_syntax", lang, problem=_syntax_problem(exc, lang)),
             {"problem": exc.problem},
         )
         return [problem], None
@@ -130,6 +137,13 @@ def check_text(text: str, lang: str | None = None) -> tuple[list[Problem], Journ
     assert journey is not None
     journey._document, journey._style = document, style
     return [], journey
+
+
+def _syntax_problem(exc: YamlSyntaxError, lang: str) -> str:
+    """ruamel's own words, or a limit of :mod:`recorrido.bounded` in the reader's language."""
+    if isinstance(exc, YamlTooLarge):
+        return message(exc.key, lang, **exc.params)
+    return exc.problem
 
 
 def load_map(path: Path) -> JourneyMap:
@@ -226,16 +240,29 @@ def _model_problems(document: Any, exc: ValidationError, lang: str) -> Iterator[
             yield _problem(document, kind, loc, lang, **{k: str(v) for k, v in ctx.items()})
         elif kind in _PYDANTIC_TYPES or kind == "wrong_type":
             expected = _PYDANTIC_TYPES.get(kind) or ctx.get("kind", "value")
+            number = _number_in(value)
             yield _problem(
                 document,
                 "wrong_type",
                 loc,
                 lang,
+                # YAML reads 404 or 2024 as a number: an event named by digits needs quotes.
+                text="map_wrong_type_number" if number is not None else None,
                 value=shown,
                 expected=message(f"map_type_{expected}", lang),
+                number=number or "",
+                quoted=f'"{number}"' if number is not None else "",
             )
         else:
             yield _problem(document, "invalid_value", loc, lang, value=shown, detail=error["msg"])
+
+
+def _number_in(value: Any) -> str | None:
+    """The first number in ``value`` (itself, or an item of a list), as the file wrote it."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            return str(item)
+    return None
 
 
 def _show(value: Any) -> str:

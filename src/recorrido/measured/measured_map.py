@@ -18,7 +18,7 @@ import pandas as pd
 from recorrido.analytics.filters import parse_range
 from recorrido.analytics.sequence import epoch_micros, events_of, raise_empty
 from recorrido.analytics.tagging import load_map, tag_events
-from recorrido.analytics.windows import parse_duration
+from recorrido.analytics.windows import DEFAULT_INACTIVITY, parse_duration
 from recorrido.measured.coding import customer_touchpoints, name_lookup
 from recorrido.measured.scratch import Scratch
 from recorrido.measured.segments import customer_segments, stage_totals, versus_rest
@@ -120,7 +120,7 @@ def measure(
     *,
     start=None,
     end=None,
-    inactivity: str = "30d",
+    inactivity: str = DEFAULT_INACTIVITY,
     breakdown: str | None = None,
 ) -> MeasuredMap:
     """Measure ``journey_map`` (a JourneyMap or a YAML path) on a workspace or events table.

@@ -152,7 +152,7 @@ def build_context(
         options=options,
     )
 
-    phases = _phase_groups(journey.stages, lang)
+    phases = _phase_groups(journey.stages, lang, purchase=_goal_is_purchase(journey, goal_text))
     period = None
     if options.get("start") or options.get("end"):
         period = t(
@@ -183,7 +183,7 @@ def build_context(
         "phases": phases,
         "stages": stages,
         "stage_count": len(stages),
-        "lanes": [lane for lane in LANES if _lane_has_content(lane, stages)],
+        "lanes": [lane for lane in LANES if _lane_has_content(lane, stages, emotion)],
         "flow": flow_pieces(rows),
         "emotion": emotion,
         "charts": charts,
@@ -199,15 +199,35 @@ def _plotly_js() -> str:
     return get_plotlyjs()
 
 
-def _lane_has_content(lane: str, stages: list[dict]) -> bool:
-    if lane in ("touchpoints", "emotion"):
+def _lane_has_content(lane: str, stages: list[dict], emotion: dict) -> bool:
+    """Whether the lane has something to draw: an empty lane is not drawn (touchpoints always
+    are, the map's subject; emotion when the map or the measurement gives a curve)."""
+    if lane == "touchpoints":
         return True
+    if lane == "emotion":
+        return bool(emotion["has_designed"] or emotion["has_measured"] or any(emotion["words"]))
     if lane == "resources":
         return any(s["resources"] or s["owners"] for s in stages)
     return any(s[lane] for s in stages)
 
 
-def _phase_groups(stages, lang: str) -> list[dict]:
+def _goal_is_purchase(journey, goal_text: str | None) -> bool:
+    """Whether "before / during / after the purchase" fits the map: its goal reads as a purchase
+    (by name, id or event). A loan approved or a claim settled gets neutral phase names."""
+    from recorrido.insights.discovery import looks_like_purchase
+
+    if journey.goal is None:
+        return False
+    names = [goal_text, journey.goal.touchpoint, journey.goal.event]
+    if journey.goal.touchpoint:
+        rule = journey.touchpoint(journey.goal.touchpoint).match
+        events = getattr(rule, "event", None) if rule is not None else None
+        names += events if isinstance(events, list) else [events]
+    return any(looks_like_purchase(n) for n in names if isinstance(n, str))
+
+
+def _phase_groups(stages, lang: str, purchase: bool = True) -> list[dict]:
+    suffix = "" if purchase else "_goal"
     groups: list[dict] = []
     for stage in stages:
         if groups and groups[-1]["phase"] == stage.phase:
@@ -216,7 +236,10 @@ def _phase_groups(stages, lang: str) -> list[dict]:
         groups.append(
             {
                 "phase": stage.phase,
-                "label": message(f"report_phase_{stage.phase or 'none'}", lang),
+                "label": message(
+                    f"report_phase_{stage.phase}{suffix}" if stage.phase else "report_phase_none",
+                    lang,
+                ),
                 "color": PHASE_COLORS.get(stage.phase, PHASE_COLORS[None]),
                 "span": 1,
             }

@@ -83,12 +83,19 @@ def _chart(key, measured, tagged, lang, names, stage_color, tp_color, options, s
         steps = analytics.funnel(
             tagged, reached, window=settings["funnel_window"], level="stage", **span
         )
+        map_counts = {r["id"]: int(r["customers"]) for r in measured.stage_rows()}
+        reading = readings.funnel_reading(steps, names, lang, window_text)
+        differs = readings.funnel_vs_map(steps, map_counts, names, lang, window_text)
         return (
             figures.funnel_figure(steps, names, stage_color, lang),
-            readings.funnel_reading(steps, names, lang, window_text),
+            " ".join(text for text in (reading, differs) if text) or None,
         )
     if key == "sankey":
-        links = analytics.flows(tagged, "touchpoint", steps=settings["sankey_steps"], **span)
+        # include_end: a journey that stops early ends in an explicit node, and a one-step
+        # journey is a band to that ending instead of vanishing from the chart.
+        links = analytics.flows(
+            tagged, "touchpoint", steps=settings["sankey_steps"], include_end=True, **span
+        )
         if links.empty:
             return None, message("report_chart_sankey_empty", lang)
         return (

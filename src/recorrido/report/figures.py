@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from recorrido.analytics.intervals import wilson
+from recorrido.analytics.steps import END
 from recorrido.i18n import message
 from recorrido.report.render import (
     format_date,
@@ -25,6 +26,8 @@ FONT = (
     '"Liberation Sans", "DejaVu Sans", Arial, sans-serif'
 )
 INK = "#1f2937"
+#: The colour of an ending node in the Sankey: neutral, so it reads as "stops here".
+END_COLOR = "#cbd5e1"
 GRID = "#e5e7eb"
 
 
@@ -77,7 +80,8 @@ def funnel_figure(steps: pd.DataFrame, names: dict, colors: dict, lang: str) -> 
             low, high = wilson(n, counts[0])
             share = format_rate(n / first, [low, high], lang)
             whisker = (n / 2, (high * first - n) / 2, (n - low * first) / 2)
-        text.append(f"{format_number(n, lang)} · {share}")
+        # The interval on a second line: a label as wide as a phone's spare room at most.
+        text.append(f"{format_number(n, lang)} · {share}".replace(" (", "<br>(", 1))
         previous = counts[index - 1] if index else 0
         hover.append(
             _t(
@@ -103,6 +107,8 @@ def funnel_figure(steps: pd.DataFrame, names: dict, colors: dict, lang: str) -> 
             marker={"color": [colors.get(s, "#6366f1") for s in steps["step"]]},
             connector={"fillcolor": "#eef2ff"},
             hovertemplate="%{customdata[0]}: %{text}<br>%{customdata[1]}<extra></extra>",
+            # A narrow bar's label sits outside it; on a phone it must not be cut at the axis.
+            cliponaxis=False,
         )
     )
     if any(v is not None for v in edge):
@@ -127,8 +133,10 @@ def funnel_figure(steps: pd.DataFrame, names: dict, colors: dict, lang: str) -> 
         )
     _layout(fig, lang, height=max(200, 70 * len(labels)))
     fig.update_layout(
-        margin={"l": 140, "r": 20, "t": 10, "b": 10},
+        # automargin: the stage names take the room they need, not a fixed 140 px a phone lacks
+        margin={"l": 10, "r": 20, "t": 10, "b": 10},
         yaxis={
+            "automargin": True,
             "tickvals": rows,
             "ticktext": labels,
             "autorange": "reversed",
@@ -140,7 +148,45 @@ def funnel_figure(steps: pd.DataFrame, names: dict, colors: dict, lang: str) -> 
     return as_json(fig)
 
 
+def sankey_columns(links: pd.DataFrame) -> dict[tuple[int, str], tuple[float, float]]:
+    """Where each node ``(step, value)`` sits: ``x`` is its step's column, ``y`` its place in
+    the column (largest first, endings last).
+
+    Plotly places a node with no outgoing band in the last column by itself, so a journey that
+    ends at step 2 would be drawn beside step 4 (two "Declined" nodes in one column); the page
+    fixes every node to its own step's column instead. An ending (``(end)``, from flows with
+    ``include_end``) is a node of the column after the step where the journey stopped.
+    """
+    inflow: dict[tuple[int, str], int] = {}
+    outflow: dict[tuple[int, str], int] = {}
+    for r in links.itertuples():
+        source, target = (int(r.step), str(r.source)), (int(r.step) + 1, str(r.target))
+        outflow[source] = outflow.get(source, 0) + int(r.customers)
+        inflow[target] = inflow.get(target, 0) + int(r.customers)
+    # A node is as tall as the larger of what comes in and what goes out (Plotly's rule).
+    size = {k: max(inflow.get(k, 0), outflow.get(k, 0)) for k in set(inflow) | set(outflow)}
+    steps = sorted({s for s, _ in size})
+    first, last = steps[0], steps[-1]
+    places: dict[tuple[int, str], tuple[float, float]] = {}
+    for step in steps:
+        column = sorted(
+            (k for k in size if k[0] == step), key=lambda k: (k[1] == END, -size[k], k[1])
+        )
+        total = sum(size[k] for k in column) or 1
+        gap = 0.04 if len(column) > 1 else 0.0
+        room = max(0.2, 1.0 - gap * (len(column) - 1))
+        x = 0.5 if last == first else (step - first) / (last - first)
+        cursor = 0.0
+        for k in column:
+            height = room * size[k] / total
+            y = cursor + height / 2
+            places[k] = (min(max(x, 0.001), 0.999), min(max(y, 0.001), 0.999))
+            cursor += height + gap
+    return places
+
+
 def sankey_figure(links: pd.DataFrame, names: dict, colors: dict, lang: str) -> dict:
+    places = sankey_columns(links)
     nodes: dict[tuple[int, str], int] = {}
 
     def node(step: int, value: str) -> int:
@@ -148,15 +194,18 @@ def sankey_figure(links: pd.DataFrame, names: dict, colors: dict, lang: str) -> 
 
     sources = [node(r.step, r.source) for r in links.itertuples()]
     targets = [node(r.step + 1, r.target) for r in links.itertuples()]
-    labels = [_named(names, v) for (_, v) in nodes]
-    node_colors = [colors.get(v, "#94a3b8") for (_, v) in nodes]
+    ending = _t("sankey_end", lang)
+    labels = [ending if v == END else _named(names, v) for (_, v) in nodes]
+    node_colors = [END_COLOR if v == END else colors.get(v, "#94a3b8") for (_, v) in nodes]
     step_word = _t("sankey_step", lang)
     fig = go.Figure(
         go.Sankey(
-            arrangement="snap",
+            arrangement="fixed",
             node={
                 "label": labels,
                 "color": node_colors,
+                "x": [places[k][0] for k in nodes],
+                "y": [places[k][1] for k in nodes],
                 "pad": 14,
                 "thickness": 16,
                 "line": {"width": 0},

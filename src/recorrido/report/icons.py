@@ -54,6 +54,24 @@ def channel_kind(channel: str | None) -> str:
     return "other"
 
 
+#: Channel ids that Spanish and English write differently (web, app and chat read alike).
+TRANSLATED_CHANNELS = ("email", "phone", "store", "social", "ads")
+
+
+def channel_label(channel: str | None, lang: str) -> str | None:
+    """A channel as the reader's language says it: a plain channel id (``web``, ``email``,
+    ``phone``, ``store``, ``social``, ``chat``, ``ads``, ``app``) gets its word in ``lang``
+    (``correo``, ``teléfono``, ``tienda``...); any other text is the map's or the data's own."""
+    from recorrido.i18n import message
+
+    if not channel:
+        return channel
+    word = channel.strip().lower()
+    if word in TRANSLATED_CHANNELS:
+        return message(f"report_channel_{word}", lang)
+    return channel
+
+
 def icon(kind: str, size: int = 18, label: str | None = None) -> Markup:
     """The inline SVG of ``kind`` (a channel kind or ``self-service``/``assisted``)."""
     paths = _PATHS.get(kind, _PATHS["other"])

@@ -83,6 +83,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report_phase_during": {"es": "Durante la compra", "en": "During the purchase"},
     "report_phase_after": {"es": "Después de la compra", "en": "After the purchase"},
     "report_phase_none": {"es": "Sin fase", "en": "No phase"},
+    # when the goal is not a purchase (a loan approved, a claim settled): neutral phase names
+    "report_phase_before_goal": {"es": "Antes del objetivo", "en": "Before the goal"},
+    "report_phase_during_goal": {"es": "Al llegar al objetivo", "en": "Reaching the goal"},
+    "report_phase_after_goal": {"es": "Después del objetivo", "en": "After the goal"},
     "report_mode_self-service": {"es": "autoservicio", "en": "self-service"},
     "report_mode_assisted": {"es": "asistido", "en": "assisted"},
     "report_legend_band": {
@@ -131,6 +135,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report_lane_resources": {"es": "Responsables y recursos", "en": "Owners and resources"},
     "report_lane_notes": {"es": "Notas de campo", "en": "Field notes"},
     "report_channel_none": {"es": "sin canal", "en": "no channel"},
+    "report_channel_email": {"es": "correo", "en": "email"},
+    "report_channel_phone": {"es": "teléfono", "en": "phone"},
+    "report_channel_store": {"es": "tienda", "en": "store"},
+    "report_channel_social": {"es": "redes sociales", "en": "social"},
+    "report_channel_ads": {"es": "publicidad", "en": "ads"},
     "report_tp_volume": {
         "es": "{events} eventos · {customers} clientes",
         "en": "{events} events · {customers} customers",
@@ -222,15 +231,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "report_chart_sankey_how": {
         "es": "Los primeros {steps} puntos de contacto de cada cliente, uno tras otro (las "
-        "repeticiones seguidas cuentan una vez); el grosor es el número de clientes.",
+        "repeticiones seguidas cuentan una vez); el grosor es el número de clientes. Cada "
+        "nodo está en la columna de su paso; «Fin del recorrido» recoge a quienes no dieron "
+        "otro paso, también a quienes solo tienen uno.",
         "en": "Each customer's first {steps} touchpoints, one after the other (repeats in a row "
-        "count once); the width is the number of customers.",
+        "count once); the width is the number of customers. Each node sits in its step's "
+        "column; 'Journey ends' gathers those who took no further step, including those with "
+        "only one.",
     },
     "report_chart_sankey_empty": {
         "es": "Ningún cliente tiene dos puntos de contacto seguidos: no hay flujos que dibujar.",
         "en": "No customer has two touchpoints in a row: there are no flows to draw.",
     },
     "report_sankey_step": {"es": "paso", "en": "step"},
+    "report_sankey_end": {"es": "Fin del recorrido", "en": "Journey ends"},
     "report_chart_paths": {"es": "Recorridos más comunes", "en": "Most common journeys"},
     "report_chart_paths_how": {
         "es": "Los {n} recorridos completos más frecuentes, por puntos de contacto (las "
@@ -260,6 +274,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "({lost} de {total}).",
         "en": "{share} of the customers who reach '{source}' do not reach '{target}' {window} "
         "({lost} of {total}).",
+    },
+    "report_reading_funnel_vs_map": {
+        "es": "El mapa cuenta {map_count} clientes en «{stage}»: todos los que llegaron en el "
+        "periodo. Este embudo cuenta {funnel_count}: los que llegaron después de «{first}», en "
+        "el orden de las etapas, {window}.",
+        "en": "The map counts {map_count} customers at '{stage}': everyone who got there in the "
+        "period. This funnel counts {funnel_count}: those who got there after '{first}', in "
+        "stage order, {window}.",
     },
     "report_reading_funnel_empty": {
         "es": "Ningún cliente llega a «{first}».",

@@ -11,12 +11,42 @@ import math
 
 import pandas as pd
 
+from recorrido.analytics.steps import END
 from recorrido.i18n import message
 from recorrido.report.render import format_date, format_number, format_percent
 
 
 def _m(key: str, lang: str, **params) -> str:
     return message(f"report_reading_{key}", lang, **params)
+
+
+def funnel_vs_map(
+    steps: pd.DataFrame, map_counts: dict[str, int], names: dict[str, str], lang: str, window: str
+) -> str | None:
+    """Where the stage funnel and the map count a stage differently, the sentence that says why
+    (the funnel counts in stage order within its window, the map everyone who got there), with
+    both numbers, for the furthest such stage: the page never shows two numbers for one thing
+    without saying which is which. ``None`` when they agree."""
+    if steps is None or len(steps) < 2:
+        return None
+    differing = [
+        row
+        for row in steps.itertuples()
+        if row.step in map_counts and int(row.customers) != int(map_counts[row.step])
+    ]
+    if not differing:
+        return None
+    row = differing[-1]
+    first = steps.iloc[0]["step"]
+    return _m(
+        "funnel_vs_map",
+        lang,
+        stage=names.get(row.step, row.step),
+        map_count=format_number(map_counts[row.step], lang),
+        funnel_count=format_number(row.customers, lang),
+        first=names.get(first, first),
+        window=window,
+    )
 
 
 def funnel_reading(
@@ -55,6 +85,9 @@ def funnel_reading(
 def flows_reading(links: pd.DataFrame, names: dict[str, str], lang: str) -> str | None:
     """The most common first move of the journey."""
     if links is None or links.empty:
+        return None
+    links = links[links["target"] != END]  # endings are drawn, the reading names a move
+    if links.empty:
         return None
     first = links[links["step"] == links["step"].min()]
     top = first.sort_values(["customers", "source", "target"], ascending=[False, True, True])

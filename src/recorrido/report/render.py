@@ -53,16 +53,18 @@ def format_percent(share, lang: str, decimals: int | None = None) -> str:
     below 10 % unless ``decimals`` says otherwise."""
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return DASH
-    value = float(share) * 100
-    if decimals is None:
-        decimals = 1 if 0 < abs(value) < 9.95 and not value.is_integer() else 0
-    text = format_number(value, lang, decimals)
+    text = _bare_percent(share, lang, decimals)
     return f"{text} %" if lang == "es" else f"{text}%"
 
 
 def _bare_percent(share: float, lang: str, decimals: int | None) -> str:
-    """A share as a percentage number without the sign (``format_percent``'s rounding)."""
+    """A share as a percentage number without the sign: one decimal below 10 %; and a share
+    just under 100 % is rounded *down* with one decimal (99.87 % → 99.8), because "100 %" says
+    everyone and a report must not say so when one customer in a thousand did not."""
     value = float(share) * 100
+    if 99 < value < 100 and (decimals is None or round(value, decimals) >= 100):
+        decimals = max(1, decimals or 0)
+        value = math.floor(value * 10**decimals) / 10**decimals
     if decimals is None:
         decimals = 1 if 0 < abs(value) < 9.95 and not value.is_integer() else 0
     return format_number(value, lang, decimals)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from recorrido.i18n import message
 from recorrido.report import comparisons, readings
 from recorrido.report.headline import target_text
-from recorrido.report.icons import channel_kind
+from recorrido.report.icons import channel_kind, channel_label
 from recorrido.report.render import (
     format_hours,
     format_interval,
@@ -97,7 +97,7 @@ def _touchpoint(
     events = (figures_row or {}).get("events") or 0
     customers = (figures_row or {}).get("customers") or 0
     channels = [
-        f"{c['channel'] or '—'} {format_percent(c['share'], lang)}"
+        f"{channel_label(c['channel'], lang) or '—'} {format_percent(c['share'], lang)}"
         for c in (figures_row or {}).get("channels", [])
     ]
     difference = None
@@ -108,7 +108,7 @@ def _touchpoint(
     return {
         "id": tp.id,
         "name": tp.name,
-        "channel": tp.channel,
+        "channel": channel_label(tp.channel, lang),
         "kind": kind,
         "mode": tp.mode,
         "owner": tp.owner,

@@ -43,6 +43,14 @@
   var drawn = nodes.map(function (node) {
     var source = document.getElementById(node.getAttribute("data-figure"));
     var figure = JSON.parse(source.textContent);
+    // On a phone the journeys' long names would be cut at the left edge: they go inside the
+    // plot, above the thin bars, where the whole width is theirs.
+    if (node.getAttribute("data-figure") === "fig-paths" && window.innerWidth < 600) {
+      figure.layout.yaxis = Object.assign({}, figure.layout.yaxis,
+        { ticklabelposition: "inside top", automargin: false, tickfont: { size: 10.5 } });
+      figure.layout.margin = Object.assign({}, figure.layout.margin, { l: 4 });
+      figure.data[0] = Object.assign({}, figure.data[0], { width: 0.36, offset: -0.4 });
+    }
     return window.Plotly.newPlot(node, figure.data, figure.layout, config);
   });
   Promise.all(drawn).then(
