@@ -56,8 +56,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Could not read {file} as {format}: {detail}",
     },
     "format_unknown": {
-        "es": "No sé qué formato tiene {file}. Indica --format csv|parquet|ndjson|segment.",
-        "en": "Cannot tell the format of {file}. Pass --format csv|parquet|ndjson|segment.",
+        "es": "No sé qué formato tiene {file}. Indica --format csv|parquet|ndjson|segment|xes.",
+        "en": "Cannot tell the format of {file}. Pass --format csv|parquet|ndjson|segment|xes.",
     },
     "column_missing": {
         "es": "{file} no tiene la columna «{column}» para el campo {field}. "
@@ -187,6 +187,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Journey map (online shop template, yours to edit): {path}",
     },
     "demo_events_title": {"es": "Eventos por tipo", "en": "Events by type"},
+    "demo_admin_created": {
+        "es": "Usuario de la aplicación web: {user}, contraseña: {password} (se muestra solo "
+        "esta vez; crea más con recorrido users add).",
+        "en": "Web app user: {user}, password: {password} (shown only this once; add more with "
+        "recorrido users add).",
+    },
+    "demo_open_map": {
+        "es": "Abre el mapa medido en {url}",
+        "en": "Open the measured map at {url}",
+    },
     "demo_next": {
         "es": "Prueba: recorrido measure {path}/journey-map.yaml --workspace {path} --breakdown "
         "persona, o recorrido funnel --workspace {path} --steps clicks,carts,orders",
@@ -212,6 +222,7 @@ _PART_CATALOGS = (
     "recorrido.automations.messages",
     "recorrido.predict.messages",
     "recorrido.feedback.messages",
+    "recorrido.events.messages",
 )
 _merged = False
 

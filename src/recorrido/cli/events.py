@@ -364,12 +364,33 @@ def demo(
     workspace: Annotated[
         Path, typer.Option("--workspace", "-w", help="Where to build the demo workspace")
     ] = Path("recorrido-demo"),
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help="Then open the workspace in the web app / abrirlo en la aplicación web"
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve / puerto")] = 8321,
 ) -> None:
     """Ingest the bundled real dataset (OTTO sample) and show what it holds."""
-    from recorrido.demo import run_demo
+    from recorrido.demo import DEMO_MAP, run_demo
 
     lang = lang_of()
     try:
         run_demo(workspace, lang, out)
     except RecorridoError as exc:
         fail(exc, False, lang)
+    if serve:
+        from recorrido.cli.serve import serve as serve_command
+        from recorrido.web.users import UserStore
+
+        users = UserStore(workspace)
+        if not users.all():
+            import secrets
+
+            password = secrets.token_urlsafe(12)
+            users.add("admin", password, role="admin")
+            # Printed once: only its hash is kept in users.json.
+            out.print(message("demo_admin_created", lang, user="admin", password=password))
+        out.print(message("demo_open_map", lang, url=f"http://127.0.0.1:{port}/maps/{DEMO_MAP}"))
+        serve_command(workspace=workspace, host="127.0.0.1", port=port)

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from recorrido.analytics.windows import DEFAULT_INACTIVITY
 from recorrido.errors import RecorridoError
 from recorrido.server.access import identify, token_from_headers
 from recorrido.server.answers import Denied
@@ -148,7 +149,7 @@ async def measure(
     name: str,
     date_from: From = None,
     date_to: To = None,
-    inactivity: str = "30d",
+    inactivity: str = DEFAULT_INACTIVITY,
     breakdown: str | None = None,
 ) -> Response:
     """The measured map (as ``recorrido measure --json``)."""
