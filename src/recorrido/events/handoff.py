@@ -28,9 +28,50 @@ def upload(store: ibis.BaseBackend, expr: ibis.Table, path: Path) -> ibis.Table:
     exactly (a trip through pandas would turn missing text into the string 'NaN')."""
     # A fresh name per hand-off: Spark keeps a cache of files it has listed.
     target = path.with_name(f"{path.name}-{len(list(path.parent.iterdir()))}.parquet")
-    expr.to_parquet(target)
     name = re.sub(r"\W", "_", f"__handoff_{path.parent.name}_{target.stem}")
+    if store.name == "postgres":  # no Parquet reader in the server: rows go by COPY instead
+        return copy_to_postgres(store, expr, name)
+    expr.to_parquet(target)
     return store.read_parquet(target, table_name=name)
+
+
+def copy_to_postgres(store: ibis.BaseBackend, expr: ibis.Table, name: str) -> ibis.Table:
+    """Staged rows into a temporary PostgreSQL table through ``COPY`` (the binary-safe bulk path;
+    Ibis's own in-memory upload inserts row by row). The table lives as long as the connection."""
+    import sqlglot as sg
+    import sqlglot.expressions as sge
+
+    # JSON goes as text, as the workspace's PostgreSQL tables keep it (see events/store.py).
+    texts = {
+        name: expr[name].cast("string") for name, kind in expr.schema().items() if kind.is_json()
+    }
+    expr = expr.mutate(**texts) if texts else expr
+    table_schema = expr.schema()
+    create = sge.Create(
+        kind="TABLE",
+        this=sge.Schema(
+            this=sg.to_identifier(name, quoted=True),
+            expressions=table_schema.to_sqlglot_column_defs(store.dialect),
+        ),
+        properties=sge.Properties(expressions=[sge.TemporaryProperty()]),
+    ).sql(store.dialect)
+    columns = ", ".join(f'"{column}"' for column in table_schema.names)
+    with store.con.cursor() as cursor, store.con.transaction():
+        cursor.execute(create)
+        with cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN') as copy:
+            for batch in expr.to_pyarrow_batches(chunk_size=100_000):
+                for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+                    copy.write_row(row)
+    return store.table(name)
+
+
+def replace_rows(store: ibis.BaseBackend, table: str, expr: ibis.Table) -> None:
+    """``table``'s rows become ``expr``'s. PostgreSQL empties and refills the table in the open
+    transaction (the ``events`` view depends on it, so it cannot be dropped and made again)."""
+    if store.name == "postgres":
+        store.insert(table, expr, overwrite=True)
+    else:
+        store.create_table(table, expr, overwrite=True)
 
 
 SCRATCH_PREFIX = "recorrido-"
@@ -107,6 +148,29 @@ class Transaction:
             self.backend.raw_sql("COMMIT")
         else:
             self.backend.raw_sql("ROLLBACK")
+
+
+#: The advisory-lock key that serialises ingests into one PostgreSQL database (any constant
+#: shared by every recorrido process; see docs/scale.md).
+POSTGRES_INGEST_LOCK = 0x7265636F72726964  # "recorrid" in ASCII
+
+
+@contextlib.contextmanager
+def postgres_ingest(store: ibis.BaseBackend) -> Iterator[None]:
+    """One ingest into PostgreSQL as one transaction, one writer at a time.
+
+    Every statement Ibis runs inside opens its own ``transaction()`` block, which psycopg turns
+    into a savepoint of this outer one, so a failure anywhere rolls the whole ingest back. The
+    transaction-scoped advisory lock makes a second writer wait until the first commits: the
+    de-duplication, the ingest number and the re-stitched identities then see every row the
+    first one stored (readers are never blocked). Other backends pass straight through."""
+    if store.name != "postgres":
+        yield
+        return
+    with store.con.transaction():
+        with store.con.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [POSTGRES_INGEST_LOCK])
+        yield
 
 
 class session_timezone:

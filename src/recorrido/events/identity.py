@@ -137,9 +137,15 @@ def customer_profiles(raw_events: ibis.Table, identity: ibis.Table) -> ibis.Tabl
         first_seen=joined.first_seen.min(),
         last_seen=joined.last_seen.max(),
         event_count=joined.event_count.sum().cast("int64"),
-        channels=joined.channel.collect(distinct=True)
-        .sort()
-        .fill_null(ibis.literal([], type="array<string>")),
+        channels=joined.channel.collect(distinct=True).sort().fill_null(_no_channels(joined)),
         anonymous_ids=joined.anonymous_id.nunique().cast("int64"),
         traits=joined.traits.argmax(joined.traits_at, where=joined.traits_at.notnull()),
     )
+
+
+def _no_channels(table: ibis.Table) -> ibis.Value:
+    """An empty list of channels. PostgreSQL cannot type the bare ``ARRAY[]`` Ibis writes for an
+    empty array literal, so there the empty list is the split of an empty text."""
+    if table._find_backend(use_default=True).name == "postgres":
+        return ibis.literal("").split(",").filter(lambda part: part != "")
+    return ibis.literal([], type="array<string>")

@@ -140,4 +140,39 @@ MESSAGES: dict[str, dict[str, str]] = {
     # quarantine listing
     "events_col_ingest": {"es": "importación", "en": "ingest"},
     "events_col_ingested_at": {"es": "fecha (UTC)", "en": "time (UTC)"},
+    # scale-out: shared PostgreSQL workspaces, events read where they live (docs/scale.md)
+    "scale_schema_name": {
+        "es": "«{value}» no sirve como nombre de esquema: use minúsculas, cifras y _ (hasta 63)",
+        "en": "'{value}' cannot be a schema name: use lower-case letters, digits, _ (63 at most)",
+    },
+    "scale_schema_needs_postgres": {
+        "es": "--schema solo tiene sentido con una conexión PostgreSQL (--connection postgresql://...)",
+        "en": "--schema only applies to a PostgreSQL connection (--connection postgresql://...)",
+    },
+    "scale_events_table_name": {
+        "es": "«{name}» no es un nombre de tabla válido: escriba ESQUEMA.TABLA o TABLA",
+        "en": "'{name}' is not a valid table name: write SCHEMA.TABLE or TABLE",
+    },
+    "scale_events_columns_missing": {
+        "es": "falta asignar {fields}: añada --column CAMPO=COLUMNA",
+        "en": "{fields} must be mapped: add --column FIELD=COLUMN",
+    },
+    "scale_events_column_unknown": {
+        "es": "la tabla no tiene la columna «{name}»; tiene: {columns}",
+        "en": "the table has no column '{name}'; it has: {columns}",
+    },
+    "scale_events_read_in_place": {
+        "es": "este espacio lee los eventos de {table} sin copiarlos: no se importa en él; "
+        "escriba los eventos en esa tabla",
+        "en": "this workspace reads its events from {table} without copying: nothing is "
+        "ingested into it; write the events into that table",
+    },
+    "scale_would_quarantine": {
+        "es": "{column}: {count} de {total} filas irían a cuarentena",
+        "en": "{column}: {count} of {total} rows would be quarantined",
+    },
+    "scale_connection_failed": {
+        "es": "no se pudo abrir la conexión {url}: {detail}",
+        "en": "could not open the connection {url}: {detail}",
+    },
 }

@@ -41,8 +41,10 @@ def create_tables(con: ibis.BaseBackend) -> None:
     existing = set(con.list_tables())
     for name, table_schema in TABLES.items():
         if name not in existing:
-            con.create_table(name, schema=table_schema)
-    if _keeps_views(con):
+            con.create_table(name, schema=_stored_schema(con, table_schema))
+    # On PostgreSQL the view is made once: replacing it while another process ingests would
+    # make the two collide in the catalogue.
+    if _keeps_views(con) and not (con.name == "postgres" and schema.EVENTS_VIEW in existing):
         con.create_view(schema.EVENTS_VIEW, events_expression(con), overwrite=True)
 
 
@@ -67,6 +69,17 @@ def events_expression(con: ibis.BaseBackend) -> ibis.Table:
         source_order=(
             raw[schema.SOURCE_ORDER] if schema.SOURCE_ORDER in raw.columns else ibis.null("int64")
         ),
+    )
+
+
+def _stored_schema(con: ibis.BaseBackend, table_schema: ibis.Schema) -> ibis.Schema:
+    """On PostgreSQL JSON columns are kept as text: Ibis writes a JSON value as ``VARCHAR`` in
+    every ``INSERT ... SELECT``, which a ``json`` column refuses; the text is the same document,
+    and every reader casts ``properties`` before looking inside."""
+    if con.name != "postgres":
+        return table_schema
+    return ibis.schema(
+        {name: "string" if kind.is_json() else kind for name, kind in table_schema.items()}
     )
 
 
