@@ -20,6 +20,7 @@ from recorrido.cli import (
     feedback,  # noqa: F401  (registers feedback ingest, emotions)
     predict,  # noqa: F401  (registers predict ...)
     serve,  # noqa: F401  (registers serve, keys)
+    users,  # noqa: F401  (registers users add, list, remove)
 )
 from recorrido.cli.common import app
 

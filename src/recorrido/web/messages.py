@@ -340,7 +340,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web_act_kind_wait_for": {"es": "espera un evento", "en": "wait for an event"},
     "web_act_kind_split": {"es": "división", "en": "split"},
     "web_act_kind_email": {"es": "correo", "en": "email"},
-    "web_act_kind_webhook": {"es": "webhook", "en": "webhook"},
+    "web_act_kind_webhook": {"es": "llamada web (webhook)", "en": "webhook"},
     "web_act_kind_task": {"es": "tarea", "en": "task"},
     "web_act_kind_update_trait": {"es": "cambiar rasgo", "en": "update trait"},
     "web_act_from": {"es": "Desde", "en": "From"},
