@@ -6,7 +6,14 @@ stage's normal: the larger of ``inactivity`` (default 7 days) and the 95th perce
 (nearest rank) of the gaps between an event of that stage and the customer's next tagged event.
 Customers neither converted nor quiet (still active) are left out.
 
-For each touchpoint up to the goal's stage (the goal excluded), the share of its decided
+Not friction, so left out: **prospects who never start** (customers with no tagged event past
+the first stage: their exit is the normal exit of browsers; the first stage's touchpoints then
+leave the comparison, as nobody is counted stopping there; kept when the goal is in the first
+or second stage, where nothing would be left), the touchpoints of the goal's
+stage (the goal and the other endings a discovered map puts beside it: declined, cancelled) and
+any touchpoint whose name says the journey ends there by design (``ENDING_WORDS``).
+
+For each touchpoint before the goal's stage, the share of its decided
 visitors who went quiet there is compared with the pooled share over the other such touchpoints
 (visits counted per touchpoint). The "success" compared is going on; the reported customers are
 those who went quiet there.
@@ -14,6 +21,7 @@ those who went quiet there.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import ibis
@@ -21,6 +29,13 @@ import pandas as pd
 
 from recorrido.insights.candidates import Candidates, rows
 from recorrido.measured.quantiles import nearest_rank_by
+
+#: A touchpoint whose name says the journey ends there by design (a cancellation, a decline, a
+#: delivery) is an outcome: stopping after it is not going quiet.
+ENDING_WORDS = re.compile(
+    r"cancel|anul|declin|rechaz|deneg|denied|reject|delivered|entregad|closed|cerrad|finaliz",
+    re.IGNORECASE,
+)
 
 
 def candidates(journeys, options) -> Candidates:
@@ -30,11 +45,16 @@ def candidates(journeys, options) -> Candidates:
     eligible = [
         tp.id
         for index, stage in enumerate(journey.stages)
-        if goal_stage is None or index <= goal_stage
+        if (goal_stage is None or index < goal_stage) and (index > 0 or goal_stage in (0, 1))
         for tp in stage.touchpoints
-        if tp.id != goal_tp
+        if tp.id != goal_tp and not ENDING_WORDS.search(f"{tp.id} {tp.name}")
     ]
     t = journeys.tagged
+    # Prospects who never start (no tagged event past the first stage) leave as prospects do.
+    reach = t.group_by("customer_id").aggregate(top=t.stage_index.max())
+    # (The first stage's touchpoints then leave the comparison: nobody can stop there.)
+    prospects_out = goal_stage not in (0, 1)
+    started = reach.filter(reach.top > 0).select("customer_id") if prospects_out else reach
     gaps = t.filter(t.next_us.notnull()).mutate(gap=t.next_us - t.us)
     p95 = nearest_rank_by(gaps, ["stage_index"], "gap", Fraction(19, 20), "p95").execute()
     normal = {int(r.stage_index): max(int(r.p95), options.inactivity_us) for r in p95.itertuples()}
@@ -51,6 +71,7 @@ def candidates(journeys, options) -> Candidates:
     silent = (journeys.as_of_us - people.last_us) > threshold
     people = people.mutate(quiet=(~people.converted) & silent)
     decided = people.filter(people.converted | people.quiet)
+    decided = decided.semi_join(started, "customer_id") if prospects_out else decided
 
     visits = t.filter(t.touchpoint.isin(eligible)) if eligible else t.filter(ibis.literal(False))
     visits = visits.group_by(["customer_id", "touchpoint"]).aggregate(us=visits.us.min())

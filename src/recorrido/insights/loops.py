@@ -1,9 +1,12 @@
 """Loops and back-tracking: customers going back to an earlier stage, again and again.
 
 On each customer's tagged events with repeats of the same touchpoint collapsed, a **back step**
-is a move from touchpoint L to touchpoint E of an earlier stage of the map. A customer **loops**
+is a move from touchpoint L to touchpoint E of an earlier stage of the map, or of the same stage
+listed earlier in it. A customer **loops**
 between E and L when they step back from L to E at least ``min_repeats`` times (default 2).
 The comparable pool: customers who moved forward from E to L at least once (plus the loopers).
+``where.channel`` is the commonest channel of the looping back steps (where the loop happens),
+not the channel of the customer's first event.
 """
 
 from __future__ import annotations
@@ -11,23 +14,40 @@ from __future__ import annotations
 import ibis
 
 from recorrido.analytics.sequence import customer_order
-from recorrido.insights.candidates import Candidates, rows
+from recorrido.insights.candidates import Candidates, rows, union
+from recorrido.insights.error_words import is_error_column
 
 
 def candidates(journeys, options) -> Candidates:
     t = journeys.tagged
+    # An error the map made a touchpoint is a failure, not a step to loop back to.
+    t = t.filter(~is_error_column(t.event, options.failure_patterns))
+    t = t.mutate(prev_tp=t.touchpoint.lag().over(customer_order(t)))
     runs = t.filter(t.prev_tp.isnull() | (t.prev_tp != t.touchpoint))
     order = customer_order(runs)
     runs = runs.mutate(
-        from_tp=runs.touchpoint.lag().over(order), from_stage=runs.stage_index.lag().over(order)
+        from_tp=runs.touchpoint.lag().over(order),
+        from_stage=runs.stage_index.lag().over(order),
+        from_index=runs.tp_index.lag().over(order),
     )
-    back = runs.filter(runs.from_stage > runs.stage_index)
+    # Back: to an earlier stage, or inside one stage to a touchpoint listed earlier (two
+    # checkout steps visited back and forth loop just as two stages do).
+    is_back = (runs.from_stage > runs.stage_index) | (
+        (runs.from_stage == runs.stage_index) & (runs.from_index > runs.tp_index)
+    )
+    is_forward = (runs.from_stage < runs.stage_index) | (
+        (runs.from_stage == runs.stage_index) & (runs.from_index < runs.tp_index)
+    )
+    back = runs.filter(is_back)
     back = back.mutate(cid=ibis.literal("loop|") + back.touchpoint + "|" + back.from_tp)
     per = back.group_by(["cid", "customer_id"]).aggregate(times=back.count(), us=back.us.min())
     loopers = per.filter(per.times >= options.min_repeats)
     affected = rows(loopers, loopers.cid, loopers.us)
+    # Located where it happens: the commonest channel of the looping back steps themselves.
+    channels = back.join(loopers.select("cid", "customer_id"), ["cid", "customer_id"])
+    channels = channels.group_by(["cid", "channel"]).aggregate(n=channels.count())
 
-    forward = runs.filter(runs.from_stage < runs.stage_index)
+    forward = runs.filter(is_forward)
     forward = rows(
         forward, ibis.literal("loop|") + forward.from_tp + "|" + forward.touchpoint, forward.us
     )
@@ -36,7 +56,15 @@ def candidates(journeys, options) -> Candidates:
 
     journey = journeys.journey
 
+    located: dict[str, str] = {}
+
     def describe(cid: str) -> tuple[dict, dict]:
+        if not located:
+            frame = channels.execute()
+            frame = frame.sort_values(["cid", "n", "channel"], ascending=[True, False, True])
+            for key, group in frame.groupby("cid"):
+                located[str(key)] = str(group["channel"].iloc[0])
+            located.setdefault("", "")
         _, earlier, later = cid.split("|", 2)
         where = {
             "touchpoint": earlier,
@@ -44,6 +72,8 @@ def candidates(journeys, options) -> Candidates:
             "to_touchpoint": later,
             "to_stage": journey.stage_of(later).id,
         }
+        if located.get(cid):
+            where["channel"] = located[cid]
         params = {
             "earlier": journey.touchpoint(earlier).name,
             "later": journey.touchpoint(later).name,
@@ -51,4 +81,17 @@ def candidates(journeys, options) -> Candidates:
         }
         return where, params
 
-    return Candidates("loop", affected, pool, describe)
+    # Loops the map hides (two events of one touchpoint, or untagged) join the same kind.
+    from recorrido.insights import event_loops
+
+    hidden = event_loops.candidates(journeys, options)
+
+    def describe_any(cid: str) -> tuple[dict, dict]:
+        return hidden.describe(cid) if cid.startswith("loop|event|") else describe(cid)
+
+    return Candidates(
+        "loop",
+        union([affected, hidden.affected]),
+        union([pool, hidden.pool]),
+        describe_any,
+    )

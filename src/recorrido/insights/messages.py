@@ -70,6 +70,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(normally {baseline}); those {customers} customers reach the goal {rate_affected}, "
         "against {rate_comparable} on the other days ({effect}).",
     },
+    "insight_change_up": {
+        "es": "«{metric}» subió: lo hizo el {rate} de los clientes activos (lo normal: "
+        "{baseline}), unos {customers} clientes más de lo habitual.",
+        "en": "'{metric}' rose: {rate} of active customers did it (normally {baseline}), about "
+        "{customers} customers more than usual.",
+    },
+    "insight_change_down": {
+        "es": "«{metric}» bajó: lo hizo solo el {rate} de los clientes activos (lo normal: "
+        "{baseline}), unos {customers} clientes menos de lo habitual.",
+        "en": "'{metric}' fell: only {rate} of active customers did it (normally {baseline}), "
+        "about {customers} customers fewer than usual.",
+    },
     "insight_period": {
         "es": "Ocurrió entre el {start} y el {end}.",
         "en": "It happened between {start} and {end}.",
@@ -126,6 +138,17 @@ MESSAGES.update(
             "{customers} clientes)",
             "en": "Friction in '{name}': {count} findings ({tested} candidates tested, "
             "{customers} customers)",
+        },
+        "insights_friction_title_one": {
+            "es": "Fricción en «{name}»: 1 hallazgo ({tested} candidatos probados, "
+            "{customers} clientes)",
+            "en": "Friction in '{name}': 1 finding ({tested} candidates tested, "
+            "{customers} customers)",
+        },
+        "insights_skipped_properties": {
+            "es": "Nota: el análisis de segmentos omitió propiedades que este motor no puede "
+            "leer: {keys}.",
+            "en": "Note: the segment scan skipped properties this engine cannot read: {keys}.",
         },
         "insights_none": {
             "es": "Ningún hallazgo supera el umbral de ruido.",

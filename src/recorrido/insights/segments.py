@@ -2,8 +2,8 @@
 
 **Features** (computed per customer in the engine): events, distinct touchpoints, events in each
 stage of the map, days from first to last event, and whether they reached the goal. Only this
-one-row-per-customer table comes to Python (at most ``max_customers`` customers, the smallest
-ids, when there are more).
+one-row-per-customer table comes to Python (at most ``max_customers`` customers, drawn by a
+hash of the id when there are more: :mod:`recorrido.insights.sampling`).
 
 **Clusters.** Features are ``log1p``-transformed (counts, days) and standardised; k-means
 (k-means++ start, fixed seed, 10 starts) runs for k = 2..``max_k`` and the k with the best mean
@@ -23,6 +23,7 @@ import pandas as pd
 
 from recorrido.i18n import message
 from recorrido.insights.journeys import DAY_US, prepare
+from recorrido.insights.sampling import sample
 from recorrido.insights.sentences import percent
 
 
@@ -62,7 +63,8 @@ def features(journeys, max_customers: int = 50_000) -> pd.DataFrame:
         goal=e.is_goal.any().cast("int64"),
         **stage_counts,
     )
-    frame = per.order_by("customer_id").limit(max_customers).execute()
+    # A sample by a hash of the id: the smallest ids can all be one kind of customer.
+    frame = sample(per, max_customers).execute()
     return frame.set_index("customer_id")
 
 

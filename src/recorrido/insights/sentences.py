@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 from recorrido.i18n import message
 
 _RATES = ("rate_affected", "rate_comparable", "share", "normal", "rate", "baseline")
 
 
 def percent(value: float, lang: str) -> str:
-    number = f"{100 * value:.0f}"
+    share = 100 * value
+    if 99.5 <= share < 100:  # never "100 %" for a share short of everyone: 99.87 → 99.8
+        number = f"{math.floor(share * 10) / 10:.1f}"
+        number = number.replace(".", ",") if lang == "es" else number
+    else:
+        number = f"{share:.0f}"
     return f"{number} %" if lang == "es" else f"{number}%"
 
 

@@ -1,0 +1,111 @@
+"""A retail clickstream with the three problems `recorrido friction` once missed (issue 24).
+
+Seeded and deterministic. ``n`` customers visit an online shop over ``days`` days (several
+sessions each, on the web or the app); a session browses, may add to the cart, go through the
+two checkout steps (shipping, payment) and buy. Noise that changes nobody's chance of buying:
+an occasional ``error_shown``, ``support_contact``, a single step back.
+
+Planted (``planted=True``), each with its truth in :data:`PLANTED`:
+
+- ``incident``: for three weeks ``error_shown`` and ``support_contact`` triple and purchases
+  halve, for everyone.
+- ``loop``: during one month, Android (app) checkout sessions go back and forth between the two
+  checkout steps (shipping ↔ payment, twice or more) and buy less often; fewer than 20
+  customers a week.
+- ``failure``: half the iOS customers' payments fail (``payment_failed``, twice or more) and
+  they buy less often; on a map made by ``map discover`` the error event is an ordinary touchpoint.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+START = datetime(2025, 1, 6, tzinfo=UTC)
+
+
+def planted_truth(days: int) -> dict:
+    """Where each planted problem is, in days from START (inclusive)."""
+    incident = (int(days * 0.35), int(days * 0.35) + 20)
+    loop = (int(days * 0.65), int(days * 0.65) + 29)
+    return {"incident": incident, "loop": loop, "failure": None}
+
+
+def write(path, n: int = 600, days: int = 180, *, planted: bool = True, seed: int = 1):
+    """Write the events as Parquet at ``path``; return the path."""
+    rng = random.Random(seed)
+    truth = planted_truth(days)
+    rows: list[dict] = []
+    for i in range(n):
+        rows.extend(_customer(rng, f"u{i:06d}", days, planted, truth))
+    frame = pd.DataFrame(rows)
+    frame["event_id"] = [f"e{i}" for i in range(len(frame))]
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def _customer(rng, cid, days, planted, truth) -> list[dict]:
+    platform = rng.choices(["android", "ios", "web"], [0.35, 0.25, 0.4])[0]
+    channel = "web" if platform == "web" else "app"
+    rows: list[dict] = []
+    failing = planted and platform == "ios" and rng.random() < 0.5
+    first = rng.uniform(0, days - 1)
+    sessions = 1 + min(int(rng.expovariate(1 / 3)), 12)
+    moments = sorted([first] + [rng.uniform(first, days - 0.01) for _ in range(sessions - 1)])
+    for moment in moments:
+        day = int(moment)
+        clock = [START + timedelta(days=moment)]
+
+        def emit(event: str, clock=clock) -> None:
+            clock[0] += timedelta(seconds=rng.uniform(10, 240))
+            rows.append(
+                {
+                    "customer_id": cid,
+                    "timestamp": clock[0],
+                    "event": event,
+                    "channel": channel,
+                    "platform": platform,
+                }
+            )
+
+        incident = planted and truth["incident"][0] <= day <= truth["incident"][1]
+        looping = planted and platform == "android" and truth["loop"][0] <= day <= truth["loop"][1]
+        err, sup = (0.3, 0.15) if incident else (0.1, 0.05)
+        emit("home")
+        for _ in range(1 + int(rng.expovariate(1 / 1.5))):
+            emit("product_view")
+        if rng.random() < err:
+            emit("error_shown")
+        if rng.random() < sup:
+            emit("support_contact")
+        if rng.random() > 0.5:
+            continue
+        emit("add_to_cart")
+        if rng.random() > 0.7:
+            continue
+        emit("checkout_shipping")
+        emit("checkout_payment")
+        chance = 0.6
+        if looping:
+            for _ in range(2 + int(rng.random() < 0.5)):
+                emit("checkout_shipping")
+                emit("checkout_payment")
+            chance *= 0.1
+        elif rng.random() < 0.05:
+            emit("checkout_shipping")
+            emit("checkout_payment")
+        if failing:
+            emit("payment_failed")
+            emit("checkout_payment")
+            emit("payment_failed")
+            chance *= 0.2
+        elif rng.random() < 0.03:
+            emit("payment_failed")
+            emit("checkout_payment")
+        if incident:
+            chance *= 0.5
+        if rng.random() < chance:
+            emit("purchase")
+    return rows

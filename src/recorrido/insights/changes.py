@@ -1,0 +1,471 @@
+"""Changes over time on every rate: an event or touchpoint that suddenly many more (or fewer)
+active customers do, for a period.
+
+**Series.** For each event name done by at least ``MIN_SERIES_CUSTOMERS`` customers and each
+touchpoint that matches more than one event name, per time bin: ``k`` = customers who did it in
+the bin, ``n`` = active customers (any event) in the bin. The same per channel of the events
+(and per value of each ``segment_by`` property read on the events); and per pair of events
+customers step back and forth between (``loop``: customers with a return in the bin, see
+:mod:`recorrido.insights.event_loops`): ``k`` and ``n`` count only
+events on that channel, so a change is located where it happens, not by a customer's first event.
+
+**Bin width** adapts to the data (:func:`bin_width`): daily when the median day has at least
+``MIN_ACTIVE_PER_BIN`` active customers, else weekly (Monday-aligned), else four-weekly.
+
+**Edges.** Leading and trailing bins with fewer than half the median bin's active customers
+(the ramp-up and ramp-down of an export) are left out, as are partial weeks at either end;
+so are, in each series, leading and
+trailing bins whose rate is under half the series' median (an event that comes days after the
+first, like a delivery, ramps up). A drop at the very edge of the data is therefore not reported.
+
+**Scan.** In each series every window of consecutive bins (up to half the bins) is compared with
+the rest: z = (rate inside − rate outside) / standard error, the standard error inflated by the
+series' own overdispersion φ (median squared Pearson residual / 0.455, the median of χ²₁, at
+least 1), so day-to-day wobble on real data is not read as a change. The series' p-value is the
+best window's two-sided p-value times the number of windows (Bonferroni inside the series).
+Across all series tested, Benjamini–Hochberg keeps a false discovery rate of ``alpha``.
+
+**Size.** A change is kept only when the rate inside is at least ``MIN_RATIO`` times the rate
+outside (or at most 1 / ``MIN_RATIO``) and at least ``MIN_EXCESS`` customer-bins beyond normal.
+It must also be a **period**, not a trend: its rate departs by ``MIN_RATIO`` from the rate
+before it and from the rate after it (where the window does not reach the data's edge).
+A segment's change is dropped when the overall series of the same metric changed in an
+overlapping window (the overall finding stands; its segment is located afterwards).
+
+The candidate's counts (``stats``) are customer-bins: inside the window (affected) against
+outside (comparable); "success" is doing the metric, so ``effect`` is the change of its rate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from recorrido.analytics.sequence import property_value
+from recorrido.insights import event_loops
+from recorrido.insights.candidates import Candidates, rows, union
+from recorrido.insights.journeys import DAY_US
+
+MIN_ACTIVE_PER_BIN = 50
+MIN_SERIES_CUSTOMERS = 10
+MAX_EVENTS = 60
+MIN_RATIO = 1.5
+MIN_EXCESS = 10
+MIN_BINS = 6
+WIDTHS = (1, 7, 28)
+#: 1970-01-01 was a Thursday: shifting by 3 days makes week bins start on Mondays.
+MONDAY_SHIFT = 3
+
+
+@dataclass(frozen=True)
+class Change:
+    """The best window of one series: bins ``first``..``last`` (inclusive)."""
+
+    first: int
+    last: int
+    k_in: int
+    n_in: int
+    k_out: int
+    n_out: int
+    p: float
+
+    @property
+    def rate_in(self) -> float:
+        return self.k_in / self.n_in if self.n_in else 0.0
+
+    @property
+    def rate_out(self) -> float:
+        return self.k_out / self.n_out if self.n_out else 0.0
+
+
+def bin_width(active_per_day: list[int], days: int) -> int:
+    """Days per bin: the shortest of 1, 7, 28 whose median bin has ``MIN_ACTIVE_PER_BIN``
+    active customers (approximated from daily counts) and that leaves ``MIN_BINS`` bins."""
+    median_day = float(np.median(active_per_day)) if active_per_day else 0.0
+    for width in WIDTHS:
+        if days // width < MIN_BINS:
+            break
+        if median_day * width >= MIN_ACTIVE_PER_BIN:
+            return width
+    fitting = [w for w in WIDTHS if days // w >= MIN_BINS]
+    return fitting[-1] if fitting else 1
+
+
+def dispersion(k: np.ndarray, n: np.ndarray) -> float:
+    """Robust overdispersion of a binomial series: median squared Pearson residual / 0.455."""
+    mask = n > 0
+    if mask.sum() < 3:
+        return 1.0
+    p = k[mask].sum() / n[mask].sum()
+    if p <= 0 or p >= 1:
+        return 1.0
+    resid = (k[mask] - n[mask] * p) ** 2 / (n[mask] * p * (1 - p))
+    return max(1.0, float(np.median(resid)) / 0.455)
+
+
+def scan(k: np.ndarray, n: np.ndarray, max_len: int | None = None) -> Change | None:
+    """The window of consecutive bins whose rate departs most from the rest (see module)."""
+    bins = len(k)
+    if bins < 2 or n.sum() == 0:
+        return None
+    max_len = max(1, min(max_len or bins // 2, bins - 1))
+    phi = dispersion(k, n)
+    ck, cn = np.concatenate([[0], np.cumsum(k)]), np.concatenate([[0], np.cumsum(n)])
+    total_k, total_n = ck[-1], cn[-1]
+    best: Change | None = None
+    windows = 0
+    best_z = 0.0
+    for length in range(1, max_len + 1):
+        starts = np.arange(0, bins - length + 1)
+        k_in = ck[starts + length] - ck[starts]
+        n_in = cn[starts + length] - cn[starts]
+        k_out, n_out = total_k - k_in, total_n - n_in
+        windows += len(starts)
+        ok = (n_in > 0) & (n_out > 0)
+        pooled = np.where(ok, total_k / max(total_n, 1), 0.5)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / np.maximum(n_in, 1) + 1 / np.maximum(n_out, 1)))
+        diff = k_in / np.maximum(n_in, 1) - k_out / np.maximum(n_out, 1)
+        z = np.where(ok & (se > 0), diff / np.where(se > 0, se, 1) / math.sqrt(phi), 0.0)
+        i = int(np.argmax(np.abs(z)))
+        if abs(z[i]) > best_z:
+            best_z = abs(float(z[i]))
+            s = int(starts[i])
+            best = Change(
+                s,
+                s + length - 1,
+                int(k_in[i]),
+                int(n_in[i]),
+                int(k_out[i]),
+                int(n_out[i]),
+                0.0,
+            )
+    if best is None:
+        return None
+    p = min(1.0, 2 * float(norm.sf(best_z)) * windows)
+    return Change(best.first, best.last, best.k_in, best.n_in, best.k_out, best.n_out, p)
+
+
+def benjamini_hochberg(pvalues: list[float], alpha: float) -> list[bool]:
+    """Which hypotheses Benjamini–Hochberg rejects at false discovery rate ``alpha``."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    cutoff = -1
+    for rank, i in enumerate(order, start=1):
+        if pvalues[i] <= alpha * rank / m:
+            cutoff = rank
+    keep = [False] * m
+    for rank, i in enumerate(order, start=1):
+        keep[i] = rank <= cutoff
+    return keep
+
+
+def large_enough(change: Change) -> bool:
+    """At least a MIN_RATIO-fold change, and MIN_EXCESS customer-bins beyond normal."""
+    rin, rout = change.rate_in, change.rate_out
+    excess = abs(change.k_in - change.n_in * rout)
+    if excess < MIN_EXCESS:
+        return False
+    if rout == 0:
+        return rin > 0
+    ratio = rin / rout
+    return ratio >= MIN_RATIO or ratio <= 1 / MIN_RATIO
+
+
+def _series_tables(
+    journeys, width: int, dimensions: list[tuple[str, ibis.Value | None]], loops: ibis.Table
+):
+    """Small frames: per (dimension, value, bin) the active customers, and per (metric kind,
+    metric, dimension, value, bin) the customers who did it."""
+    e = journeys.events
+    day = (e.us // DAY_US).cast("int64")
+    b = ((day + MONDAY_SHIFT) // width).cast("int64") if width > 1 else day
+    e = e.mutate(bin=b)
+    active_parts, done_parts = [], []
+    for name, value in dimensions:
+        seg = ibis.literal("") if value is None else value
+        t = e.mutate(dim=ibis.literal(name), val=seg.cast("string"))
+        t = t.filter(t.val.notnull())
+        active_parts.append(t.group_by(["dim", "val", "bin"]).aggregate(n=t.customer_id.nunique()))
+        for kind, column in (("event", t.event), ("touchpoint", t.touchpoint)):
+            u = t.mutate(metric=column.cast("string"), mkind=ibis.literal(kind))
+            u = u.filter(u.metric.notnull())
+            done_parts.append(
+                u.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
+                    k=u.customer_id.nunique()
+                )
+            )
+    # Loops over time: customers stepping back and forth between two events in the bin.
+    lp = loops.mutate(bin=(loops.us // DAY_US).cast("int64"))
+    if width > 1:
+        lp = lp.mutate(bin=((lp.bin + MONDAY_SHIFT) // width).cast("int64"))
+    for name, _ in dimensions:
+        value = ibis.literal("") if not name else _dimension_value(lp, name)
+        u = lp.mutate(
+            mkind=ibis.literal("loop"),
+            metric=lp.cid.substr(len("loop|event|")),
+            dim=ibis.literal(name),
+            val=value.cast("string"),
+        )
+        u = u.filter(u.val.notnull())
+        done_parts.append(
+            u.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
+                k=u.customer_id.nunique()
+            )
+        )
+    active = ibis.union(*active_parts).execute()
+    done = ibis.union(*done_parts).execute()
+    return e, active, done
+
+
+def _metrics(journeys) -> tuple[set[str], set[str]]:
+    """The events worth a series (done by enough customers, the commonest first) and the
+    touchpoints matching several event names (one matching a single name repeats its series)."""
+    e = journeys.events
+    per = e.group_by("event").aggregate(c=e.customer_id.nunique()).execute()
+    per = per[per.c >= MIN_SERIES_CUSTOMERS].sort_values(["c", "event"], ascending=[False, True])
+    events = {str(x) for x in per.event.head(MAX_EVENTS)}
+    t = journeys.tagged
+    names = t.group_by("touchpoint").aggregate(names=t.event.nunique()).execute()
+    touchpoints = {str(r.touchpoint) for r in names.itertuples() if int(r.names) > 1}
+    return events, touchpoints
+
+
+def candidates(journeys, options) -> Candidates:
+    days = max(1, int((journeys.as_of_us - journeys.first_us) // DAY_US) + 1)
+    e = journeys.events
+    daily = e.group_by((e.us // DAY_US).name("d")).aggregate(n=e.customer_id.nunique()).execute()
+    width = bin_width([int(x) for x in daily.n], days)
+    dimensions: list[tuple[str, ibis.Value | None]] = [("", None), ("channel", e.channel)]
+    for key in options.segment_by or ():
+        if key != "channel":
+            dimensions.append((key, property_value(e, key)))
+    events, touchpoints = _metrics(journeys)
+    loops = event_loops.returns(journeys, options)
+    binned, active, done = _series_tables(journeys, width, dimensions, loops)
+    first_bin, last_bin = _settled_bins(active)
+    if width > 1:  # a partial week at either end is not comparable with full ones
+        first_day, last_day = journeys.first_us // DAY_US, journeys.as_of_us // DAY_US
+        first_bin = max(first_bin, -(-(first_day + MONDAY_SHIFT) // width))
+        last_bin = min(last_bin, (last_day + MONDAY_SHIFT + 1) // width - 1)
+    active_of = {
+        (str(dim), str(val)): g.set_index("bin")["n"]
+        for (dim, val), g in active.groupby(["dim", "val"])
+    }
+    tested: list[tuple[tuple, Change]] = []
+    for (mkind, metric, dim, val), g in done.groupby(["mkind", "metric", "dim", "val"]):
+        metric = str(metric)
+        if (mkind == "event" and metric not in events) or (
+            mkind == "touchpoint" and metric not in touchpoints
+        ):
+            continue
+        if mkind == "loop" and g.k.sum() < MIN_SERIES_CUSTOMERS:
+            continue
+        n_series = active_of.get((str(dim), str(val)))
+        if n_series is None:
+            continue
+        index = np.arange(first_bin, last_bin + 1)
+        n = n_series.reindex(index, fill_value=0).to_numpy(dtype=float)
+        k = g.set_index("bin")["k"].reindex(index, fill_value=0).to_numpy(dtype=float)
+        if k.sum() < MIN_SERIES_CUSTOMERS:
+            continue
+        lo, hi = _ramp(k, n)
+        change = scan(k[lo : hi + 1], n[lo : hi + 1])
+        if change is not None:
+            change = Change(
+                change.first + lo,
+                change.last + lo,
+                change.k_in,
+                change.n_in,
+                change.k_out,
+                change.n_out,
+                change.p,
+            )
+            tested.append(((str(mkind), metric, str(dim), str(val)), change))
+    keep = benjamini_hochberg([c.p for _, c in tested], options.alpha)
+    found = [
+        (key, c)
+        for (key, c), ok in zip(tested, keep, strict=True)
+        if ok
+        and large_enough(c)
+        and _a_period(c, _sides(active_of, done, key, first_bin, last_bin, c))
+    ]
+    overall = {(key[0], key[1]): c for key, c in found if key[2] == ""}
+    found = [
+        (key, c)
+        for key, c in found
+        if key[2] == ""
+        or not (
+            (key[0], key[1]) in overall
+            and overall[(key[0], key[1])].first <= c.last
+            and c.first <= overall[(key[0], key[1])].last
+        )
+    ]
+
+    def day_of(bin_index: int, end: bool = False) -> int:
+        if width == 1:
+            return bin_index
+        start = bin_index * width - MONDAY_SHIFT
+        return start + width - 1 if end else start
+
+    stats_rows, details, spans = [], {}, {}
+    affected_parts, pool_parts = [], []
+    for (mkind, metric, dim, val), c in found:
+        cid = f"change|{mkind}|{metric}|{dim}|{val}|{c.first}|{c.last}"
+        rout = c.rate_out
+        stats_rows.append(
+            {
+                "cid": cid,
+                "n_aff": c.n_in,
+                "k_aff": c.k_in,
+                "n_cmp": c.n_out,
+                "k_cmp": c.k_out,
+                "customers": round(abs(c.k_in - c.n_in * rout)),
+            }
+        )
+        first_day = max(day_of(first_bin + c.first), journeys.first_us // DAY_US)
+        last_day = min(day_of(first_bin + c.last, end=True), journeys.as_of_us // DAY_US)
+        spans[cid] = (int(first_day), int(last_day))
+        before, after = _sides(active_of, done, (mkind, metric, dim, val), first_bin, last_bin, c)
+        details[cid] = {
+            "metric_kind": mkind,
+            "metric": metric,
+            "dimension": dim,
+            "value": val,
+            "bin_days": width,
+            "before": before,
+            "during": c.rate_in,
+            "after": after,
+            "p": c.p,
+        }
+        mine = binned.filter(binned.bin >= first_bin + c.first, binned.bin <= first_bin + c.last)
+        if dim:
+            mine = mine.filter(_dimension_value(binned, dim, options) == val)
+        if mkind == "loop":
+            doers = loops.filter(
+                loops.cid == "loop|event|" + metric,
+                loops.us >= (first_day * DAY_US),
+                loops.us < ((last_day + 1) * DAY_US),
+            )
+            if dim:
+                doers = doers.filter(_dimension_value(doers, dim, options) == val)
+        else:
+            column = mine.event if mkind == "event" else mine.touchpoint
+            doers = mine.filter(column == metric)
+        affected_parts.append(rows(doers, ibis.literal(cid), doers.us))
+        pool_parts.append(rows(mine, ibis.literal(cid), mine.us))
+
+    journey = journeys.journey
+
+    def describe(cid: str) -> tuple[dict, dict]:
+        d = details[cid]
+        where = {
+            d["metric_kind"]: d["metric"],
+            "before": d["before"],
+            "during": d["during"],
+            "after": d["after"],
+            "bin_days": d["bin_days"],
+        }
+        if d["dimension"]:
+            where["segment"] = {"dimension": d["dimension"], "value": d["value"]}
+        label = d["metric"]
+        if d["metric_kind"] == "touchpoint":
+            label = journey.touchpoint(d["metric"]).name
+        if d["metric_kind"] == "loop":
+            label = " ↔ ".join(d["metric"].split("|", 1))
+        if d["dimension"]:
+            label = f"{label} ({d['dimension']} = {d['value']})"
+        params = {"metric": label, "rate": d["during"], "baseline": d["before"]}
+        if d["before"] is None:
+            params["baseline"] = d["after"]
+        return where, params
+
+    stats = pd.DataFrame(
+        stats_rows, columns=["cid", "n_aff", "k_aff", "n_cmp", "k_cmp", "customers"]
+    )
+    return Candidates(
+        "change",
+        union(affected_parts),
+        union(pool_parts),
+        describe,
+        stats=stats,
+        periods=spans,
+        harm_only=False,
+        tests=0,
+    )
+
+
+def _sides(active_of, done, key, first_bin, last_bin, c: Change):
+    """The metric's rate before and after the window (None where the window reaches the edge)."""
+    before = _rate_between(active_of, done, key, first_bin - 1, first_bin + c.first)
+    after = _rate_between(active_of, done, key, first_bin + c.last, last_bin + 1)
+    return before, after
+
+
+def _a_period(c: Change, sides) -> bool:
+    """A change is a period, not a trend: its rate departs by ``MIN_RATIO`` (the same way) from
+    the rate before it and from the rate after it, wherever those exist."""
+    for side in sides:
+        if side is None:
+            continue
+        if c.rate_in >= c.rate_out and c.rate_in < MIN_RATIO * side:
+            return False
+        if c.rate_in < c.rate_out and c.rate_in * MIN_RATIO > side:
+            return False
+    return True
+
+
+def _ramp(k: np.ndarray, n: np.ndarray) -> tuple[int, int]:
+    """The bins of one series after its own ramp-up and before its ramp-down: leading and
+    trailing bins whose rate is under half the series' median rate are left out (an event that
+    comes days after the first one, such as a delivery, is rare in the first bins of any
+    export, and that is no change)."""
+    rate = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    if np.all(np.isnan(rate)):
+        return 0, len(k) - 1
+    floor = 0.5 * float(np.nanmedian(rate))
+    low = ~(rate >= floor)
+    lo, hi = 0, len(k) - 1
+    while lo < hi and low[lo]:
+        lo += 1
+    while hi > lo and low[hi]:
+        hi -= 1
+    return lo, hi
+
+
+def _settled_bins(active: pd.DataFrame) -> tuple[int, int]:
+    """The bins between the ramp-up and the ramp-down of the data: leading and trailing bins
+    with fewer than half the median bin's active customers are left out (at the edges of an
+    export only new, or only finishing, customers are active, and every rate shifts)."""
+    overall = active[active.dim == ""].set_index("bin")["n"].sort_index()
+    if overall.empty:
+        return 0, -1
+    full = overall.reindex(range(int(overall.index.min()), int(overall.index.max()) + 1))
+    full = full.fillna(0)
+    floor = 0.5 * float(full.median())
+    settled = [int(b) for b, n in full.items() if n >= floor]
+    return settled[0], settled[-1]
+
+
+def _dimension_value(table: ibis.Table, dim: str, options=None) -> ibis.Value:
+    if dim == "channel":
+        return table.channel.cast("string")
+    return property_value(table, dim).cast("string")
+
+
+def _rate_between(active_of, done, key, after_bin, before_bin) -> float | None:
+    """The metric's rate over the bins strictly between ``after_bin`` and ``before_bin``."""
+    mkind, metric, dim, val = key
+    n_series = active_of[(dim, val)]
+    g = done[
+        (done.mkind == mkind) & (done.metric == metric) & (done.dim == dim) & (done.val == val)
+    ]
+    k_series = g.set_index("bin")["k"]
+    n_series = n_series[(n_series.index > after_bin) & (n_series.index < before_bin)]
+    k_series = k_series[(k_series.index > after_bin) & (k_series.index < before_bin)]
+    n = float(n_series.sum())
+    return float(k_series.sum()) / n if n else None
