@@ -76,6 +76,7 @@ def flows(
     include_end: bool = False,
     start=None,
     end=None,
+    steps_table: Steps | None = None,
 ) -> pd.DataFrame:
     """Step-by-step flows for a Sankey: which value follows which, step by step.
 
@@ -92,13 +93,17 @@ def flows(
     interval ``share_ci``. With ``include_end`` the customers whose journey stops at a node (no
     later step, or none within ``window``) get a band to :data:`~recorrido.analytics.steps.END`,
     so every node's bands add up to the customers at it (the step matrix); without it they
-    simply have no band.
+    simply have no band. ``steps_table``: the step table of the same source, level, dates and
+    ``collapse_repeats``, already made (and perhaps kept) by the caller, so that several
+    questions about one sequence share it (:func:`shared_steps`).
     """
     if start_at is not None and end_at is not None:
         raise RecorridoError("analytics_flow_both_ends")
     s = stream(source, level, start=start, end=end)
     s.check_names([n for n in (start_at, end_at) if n is not None])
-    t = anchored_steps(steps_of(s, collapse_repeats=collapse_repeats), start_at, end_at, steps)
+    made = _given_or_made(steps_table, level, collapse_repeats)
+    made = made if made is not None else steps_of(s, collapse_repeats=collapse_repeats)
+    t = anchored_steps(made, start_at, end_at, steps)
     if window is not None:
         width = parse_duration(window)
         late = (t.us - t.anchor_us) > width if end_at is None else (t.anchor_us - t.us) > width
@@ -175,6 +180,7 @@ def variants(
     max_steps: int | None = None,
     start=None,
     end=None,
+    steps_table: Steps | None = None,
 ) -> pd.DataFrame:
     """The most common whole journeys: each customer's sequence of values, counted.
 
@@ -182,11 +188,14 @@ def variants(
     of the same value as one step when ``collapse_repeats`` (default), cut to the first
     ``max_steps`` steps when given. Columns: ``variant`` (steps joined by `` → ``), ``steps``
     (the list), ``length``, ``customers``, ``share`` (of all customers in the stream). The top
-    ``top`` by customers, ties by variant text.
+    ``top`` by customers, ties by variant text. ``steps_table``: as in :func:`flows`.
     """
-    t = step_table(
-        source, level, collapse_repeats=collapse_repeats, start=start, end=end, check=False
-    ).table
+    made = _given_or_made(steps_table, level, collapse_repeats)
+    if made is None:
+        made = step_table(
+            source, level, collapse_repeats=collapse_repeats, start=start, end=end, check=False
+        )
+    t = made.table
     if max_steps is not None:
         t = t.filter(t.step <= max_steps)
     if engine_of(t) == "postgres":  # it cannot unnest a list of pairs to sort it
@@ -219,3 +228,27 @@ def variants(
     return frame[["variant", "steps", "length", "customers", "share", "share_ci"]].astype(
         {"length": "int64", "customers": "int64"}
     )
+
+
+def shared_steps(
+    source, level: str, *, collapse_repeats: bool = True, start=None, end=None, keep=None
+) -> Steps:
+    """The step table that :func:`flows` and :func:`variants` would each make for ``source`` at
+    ``level`` (same dates and ``collapse_repeats``), made once to pass to both as
+    ``steps_table``. ``keep`` (e.g. :meth:`recorrido.measured.scratch.Scratch.keep`) computes it
+    once in the engine; only the columns those questions read are kept."""
+    made = step_table(
+        source, level, collapse_repeats=collapse_repeats, start=start, end=end, check=False
+    )
+    if keep is None:
+        return made
+    kept = keep(made.table, ("customer_id", "step", "item", "event_id", "us", "until_us"))
+    return Steps(kept, made.stream, collapse_repeats)
+
+
+def _given_or_made(given: Steps | None, level: str, collapse_repeats: bool) -> Steps | None:
+    """``given`` after checking it answers the same sequence question (a caller's mistake
+    otherwise, not a user's)."""
+    if given is not None and (given.level != level or given.collapse_repeats != collapse_repeats):
+        raise ValueError("steps_table was made for another level or repeat handling")
+    return given

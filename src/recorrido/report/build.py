@@ -16,6 +16,7 @@ from markupsafe import Markup
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.journey.model import PHASES
+from recorrido.measured.scratch import Scratch
 from recorrido.report import charts_below, comparisons, headline, readings
 from recorrido.report.emotion import emotion_lane
 from recorrido.report.icons import icon
@@ -123,34 +124,40 @@ def build_context(
     personas = [_persona(p, source, journey, lang) for p in journey.personas]
 
     options = measured.options or {}
-    tagged = None
-    if source is not None:
-        from recorrido.analytics.sequence import events_of
-        from recorrido.analytics.tagging import tag_events
-
-        tagged = tag_events(events_of(source), journey)
     segments = None
-    compared = comparisons.compared_stages(
-        measured,
-        charts_below.measured_events(tagged, options)
-        if tagged is not None and options.get("breakdown")
-        else None,
-    )
-    if compared is not None:
-        segments = comparisons.segment_table(measured, compared, lang)
-    charts = charts_below.chart_list(
-        measured,
-        tagged,
-        lang,
-        names={**stage_names, **tp_names},
-        stage_color=stage_color,
-        tp_color=tp_color,
-        funnel_window=funnel_window,
-        sankey_steps=sankey_steps,
-        top_paths=top_paths,
-        retention_period=retention_period,
-        options=options,
-    )
+    # One scan, many answers: the events are tagged once for this report (a temporary table on
+    # DuckDB, a cached DataFrame on Spark) and every chart reads that; it is dropped here, at
+    # the end of the report, so the next report (another map, new events) tags afresh.
+    with Scratch() as scratch:
+        tagged = (
+            None
+            if source is None
+            else charts_below.tagged_once(
+                source, journey, scratch, breakdown=options.get("breakdown")
+            )
+        )
+        compared = comparisons.compared_stages(
+            measured,
+            charts_below.measured_events(tagged, options)
+            if tagged is not None and options.get("breakdown")
+            else None,
+        )
+        if compared is not None:
+            segments = comparisons.segment_table(measured, compared, lang)
+        charts = charts_below.chart_list(
+            measured,
+            tagged,
+            lang,
+            names={**stage_names, **tp_names},
+            stage_color=stage_color,
+            tp_color=tp_color,
+            funnel_window=funnel_window,
+            sankey_steps=sankey_steps,
+            top_paths=top_paths,
+            retention_period=retention_period,
+            options=options,
+            scratch=scratch,
+        )
 
     phases = _phase_groups(journey.stages, lang, purchase=_goal_is_purchase(journey, goal_text))
     period = None

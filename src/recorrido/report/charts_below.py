@@ -9,6 +9,37 @@ from recorrido.i18n import message
 from recorrido.report import figures, readings
 from recorrido.report.render import format_duration
 
+#: The columns of the tagged events the charts read (the one order's keys, the levels, the
+#: goal): the rest (``properties`` above all, the widest) is copied only when a breakdown asks.
+CHART_COLUMNS = (
+    "event_id",
+    "customer_id",
+    "timestamp",
+    "event",
+    "channel",
+    "source_order",
+    "touchpoint",
+    "stage",
+    "stage_index",
+    "is_goal",
+)
+
+
+def tagged_once(source, journey, scratch, *, breakdown: str | None = None):
+    """The events of ``source`` tagged with ``journey``'s touchpoints and stages, computed once
+    for this report and kept in ``scratch`` (a temporary table on DuckDB, a cached DataFrame on
+    Spark): every chart reads it instead of applying the match rules to the raw events again.
+    The order (timestamp, source order, event_id) is total, so reading a copy gives the very
+    answers the expression did (``docs/tagged-relation.md``)."""
+    from recorrido.analytics.sequence import events_of
+    from recorrido.analytics.tagging import tag_events
+
+    tagged = tag_events(events_of(source), journey)
+    columns = None
+    if breakdown is None:
+        columns = tuple(c for c in CHART_COLUMNS if c in tagged.columns)
+    return scratch.keep(tagged, columns)
+
 
 def measured_events(tagged, options: dict):
     """The tagged events as the measured map counted them: with a customer, in its date range."""
@@ -28,10 +59,14 @@ def measured_events(tagged, options: dict):
 
 
 def chart_list(
-    measured, tagged, lang, *, names, stage_color, tp_color, options, **settings
+    measured, tagged, lang, *, names, stage_color, tp_color, options, scratch=None, **settings
 ) -> list:
     def t(key: str, **params) -> str:
         return message(f"report_{key}", lang, **params)
+
+    # The Sankey and the top paths ask about one sequence (touchpoints, repeats collapsed, the
+    # same dates): its step table is made once, by whichever of them comes first.
+    settings = {**settings, "_steps": _SharedSteps(tagged, options, scratch)}
 
     window = format_duration(settings["funnel_window"], lang)
     specs = [
@@ -94,7 +129,12 @@ def _chart(key, measured, tagged, lang, names, stage_color, tp_color, options, s
         # include_end: a journey that stops early ends in an explicit node, and a one-step
         # journey is a band to that ending instead of vanishing from the chart.
         links = analytics.flows(
-            tagged, "touchpoint", steps=settings["sankey_steps"], include_end=True, **span
+            tagged,
+            "touchpoint",
+            steps=settings["sankey_steps"],
+            include_end=True,
+            steps_table=settings["_steps"].get(),
+            **span,
         )
         if links.empty:
             return None, message("report_chart_sankey_empty", lang)
@@ -103,10 +143,35 @@ def _chart(key, measured, tagged, lang, names, stage_color, tp_color, options, s
             readings.flows_reading(links, names, lang),
         )
     if key == "paths":
-        top = analytics.variants(tagged, "touchpoint", top=settings["top_paths"], **span)
+        top = analytics.variants(
+            tagged,
+            "touchpoint",
+            top=settings["top_paths"],
+            steps_table=settings["_steps"].get(),
+            **span,
+        )
         return figures.paths_figure(top, names, lang), readings.paths_reading(top, names, lang)
     frame = analytics.retention(tagged, settings["retention_period"], **span)
     return (
         figures.retention_figure(frame, settings["retention_period"], lang),
         readings.retention_reading(frame, settings["retention_period"], lang),
     )
+
+
+class _SharedSteps:
+    """The touchpoint step table (repeats collapsed) of the tagged events in the report's dates,
+    made on first use and kept in the report's scratch."""
+
+    def __init__(self, tagged, options: dict, scratch) -> None:
+        self._tagged = tagged
+        self._span = {"start": options.get("start"), "end": options.get("end")}
+        self._scratch = scratch
+        self._steps = None
+
+    def get(self):
+        if self._steps is None:
+            from recorrido.analytics.paths import shared_steps
+
+            keep = self._scratch.keep if self._scratch is not None else None
+            self._steps = shared_steps(self._tagged, "touchpoint", keep=keep, **self._span)
+        return self._steps
