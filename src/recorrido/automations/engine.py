@@ -41,6 +41,7 @@ def launch(folder: str | Path) -> Store:
             DBOS.destroy(destroy_registry=False)
         # DBOS announces a hosted console at launch; a user of recorrido has no use for it.
         logging.getLogger("dbos").setLevel(logging.WARNING)
+        _drop_closed_log_handlers()
         DBOS(
             config={
                 "name": APP_NAME,
@@ -54,6 +55,17 @@ def launch(folder: str | Path) -> Store:
         logging.getLogger("dbos").setLevel(logging.WARNING)
         _launched["url"] = url
     return Store(url)
+
+
+def _drop_closed_log_handlers() -> None:
+    """DBOS keeps the console handler it made at its first start, bound to the stderr of that
+    moment. When that start ran under a redirected stderr that has closed since (a CLI runner, a
+    notebook cell), the next start fails flushing it; without handlers DBOS makes a fresh one."""
+    logger = logging.getLogger("dbos")
+    for handler in list(logger.handlers):
+        stream = getattr(handler, "stream", None)
+        if stream is not None and getattr(stream, "closed", False):
+            logger.removeHandler(handler)
 
 
 def shutdown() -> None:
