@@ -8,7 +8,6 @@ and the journey map (unique step ids, touchpoints and stages that exist, templat
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +18,10 @@ from recorrido.automations.model import Automation, Step
 from recorrido.automations.templating import environment
 from recorrido.errors import RecorridoError, did_you_mean
 from recorrido.i18n import LANGUAGES, message
+from recorrido.journey.validate import Problem
 from recorrido.journey.yaml_io import YamlSyntaxError, format_path, locate, parse, plain
 
 _DECLARED_LANGUAGE = re.compile(r"^language:\s*[\"']?(es|en)\b", re.MULTILINE)
-
-
-@dataclass
-class Problem:
-    """One thing wrong in an automation file. ``line`` and ``column`` are 1-based."""
-
-    code: str
-    path: str
-    line: int
-    column: int
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column} {self.path or '-'}: {self.message}"
 
 
 class AutomationInvalid(RecorridoError):

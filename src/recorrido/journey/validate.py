@@ -59,7 +59,7 @@ _OWN_CODES = {
 
 @dataclass
 class Problem:
-    """One thing wrong in a map file. ``line`` and ``column`` are 1-based."""
+    """One thing wrong in a map (or automation) file. ``line`` and ``column`` are 1-based."""
 
     code: str
     path: str
