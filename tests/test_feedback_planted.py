@@ -175,3 +175,33 @@ def test_emotions_cli_prints_the_drop(planted):
     assert result.exit_code == 0, result.output
     assert "2024-04-22" in result.stdout and "2024-05-05" in result.stdout
     assert "Deliver" in result.stdout
+
+
+def test_report_draws_the_measured_emotion_beside_the_designed(planted, tmp_path):
+    from recorrido.feedback.curve import measured_emotions
+
+    with Workspace.open(planted / "ws", read_only=True) as ws:
+        measured = measured_emotions(ws, planted / "map.yaml")
+    # The delivery stage, where the courier complaints sit, reads lower than browsing.
+    assert measured["deliver"] < measured["browse"]
+    output = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        app, ["report", str(planted / "map.yaml"), "-w", str(planted / "ws"), "-o", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    html = output.read_text(encoding="utf-8")
+    assert 'class="emo-dot measured"' in html
+    assert html.count('class="emo-dot measured"') == len(measured)
+
+
+def test_report_without_feedback_draws_the_designed_curve_alone(tmp_path):
+    events_csv, _ = planted_files(tmp_path)
+    (tmp_path / "map.yaml").write_text(MAP)
+    with Workspace.init(tmp_path / "ws", language="en") as ws:
+        ws.ingest(events_csv)
+    output = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        app, ["report", str(tmp_path / "map.yaml"), "-w", str(tmp_path / "ws"), "-o", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'class="emo-dot measured"' not in output.read_text(encoding="utf-8")

@@ -65,7 +65,18 @@ def report(
             raise RecorridoError("report_output_is_folder", path=output)
         with Workspace.open(workspace, read_only=True) as ws:
             measured = ws.measure(journey, start=date_from, end=date_to, inactivity=inactivity)
-            path = write_report(measured, output, source=ws, lang=language, funnel_window=window)
+            # What customers said, where the workspace holds feedback: the measured emotion
+            # curve is drawn beside the designed one.
+            from recorrido.feedback.curve import measured_emotions
+
+            path = write_report(
+                measured,
+                output,
+                source=ws,
+                lang=language,
+                funnel_window=window,
+                measured_emotion=measured_emotions(ws, journey) or None,
+            )
         out.print(message("report_written", language, path=path), highlight=False)
         if png:
             done = export_png(path, path.with_suffix(".png"))

@@ -372,3 +372,17 @@ def _drivers(rows: pd.DataFrame, journey) -> list[dict]:
         )
     found.sort(key=lambda d: -d["difference"])
     return found
+
+
+def measured_emotions(workspace, journey_map) -> dict[str, float]:
+    """``{stage id: measured emotion}`` on the map's -2..+2 scale, for the stages whose feedback
+    gives one: what the report draws beside the designed curve. Empty when the workspace holds
+    no feedback, so that the report then shows the designed curve alone."""
+    if read_feedback(workspace.con).empty:
+        return {}
+    curve = emotion_curve(workspace, journey_map, topics=False)
+    return {
+        stage.stage: stage.figures["measured_emotion"]["value"]
+        for stage in curve.stages
+        if stage.figures["measured_emotion"] is not None
+    }
