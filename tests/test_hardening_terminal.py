@@ -98,3 +98,22 @@ def test_text_a_command_escaped_itself_is_not_escaped_twice():
         safe_markup(f"[green]✓[/] {hint}").plain
         == "✓ pip install 'recorrido[export]' [/] [link=x]y"
     )
+
+
+def test_a_long_id_in_a_table_is_wrapped_whole_not_cut() -> None:
+    import io
+
+    from rich.table import Table
+
+    from recorrido.cli.common import SafeConsole
+
+    long_id = "customer-0123456789-abcdefghij-0123456789-abcdefghij"
+    buffer = io.StringIO()
+    console = SafeConsole(file=buffer, width=40, color_system=None)
+    table = Table("customer", "events")
+    table.add_row(long_id, "3")
+    console.print(table)
+    shown = buffer.getvalue()
+    assert "…" not in shown
+    cells = "".join(line.split("│")[1].strip() for line in shown.splitlines() if "│" in line)
+    assert long_id in cells

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.errors import MarkupError
 from rich.segment import Segment
+from rich.table import Table
 from rich.text import Text
 
 from recorrido.errors import RecorridoError
@@ -137,6 +138,9 @@ class SafeConsole(Console):
 
     def print(self, *objects: Any, markup: bool | None = None, **options: Any) -> None:
         literal = markup is False
+        for table in objects:
+            if isinstance(table, Table):
+                _fold_long_cells(table)
         shown = [
             (Text(clean_text(o)) if literal else safe_markup(o)) if isinstance(o, str) else o
             for o in objects
@@ -156,6 +160,15 @@ class SafeConsole(Console):
             segment if segment.control else Segment(clean_text(segment.text), segment.style)
             for segment in buffer
         )
+
+
+def _fold_long_cells(table: Table) -> None:
+    """Rich cuts a cell wider than its column with an ellipsis (ids at 80 columns, or whenever
+    the output is piped); a cut id cannot be copied into the next command, so such cells wrap onto
+    the next line instead. Columns that chose their own overflow keep it."""
+    for column in table.columns:
+        if column.overflow == "ellipsis":
+            column.overflow = "fold"
 
 
 out = SafeConsole(emoji=False)
