@@ -220,6 +220,70 @@ def test_editor_journey(site, browser):
     context.close()
 
 
+def test_editor_details_keyboard_and_drag(site, browser):
+    """A persona, a stage's emotion and pain points edited; two touchpoints swapped from the
+    keyboard (Shift+Tab onto the ↓ button, Enter) and two stages by dragging; the file keeps
+    its comments."""
+    from recorrido.journey import JourneyMap
+    from recorrido.journey.templates import template_text
+
+    base, folder, _ = site
+    name = "details-browser.yaml"
+    path = folder / name
+    # Its own name: the other tests count the maps called "Online shop".
+    text = template_text("ecommerce", "en").replace("name: Online shop", "name: Details shop")
+    path.write_text(text, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    watch = Watch(context, base)
+    page = watch.page(context)
+    _login(page, base, "editor")
+    page.goto(f"{base}/maps/{name}/edit")
+    page.wait_for_load_state("load")
+
+    page.click("#persona-browser > summary")
+    page.fill("#persona-name-browser", "Javi, <b>who compares</b>")
+    page.fill("#persona-tastes-browser", "deals\nsocial media\nvideo reviews")
+    page.locator("#persona-browser form button[type=submit]").first.click()
+    page.wait_for_selector("#saved")
+    assert page.locator("#persona-browser[open]").count() == 1  # the page reopens it
+
+    page.click("#details-buy > summary")
+    page.select_option("#emotion-buy", "-2")
+    page.fill("#lane-pain_points-buy", "long payment form\nno saved cards")
+    _accessible(page)
+    page.locator("#details-buy form button[type=submit]").click()
+    page.wait_for_selector("#saved")
+
+    page.focus("#tp-name-add-to-cart")
+    page.keyboard.press("Shift+Tab")
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label == "Move Add to cart down"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#item-add-to-cart")
+    page.wait_for_load_state("load")
+
+    # Both stages in view: a drag that has to scroll the page on the way is not a user's drag.
+    page.set_viewport_size({"width": 1440, "height": 2400})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.drag_and_drop("#item-consider > header .grip", "#item-discover > header h2")
+    page.wait_for_url("**#item-consider")
+    assert page.locator("#stage-title-1").inner_text() == "1. Consideration"
+
+    text = path.read_text()
+    assert "# whoever placed at least one order" in text
+    assert "# every OTTO click carries its article" in text
+    journey = JourneyMap.load(path)
+    assert journey.persona("browser").name == "Javi, <b>who compares</b>"
+    assert journey.persona("browser").tastes == ["deals", "social media", "video reviews"]
+    assert journey.stage("buy").emotion.score == -2
+    assert journey.stage("buy").pain_points == ["long payment form", "no saved cards"]
+    assert [tp.id for tp in journey.stage("buy").touchpoints][:2] == ["purchase", "add-to-cart"]
+    assert [s.id for s in journey.stages][:2] == ["consider", "discover"]
+    assert page.locator("#version-4").count() == 1
+    watch.assert_clean()
+    context.close()
+
+
 def test_viewer_cannot_save(site, browser):
     base, folder, _ = site
     context = browser.new_context()
@@ -231,6 +295,8 @@ def test_viewer_cannot_save(site, browser):
     page.goto(f"{base}/maps/{MAP_FILE}/edit")
     assert page.locator("#read-only").count() == 1
     assert page.locator("#item-purchase form.rule-form button[type=submit]").is_disabled()
+    assert page.locator("#persona-browser form button[type=submit]").first.is_disabled()
+    assert page.locator(".grip").count() == 0  # nothing to drag
     before = (folder / MAP_FILE).read_text()
     # Even a hand-made request with the viewer's own CSRF token is refused.
     status = page.evaluate(
@@ -254,6 +320,11 @@ def test_hostile_texts_stay_text(site, browser):
     watch = Watch(context, base)
     page = watch.page(context)
     _login(page, base, "admin")
+    page.wait_for_selector(".plot[data-drawn] .main-svg")
+    page.click("#nav-settings")  # the API tokens page, reached from the header
+    page.wait_for_selector("#token-create")
+    _accessible(page)
+    page.goto(base + "/")
     page.wait_for_selector(".plot[data-drawn] .main-svg")
     evil_link = page.locator("ul.maps a.map-link").filter(has_text="Online shop")
     assert evil_link.count() == 2

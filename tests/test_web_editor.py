@@ -174,3 +174,156 @@ def test_upload_previews_maps_columns_and_ingests(site):
         "/upload/ingest", data={"csrf": token, "stored": "../users.json", "format": ""}
     )
     assert outside.status_code == 404
+
+
+DETAILS_MAP = "details-map.yaml"
+
+
+def _details_map(folder) -> str:
+    """A map of its own, so these edits do not depend on the other tests' order."""
+    from recorrido.journey.templates import template_text
+
+    (folder / DETAILS_MAP).write_text(template_text("ecommerce", "en"), encoding="utf-8")
+    return (folder / DETAILS_MAP).read_text()
+
+
+def test_details_are_edited_in_place_and_a_viewer_cannot(site):
+    base, folder = site
+    path = folder / DETAILS_MAP
+    original = _details_map(folder)
+    comments = [line.strip() for line in original.splitlines() if line.strip().startswith("#")]
+    url = f"/maps/{DETAILS_MAP}/edit"
+    viewer = login(base, "viewer")
+    page = viewer.get(url)
+    assert 'id="persona-browser"' in page.text and 'class="grip"' not in page.text
+    for data in (
+        {"action": "persona", "id": "browser", "name": "Hacked"},
+        {"action": "move_to", "id": "purchase", "position": "0"},
+    ):
+        refused = viewer.post(
+            url,
+            data={"csrf": re.search(r'name="csrf" value="([^"]+)"', page.text).group(1), **data},
+        )
+        assert refused.status_code == 403
+    assert path.read_text() == original
+
+    client = login(base, "editor")
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get(url).text).group(1)
+    edits = (
+        {
+            "action": "persona",
+            "id": "browser",
+            "name": "Javi <i>el comparador</i>",
+            "description": "",
+            "demographics": "18-24, student",
+            "income": "",
+            "needs": "compare prices\nreviews",
+            "tastes": "deals\nsocial media",
+            "rule": "event: clicks",
+        },
+        {
+            "action": "stage_details",
+            "id": "buy",
+            "emotion_score": "-2",
+            "emotion_words": "hurry, anger",
+            "pain_points": "long payment form\nno PayPal",
+            "notes": "Walked it on a phone: 3 taps to pay",
+        },
+        {
+            "action": "touchpoint_details",
+            "id": "add-to-cart",
+            "owner": "Checkout team",
+            "resources": "cart service\nA/B tests",
+            "mode": "self-service",
+        },
+        {
+            "action": "objective",
+            "id": "conversion",
+            "text": "More visits end in a purchase",
+            "metric": "goal_conversion",
+            "target": "0,07",
+            "stages_shown": "1",
+            "stages": ["consider", "buy"],
+        },
+        {"action": "add_objective", "text": "Repeat buyers grow"},
+        {"action": "add_persona", "name": "Lucía"},
+        {"action": "move_to", "id": "purchase", "position": "0"},
+    )
+    for data in edits:
+        answer = client.post(url, data={"csrf": token, **data})
+        assert answer.status_code == 303, answer.text[:3000]
+    text = path.read_text()
+    assert all(comment in text for comment in comments)
+    journey = JourneyMap.load(path)
+    browser = journey.persona("browser")
+    assert browser.name == "Javi <i>el comparador</i>" and browser.needs == [
+        "compare prices",
+        "reviews",
+    ]
+    assert browser.income is None and browser.rule.event == ["clicks"]
+    assert journey.persona("lucia").name == "Lucía"
+    buy = journey.stage("buy")
+    assert (buy.emotion.score, buy.emotion.words) == (-2, ["hurry", "anger"])
+    assert buy.pain_points == ["long payment form", "no PayPal"]
+    assert buy.notes == ["Walked it on a phone: 3 taps to pay"]
+    assert buy.opportunities == ["one-click payment"]  # a field the form did not send stays
+    assert [tp.id for tp in buy.touchpoints][:2] == ["purchase", "add-to-cart"]
+    cart = journey.touchpoint("add-to-cart")
+    assert cart.owner == "Checkout team" and cart.resources == ["cart service", "A/B tests"]
+    conversion = journey.objectives[0]
+    assert conversion.target == 0.07 and conversion.stages == ["consider", "buy"]
+    assert journey.objectives[-1].text == "Repeat buyers grow"
+    # Untouched lines keep their exact text (flow style, comments).
+    assert "emotion: {score: -2, words: [hurry, anger]}" in text
+    assert "      event: orders       # whoever placed at least one order" in text
+    page = client.get(url + "?open=browser")
+    assert "Javi &lt;i&gt;el comparador&lt;/i&gt;" in page.text and "<i>el" not in page.text
+    assert 'id="persona-browser" open' in page.text
+
+    # Refused with map validate's words; nothing written.
+    before = path.read_text()
+    out_of_range = client.post(
+        url, data={"csrf": token, "action": "stage_details", "id": "buy", "emotion_score": "5"}
+    )
+    assert out_of_range.status_code == 422 and 'id="problems"' in out_of_range.text
+    assert "stages[2].emotion.score" in out_of_range.text
+    dangling = client.post(url, data={"csrf": token, "action": "remove_persona", "id": "browser"})
+    assert dangling.status_code == 422 and "browser" in dangling.text  # the ads touchpoint uses it
+    not_a_number = client.post(
+        url, data={"csrf": token, "action": "stage_details", "id": "buy", "emotion_score": "x"}
+    )
+    assert not_a_number.status_code == 422
+    assert path.read_text() == before
+
+
+def test_map_page_downloads_its_report(site):
+    base, folder = site
+    client = login(base, "viewer")
+    client.timeout = 120
+    page = client.get(f"/maps/{MAP_FILE}")
+    assert f'href="/maps/{MAP_FILE}/report.html"' in page.text
+    answer = client.get(f"/maps/{MAP_FILE}/report.html", params={"channel": "web"})
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == 'attachment; filename="journey-map-report.html"'
+    assert answer.headers["content-security-policy"] == "sandbox allow-scripts"
+    name = JourneyMap.load(folder / MAP_FILE).name
+    assert f"<h1>{name}</h1>" in answer.text or f">{name}<" in answer.text
+    assert client.get(f"/maps/{MAP_FILE}/report.exe").status_code == 404
+    assert client.get("/maps/missing.yaml/report.html").status_code == 404
+
+
+@pytest.mark.slow  # two headless Chromium renders: 10-25 s on a busy machine
+def test_map_page_downloads_png_and_pdf(site):
+    from recorrido.report.export import chromium_path
+
+    pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    if chromium_path() is None:
+        pytest.skip("Chromium not installed")
+    base, _ = site
+    client = login(base, "viewer")
+    client.timeout = 180
+    png = client.get(f"/maps/{MAP_FILE}/report.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(png.content) > 50_000 and png.headers["content-type"] == "image/png"
+    pdf = client.get(f"/maps/{MAP_FILE}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")

@@ -23,12 +23,26 @@ def mount(app: FastAPI) -> None:
         explore_paths,
         home,
         map_editor,
+        map_export,
         map_view,
+        settings,
         upload,
     )
     from recorrido.web.pages import LoginNeeded, PageError, login_needed, page_error
 
-    for module in (assets, auth, home, map_view, map_editor, explore, explore_paths, upload, act):
+    for module in (
+        assets,
+        auth,
+        home,
+        map_view,
+        map_editor,
+        map_export,
+        explore,
+        explore_paths,
+        upload,
+        act,
+        settings,
+    ):
         app.include_router(module.router, include_in_schema=False)
     # The pages' own exceptions, so that an API's error handlers never turn a page into JSON.
     app.add_exception_handler(LoginNeeded, login_needed)

@@ -31,6 +31,7 @@ def _paths() -> dict[str, Path]:
         "htmx.min.js": own / "htmx.min.js",
         "web.css": own / "web.css",
         "web.js": own / "web.js",
+        "editor.js": own / "editor.js",
         "report.css": report / "report.css",
         "plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
     }

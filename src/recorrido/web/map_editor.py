@@ -1,6 +1,9 @@
-"""The map editor: rename, add and reorder stages and touchpoints, edit a touchpoint's match rule
-with a live count of the events and customers it matches (and of the events no touchpoint
-matches), save to the YAML file keeping its comments, see and restore versions.
+"""The map editor: rename, add and reorder stages and touchpoints (↑/↓ buttons, or a drag that
+``static/editor.js`` turns into a ``move_to`` post), edit a touchpoint's match rule with a live
+count of the events and customers it matches (and of the events no touchpoint matches), edit
+what the map says beyond its skeleton (:mod:`recorrido.web.map_details`: personas, objectives,
+a stage's lanes and designed emotion, a touchpoint's owner and resources), save to the YAML file
+keeping its comments, see and restore versions.
 
 Every change is a plain form post (keyboard and no-JavaScript friendly) that an editor may make;
 a viewer sees the page but gets 403 on any save. A change that would make the map invalid is not
@@ -9,12 +12,17 @@ written: the page shows the problems in the words of ``recorrido map validate``.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from recorrido.errors import RecorridoError
+from recorrido.journey.model import MODES
 from recorrido.journey.validate import check_text
-from recorrido.web import map_edits, versions
+from recorrido.web import map_details, map_edits, versions
 from recorrido.web.map_files import map_path
 from recorrido.web.pages import (
     SECURITY_HEADERS,
@@ -29,20 +37,39 @@ from recorrido.web.pages import (
 router = APIRouter()
 
 
+_COVERAGE: OrderedDict = OrderedDict()
+_COVERAGE_SIZE = 16
+
+
 def coverage(workspace, text: str) -> dict | None:
-    """``map check``'s figures for the map text: per touchpoint and the unmatched events."""
+    """``map check``'s figures for the map text: per touchpoint and the unmatched events.
+
+    Kept for the last few texts (keyed by workspace, text and latest ingest), so the page shown
+    again after a refused edit, or a rule typed back to what it was, is not counted again."""
+    import ibis
+
     from recorrido.journey.check import check_map
 
+    latest = workspace.ingest_log.aggregate(n=ibis._.ingest_id.max()).execute()["n"][0]
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = (str(workspace.folder), digest, str(latest))
+    if key in _COVERAGE:
+        _COVERAGE.move_to_end(key)
+        return _COVERAGE[key]
     _, journey = check_text(text)
     if journey is None:
         return None
     result = check_map(workspace, journey)
-    return {
+    found = {
         "touchpoints": {t.touchpoint: t for t in result.touchpoints},
         "events": result.events,
         "unmatched": result.unmatched_events,
         "unmatched_share": result.unmatched_share,
     }
+    _COVERAGE[key] = found
+    while len(_COVERAGE) > _COVERAGE_SIZE:
+        _COVERAGE.popitem(last=False)
+    return found
 
 
 async def _editor_page(request: Request, current: Visit, name: str, **extra):
@@ -56,6 +83,7 @@ async def _editor_page(request: Request, current: Visit, name: str, **extra):
             "map_error.html.j2", current, 422, name=name, problem=exc.localized(current.lang)
         )
     figures = await ctx.arun(coverage, text)
+    details = map_details.details(text)
     rules = {
         tp["id"]: map_edits.rule_text(text, tp["id"])
         for stage in outline
@@ -68,6 +96,11 @@ async def _editor_page(request: Request, current: Visit, name: str, **extra):
         name=name,
         outline=outline,
         rules=rules,
+        details=details,
+        scores=map_details.EMOTION_SCORES,
+        lanes=map_details.STAGE_LISTS,
+        modes=MODES,
+        opened=request.query_params.get("open", ""),
         figures=figures,
         history=versions.history(path),
         can_save=current.user.can("editor"),
@@ -102,6 +135,11 @@ async def edit(request: Request, name: str, current: Editor):
         elif action in ("up", "down"):
             new_text = map_edits.move(text, field["id"], -1 if action == "up" else 1)
             note = f"move {field['id']} {action}"
+        elif action == "move_to":
+            new_text = map_edits.move_to(text, field["id"], _position(field.get("position")))
+            note = f"move {field['id']} to {field.get('position')}"
+        elif action in DETAIL_ACTIONS:
+            new_text, note = _detail_edit(action, text, field, form.getlist("stages"))
         elif action == "add_stage":
             new_text, new = map_edits.add_stage(
                 text, field.get("name", ""), field.get("touchpoint", ""), field.get("channel", "")
@@ -133,8 +171,68 @@ async def edit(request: Request, name: str, current: Editor):
     if new_text != text:
         versions.save(path, new_text, current.user.name, note)
     anchor = field.get("touchpoint") or field.get("id") or ""
-    target = f"/maps/{name}/edit?saved=1" + (f"#{anchor}" if anchor else "")
+    opened = f"&open={quote(field['id'])}" if action in DETAIL_ACTIONS and "id" in field else ""
+    target = f"/maps/{quote(name)}/edit?saved=1{opened}" + (
+        f"#{quote(_anchor(action, anchor))}" if anchor else ""
+    )
     return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+
+
+#: The actions of :mod:`recorrido.web.map_details`: what a map says beyond its skeleton.
+DETAIL_ACTIONS = (
+    "stage_details",
+    "touchpoint_details",
+    "persona",
+    "add_persona",
+    "remove_persona",
+    "objective",
+    "add_objective",
+    "remove_objective",
+)
+
+
+def _detail_edit(action: str, text: str, field: dict, stages: list) -> tuple[str, str]:
+    """The new text and the version's note for one of :data:`DETAIL_ACTIONS`."""
+    if action == "stage_details":
+        return map_details.set_stage_details(text, field["id"], field), f"details {field['id']}"
+    if action == "touchpoint_details":
+        new_text = map_details.set_touchpoint_details(text, field["id"], field)
+        return new_text, f"details {field['id']}"
+    if action == "persona":
+        return map_details.set_persona(text, field["id"], field), f"persona {field['id']}"
+    if action == "add_persona":
+        new_text, new = map_details.add_persona(text, field.get("name", ""))
+        field["id"] = new
+        return new_text, f"add persona {new}"
+    if action == "objective":
+        # Checkboxes send nothing when none is ticked: the form says it holds them.
+        chosen = [str(s) for s in stages] if "stages_shown" in field else None
+        new_text = map_details.set_objective(text, field["id"], field, chosen)
+        return new_text, f"objective {field['id']}"
+    if action == "add_objective":
+        new_text, new = map_details.add_objective(text, field.get("text", ""))
+        field["id"] = new
+        return new_text, f"add objective {new}"
+    kind = "personas" if action == "remove_persona" else "objectives"
+    return map_details.remove_item(text, kind, field["id"]), f"remove {field['id']}"
+
+
+def _position(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise map_edits.EditRefused("web_edit_unknown", id=str(value)[:20]) from None
+
+
+def _anchor(action: str, item_id: str) -> str:
+    """The element the page scrolls back to after a save."""
+    if action in ("persona", "add_persona"):
+        return f"persona-{item_id}"
+    if action in ("objective", "add_objective"):
+        return f"objective-{item_id}"
+    if action in ("remove_persona", "remove_objective"):
+        return "personas" if action == "remove_persona" else "objectives"
+    return f"item-{item_id}"
 
 
 @router.post("/maps/{name}/rule-count")

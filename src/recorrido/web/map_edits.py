@@ -140,13 +140,28 @@ def rename(text: str, item_id: str, name: str) -> str:
 def move(text: str, item_id: str, delta: int) -> str:
     """Move a stage among the stages, or a touchpoint within its stage, by ``delta`` places."""
     document, style = _document(text)
+    sequence, index = _place(document, item_id)
+    return _move_within(document, style, sequence, index, index + delta)
+
+
+def move_to(text: str, item_id: str, position: int) -> str:
+    """Put a stage at ``position`` among the stages, or a touchpoint at ``position`` within its
+    stage (0-based, clamped): what a drag and drop asks for."""
+    document, style = _document(text)
+    sequence, index = _place(document, item_id)
+    return _move_within(document, style, sequence, index, position)
+
+
+def _place(document, item_id: str) -> tuple[CommentedSeq, int]:
     stages = document["stages"]
     ids = [s.get("id") if isinstance(s, dict) else None for s in stages]
     if item_id in ids:
-        sequence, index = stages, ids.index(item_id)
-    else:
-        sequence, index = _touchpoint(document, item_id)
-    target = max(0, min(len(sequence) - 1, index + delta))
+        return stages, ids.index(item_id)
+    return _touchpoint(document, item_id)
+
+
+def _move_within(document, style, sequence, index: int, target: int) -> str:
+    target = max(0, min(len(sequence) - 1, target))
     if target != index:
         node = sequence[index]
         del sequence[index]

@@ -151,9 +151,10 @@ def admin(request: Request) -> Visit:
     return _signed_in(request, "admin")
 
 
-#: Handler parameters: ``current: Viewer`` (any signed-in user) or ``current: Editor``.
+#: Handler parameters: ``current: Viewer`` (any signed-in user), ``Editor`` or ``Admin``.
 Viewer = Annotated[Visit, Depends(viewer)]
 Editor = Annotated[Visit, Depends(editor)]
+Admin = Annotated[Visit, Depends(admin)]
 
 
 async def check_csrf(request: Request, current: Visit) -> None:
