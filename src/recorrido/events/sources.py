@@ -66,7 +66,7 @@ def detect_format(path: Path) -> str:
     fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
     if fmt is None:
         raise RecorridoError("format_unknown", file=str(path))
-    if fmt == "ndjson" and _looks_like_segment(path):
+    if fmt == "ndjson" and (_is_segment_batch(path) or _looks_like_segment(path)):
         return "segment"
     return fmt
 
@@ -224,9 +224,38 @@ def _read_json(staging: ibis.BaseBackend, path: Path, fmt: str, name: str) -> Ra
         from recorrido.events.segment import SEGMENT_COLUMNS
 
         options["columns"] = SEGMENT_COLUMNS
-    read = staging.read_json(path, table_name=name, **options)
+    # Types the engine cannot hand over send the file to salvage_json_lines, which reads it.
+    read = _readable(staging, path, name, options)
     table = read.mutate(**{_ROW: ibis.row_number() + 1})
     return RawSource(path, fmt, table, first_data_line=1, head=read)
+
+
+def _readable(staging: ibis.BaseBackend, path: Path, name: str, options: dict) -> ibis.Table:
+    """``read_json`` of ``path``, or a DuckDB error when the types the engine found cannot be
+    read: an object with an empty key (``{"": 1}``) is typed as a struct whose fields have no
+    names, and an object that is always empty as a map, which Ibis refuses with an assertion."""
+    try:
+        table = staging.read_json(path, table_name=name, **options)
+    except duckdb.Error:
+        raise
+    except Exception as exc:
+        raise duckdb.InvalidInputException(f"a nested value of a type not read: {exc}") from exc
+    unknown = [c for c, kind in table.schema().items() if _holds_unknown(kind)]
+    if unknown:
+        raise duckdb.InvalidInputException(f"a nested value of a type not read: {unknown[0]}")
+    return table
+
+
+def _holds_unknown(kind: dt.DataType) -> bool:
+    if isinstance(kind, dt.Unknown):
+        return True
+    if isinstance(kind, dt.Struct):
+        return any(_holds_unknown(k) for k in kind.types)
+    if isinstance(kind, dt.Array):
+        return _holds_unknown(kind.value_type)
+    if isinstance(kind, dt.Map):
+        return _holds_unknown(kind.key_type) or _holds_unknown(kind.value_type)
+    return False
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -257,6 +286,17 @@ def _parse_record(text: str) -> tuple[dict | None, str | None]:
     return record, None
 
 
+def _column_problem(record: dict) -> str | None:
+    """Why a key of ``record`` cannot be a column: a column needs a name, and the engine's SQL
+    cannot hold a NUL character."""
+    for key in record:
+        if not key:
+            return "a key with no name"
+        if "\x00" in key:
+            return f"a key holding a NUL character ({key!r})"
+    return None
+
+
 def salvage_json_lines(
     staging: ibis.BaseBackend,
     path: Path,
@@ -285,6 +325,8 @@ def salvage_json_lines(
                 if not text.strip():
                     continue
                 record, problem = _parse_record(text)
+                if record is not None and (problem := _column_problem(record)):
+                    record = None
                 yield number, record, problem, text.rstrip("\r\n")
 
     return _staged_records(staging, numbered(), path, fmt, name, scratch)
@@ -295,7 +337,16 @@ def _read_segment_batch(
 ) -> RawSource:
     """A Segment batch call (``{"batch": [call, ...]}``): each call is numbered by its place in
     the batch; an element that is not a call (not an object) is quarantined alone."""
-    document, problem = _parse_record(read_path.read_text(encoding="utf-8"))
+    with open_bytes(read_path) as source:  # a .json.gz batch is decompressed here
+        data = source.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        detail = f"not valid UTF-8 (byte {exc.start + 1})"
+        raise RecorridoError(
+            "file_unreadable", file=str(path), format="segment", detail=detail
+        ) from exc
+    document, problem = _parse_record(text)
     if document is None or not isinstance(document.get("batch"), list):
         raise RecorridoError(
             "file_unreadable", file=str(path), format="segment", detail=problem or "no batch"
@@ -354,9 +405,25 @@ def _staged_records(
             format="newline_delimited",
             columns={"__line": "BIGINT", "__record": record_type},
         )
+    elif not kinds:
+        # Only empty objects: there are no columns to read, and the engine would type the
+        # records as a map; the missing fields are then reported as for any file.
+        table = staging.read_json(
+            good, table_name=name, format="newline_delimited", columns={"__line": "BIGINT"}
+        )
     else:
-        table = staging.read_json(good, table_name=name, format="newline_delimited", sample_size=-1)
-    table = table.unpack("__record").rename({_ROW: "__line"})
+        options = {"format": "newline_delimited", "sample_size": -1}
+        try:
+            table = _readable(staging, good, name, options)
+        except duckdb.Error:
+            # Nested values the engine types in a way that cannot be read (an empty key, an
+            # object always empty) are kept as JSON; the other keys keep their plain types.
+            record_type = f"STRUCT({_struct_fields(_declared_types(kinds, mixed))})"
+            columns = {"__line": "BIGINT", "__record": record_type}
+            table = staging.read_json(good, table_name=name, columns=columns, **options)
+    if "__record" in table.columns:
+        table = table.unpack("__record")
+    table = table.rename({_ROW: "__line"})
     rejects_name = f"{name}_rejects"
     staging.create_table(
         rejects_name,
@@ -374,6 +441,21 @@ def _staged_records(
         first_data_line=1,
         rows_are_lines=True,
     )
+
+
+def _declared_types(kinds: dict[str, set[str]], as_text: set[str]) -> dict[str, str]:
+    """An engine type for each key from the kinds of its values (see :func:`_json_kind`)."""
+    plain = {"str": "VARCHAR", "bool": "BOOLEAN", "number": "DOUBLE"}
+    types = {}
+    for key, found in kinds.items():
+        found = found - {"null"}
+        if key in as_text:
+            types[key] = "VARCHAR"
+        elif len(found) == 1 and next(iter(found)) in plain:
+            types[key] = plain[next(iter(found))]
+        else:
+            types[key] = "JSON"
+    return types
 
 
 def _json_kind(value: object) -> str:
@@ -400,13 +482,32 @@ def _write_mixed_as_text(good: Path, mixed: set[str]) -> None:
     rewritten.replace(good)
 
 
-def _is_segment_batch(path: Path) -> bool:
-    start = _head_text(path, 4096).lstrip()
-    return start.startswith("{") and '"batch"' in start[:200]
+def _is_segment_batch(path: Path, size: int = 1 << 16) -> bool:
+    """Whether the file is one JSON object whose ``batch`` is a list (whatever the list holds,
+    and wherever the key is among the others); a document longer than the bytes looked at is
+    taken as a batch when it names ``batch`` first, as Segment's libraries write it."""
+    head = _head_text(path, size)
+    start = head.lstrip()
+    if not start.startswith("{"):
+        return False
+    try:
+        document, end = json.JSONDecoder().raw_decode(start)
+    except (ValueError, RecursionError):
+        truncated = len(head.encode("utf-8", "replace")) >= size
+        return truncated and '"batch"' in start[:200]
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("batch"), list)
+        and not start[end:].strip()
+    )
 
 
 def _struct_fields(columns: dict[str, str]) -> str:
-    return ", ".join(f'"{key}" {kind}' for key, kind in columns.items())
+    return ", ".join(f'"{_quoted(key)}" {kind}' for key, kind in columns.items())
+
+
+def _quoted(key: str) -> str:
+    return key.replace('"', '""')
 
 
 def _explode(table: ibis.Table, column: str, path: Path) -> ibis.Table:

@@ -172,8 +172,11 @@ def _sample(source: RawSource, column: str) -> list[str]:
     table = source.head if source.head is not None else source.table
     if column not in table.columns:
         table = source.table
-    values = table.select(v=table[column]).filter(ibis._.v.notnull()).limit(_SAMPLE_ROWS)
-    return [str(v) for v in values.to_pyarrow().column("v").to_pylist()]
+    # Every column is read and one kept here: DuckDB's CSV reader with rejected lines fails
+    # inside (and invalidates the database) when a scan reads only some columns of a file with a
+    # line that is not UTF-8 in its last column (DuckDB 1.5).
+    rows = table.filter(table[column].notnull()).limit(_SAMPLE_ROWS).to_pyarrow()
+    return [str(v) for v in rows.column(column).to_pylist()]
 
 
 def _date_like_column(source: RawSource, taken: set[str]) -> tuple[str, str] | None:
@@ -184,7 +187,7 @@ def _date_like_column(source: RawSource, taken: set[str]) -> tuple[str, str] | N
     ]
     if not candidates:
         return None
-    rows = table.select(*candidates).limit(200).to_pyarrow()
+    rows = table.limit(200).to_pyarrow()  # every column: see _sample
     for column in candidates:
         values = [str(v) for v in rows.column(column).to_pylist() if v not in (None, "")]
         if len(values) < 2:
