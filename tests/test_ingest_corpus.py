@@ -365,3 +365,32 @@ def test_ga_export_whose_time_column_is_not_the_date(tmp_path, lang):
     report = json.loads(again.stdout)
     assert report["ingested"] == 3
     assert report["files"][0]["recognised"] == {"timestamp_format": "%Y%m%d"}
+
+
+# -- a column or key named like the reader's row number -------------------------------------------
+
+
+def test_a_csv_column_named_like_the_row_number_is_refused_by_name(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    data = tmp_path / "rows.csv"
+    data.write_text("customer_id,event,timestamp,__row\nu1,view,2024-01-01T00:00:00Z,7\n")
+    with pytest.raises(RecorridoError) as caught:
+        ws.ingest(data)
+    assert caught.value.key == "column_reserved"
+    assert str(data) in caught.value.localized("en") and "__row" in caught.value.localized("es")
+    assert stored(ws, "SELECT count(*) AS n FROM raw_events") == [{"n": 0}]
+
+
+def test_an_ndjson_line_with_the_row_number_key_is_quarantined_alone(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    data = tmp_path / "rows.ndjson"
+    lines = [
+        {"customer_id": "u1", "event": "view", "timestamp": "2024-01-01T00:00:00Z"},
+        {"customer_id": "u2", "event": "view", "timestamp": "2024-01-01T00:00:00Z", "__row": 9},
+        {"customer_id": "u3", "event": "buy", "timestamp": "2024-01-02T00:00:00Z"},
+    ]
+    data.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = ws.ingest(data)
+    assert (report.ingested, report.quarantined) == (2, 1)
+    refused = stored(ws, "SELECT row, reason_code, detail FROM quarantine")
+    assert refused[0]["row"] == 2 and "__row" in refused[0]["detail"]

@@ -90,6 +90,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "El archivo de asignación {file} no es válido: {detail}",
         "en": "The mapping file {file} is not valid: {detail}",
     },
+    "column_reserved": {
+        "es": "{file}: la columna «{column}» tiene un nombre que recorrido reserva para el número "
+        "de fila; renómbrala en el archivo.",
+        "en": "{file}: the column '{column}' has a name recorrido keeps for the row number; "
+        "rename it in the file.",
+    },
     "explode_not_list": {
         "es": "{file}: la columna «{column}» de explode no es una lista.",
         "en": "{file}: the explode column '{column}' is not a list.",

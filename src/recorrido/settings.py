@@ -60,7 +60,7 @@ class Settings(BaseModel):
         default=None,
         description=(
             "most memory the embedded DuckDB may use, e.g. 2GB (larger work spills to disk, in "
-            "the database's .tmp folder inside the workspace); half of the machine's memory "
+            "the database's .tmp folder inside the workspace); a quarter of the machine's memory "
             "(or of the container's limit) when empty"
         ),
     )
@@ -70,6 +70,14 @@ class Settings(BaseModel):
         description=(
             "events older than this many months are deleted by `recorrido customer retention`; "
             "kept for ever when empty"
+        ),
+    )
+
+    pseudonymise: bool = Field(
+        default=False,
+        description=(
+            "replace customer_id and anonymous_id by a keyed hash at every ingest (the key in "
+            "privacy.key); set before the first ingest, docs/privacy.md"
         ),
     )
 
@@ -121,8 +129,10 @@ class Settings(BaseModel):
 
 #: The share of the machine's memory DuckDB may use when ``memory_limit`` is not set. DuckDB's
 #: own default (80 %) left a 24 GB machine one step from the kernel's out-of-memory killer with a
-#: 100 M-event ingest (issue 17.10); half leaves room for the rest of the machine and Python.
-DEFAULT_MEMORY_SHARE = 0.5
+#: 100 M-event ingest (issue 17.10). A quarter keeps the whole process (DuckDB's buffers, what it
+#: allocates outside them, Python) within a third of the machine on that workload
+#: (``benchmarks/bench_memory.py``), and leaves the rest of the machine usable.
+DEFAULT_MEMORY_SHARE = 0.25
 
 
 def default_memory_limit() -> str | None:

@@ -6,6 +6,7 @@ query then goes through that connection.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,6 +40,7 @@ class Workspace:
         self.settings = settings
         self.con = con
         self.read_only = False  # set by open(); a read-only DuckDB may be locked down by query()
+        self.owns_connection = False  # set by open() when it made the connection from a URL
 
     # -- making and opening ------------------------------------------------------------------
     @classmethod
@@ -52,12 +54,14 @@ class Workspace:
         connection_schema: str | None = None,
         events_table: str | None = None,
         events_columns: dict[str, str] | None = None,
+        pseudonymise: bool = False,
     ) -> Workspace:
         """Create ``folder`` with a settings file and an empty DuckDB database, or with its tables
         in ``connection`` (a URL; on PostgreSQL in the schema ``connection_schema``, by default
         one named after the folder, see docs/scale.md). With ``events_table`` the events are
         read in place from that table or Parquet folder, its columns named by ``events_columns``
-        (:mod:`recorrido.events.external`)."""
+        (:mod:`recorrido.events.external`). With ``pseudonymise`` every ingest stores keyed hashes
+        in place of ids (:mod:`recorrido.privacy.pseudonyms`)."""
         folder = Path(folder)
         if (folder / SETTINGS_FILE).exists():
             raise RecorridoError("workspace_exists", path=str(folder))
@@ -73,7 +77,10 @@ class Workspace:
             connection_schema=connection_schema,
             events_table=events_table,
             events_columns=events_columns or {},
+            pseudonymise=pseudonymise,
         )
+        if pseudonymise and events_table:  # events read in place are someone else's to hash
+            raise RecorridoError("pseudonymise_read_in_place", table=events_table)
         if folder.exists() and not folder.is_dir():
             raise RecorridoError("hardening_not_a_folder", path=str(folder))
         try:
@@ -85,6 +92,10 @@ class Workspace:
             )
             raise problem from None
         workspace = cls.open(folder)
+        if pseudonymise:
+            from recorrido.privacy.pseudonyms import mark
+
+            mark(workspace)  # the key is made now, with the workspace
         return workspace
 
     @classmethod
@@ -146,11 +157,15 @@ class Workspace:
             create_tables(con)
         workspace = cls(path, settings, con)
         workspace.read_only = read_only
+        workspace.owns_connection = con is not connection
         return workspace
 
     def close(self) -> None:
+        """Let go of the database: the DuckDB file's lock, or the server connection this
+        workspace opened (a PostgreSQL session holds a server process until it closes). A
+        connection handed to :meth:`open` (a Spark session, say) stays open for its owner."""
         disconnect = getattr(self.con, "disconnect", None)
-        if disconnect is not None and self.con.name == "duckdb":
+        if disconnect is not None and (self.con.name == "duckdb" or self.owns_connection):
             disconnect()
 
     def __enter__(self) -> Workspace:
@@ -191,7 +206,11 @@ class Workspace:
         statement = check_read_only(sql, dialect=_dialect(self.con))
         check_sandbox(statement, self.con.list_tables())
         try:
+            if self.con.name == "postgres":
+                return _postgres_query(self.con, statement, timeout)
             return self.con.sql(sql).to_pyarrow()
+        except RecorridoError:
+            raise
         except Exception as exc:  # the engine's message, shown to the person who wrote the SQL
             raise RecorridoError("query_failed", detail=str(exc).strip().splitlines()[0]) from exc
 
@@ -246,16 +265,40 @@ class Workspace:
                 columns = parse_column_options(columns)
             mapping = mapping.merged(ColumnMapping(columns=columns))
         zone = check_timezone(timezone or mapping.timezone or self.settings.timezone)
+        from recorrido.privacy.pseudonyms import ingest_key
+
         options = IngestOptions(
-            mapping=mapping, format=format, delimiter=delimiter, encoding=encoding, timezone=zone
+            mapping=mapping,
+            format=format,
+            delimiter=delimiter,
+            encoding=encoding,
+            timezone=zone,
+            pseudonym_key=ingest_key(self),
         )
         staging = self.con if self.con.name == "duckdb" else ibis.duckdb.connect()
         from recorrido.events.handoff import postgres_ingest
         from recorrido.privacy.tombstones import workspace_folder
 
         # On PostgreSQL: one transaction, one writer at a time (readers go on reading).
-        with workspace_folder(self.folder), postgres_ingest(self.con):
-            return run_ingest(self.con, staging, paths, options)
+        try:
+            with workspace_folder(self.folder), postgres_ingest(self.con):
+                return run_ingest(self.con, staging, paths, options)
+        finally:
+            _drop_staged(staging)
+
+
+def _drop_staged(staging: ibis.BaseBackend) -> None:
+    """Drop the ingest's temporary tables and views over the files: they hold every row as read
+    (raw ids included, on a pseudonymised workspace) and would pile up in a long-lived connection
+    such as the server's, one set per load."""
+    objects = staging.con.sql(
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary UNION ALL "
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
+    ).fetchall()
+    for name, kind in objects:
+        if name.startswith(("__src_", "__stage_")):
+            with contextlib.suppress(duckdb.Error):
+                staging.con.execute(f'DROP {kind} IF EXISTS temp."{name}"')
 
 
 def _is_postgres_url(url: str | None) -> bool:
@@ -273,6 +316,30 @@ def _use_schema(con: ibis.BaseBackend, name: str) -> None:
     with con.begin() as cursor:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"')
         cursor.execute(f'SET search_path TO "{name}"')
+
+
+def _postgres_query(con: ibis.BaseBackend, statement, timeout: float) -> pa.Table:
+    """``statement`` in a read-only transaction of its own that the server cancels after
+    ``timeout`` seconds: the second fence, since a team's role may well be allowed to write."""
+    import pandas as pd
+    import psycopg
+    from ibis.backends.postgres.converter import PostgresPandasData
+
+    expr = con.sql(statement.sql(dialect="postgres"), dialect="postgres")
+    schema = expr.schema()
+    compiled = con.compile(expr)
+    raw = con.con
+    try:
+        with raw.cursor() as cursor, raw.transaction():
+            cursor.execute("SET TRANSACTION READ ONLY")
+            # SET LOCAL: the limit ends with this transaction; the session's later work is unbound.
+            cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
+            rows = cursor.execute(compiled).fetchall()
+    except psycopg.errors.QueryCanceled as exc:
+        raise RecorridoError("sandbox_timeout", seconds=f"{timeout:g}") from exc
+    frame = pd.DataFrame.from_records(rows, columns=schema.names, coerce_float=True)
+    frame = PostgresPandasData.convert_table(frame, schema)
+    return pa.Table.from_pandas(frame, schema=schema.to_pyarrow(), preserve_index=False)
 
 
 def _dialect(con: ibis.BaseBackend) -> str:

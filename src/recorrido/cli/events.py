@@ -56,6 +56,13 @@ def init(
         list[str] | None,
         typer.Option("--column", "-c", help="FIELD=COLUMN of --events-table (repeatable)"),
     ] = None,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="Store a keyed hash instead of each customer/anonymous id / seudonimizar ids",
+        ),
+    ] = False,
 ) -> None:
     """Create a workspace: a folder with a settings file and a DuckDB database (or its tables in
     --connection; see docs/scale.md)."""
@@ -69,11 +76,15 @@ def init(
             connection_schema=schema,
             events_table=events_table,
             events_columns=parse_column_options(column or []),
+            pseudonymise=pseudonymise,
         ) as ws:
             checked = would_quarantine(ws.con) if events_table else None
     except RecorridoError as exc:
         fail(exc, False, lang)
     out.print(f"[green]✓[/] {message('workspace_created', lang, path=folder)}")
+    if pseudonymise:
+        said = message("pseudonymise_on", lang, path=folder / "privacy.key")
+        out.print(f"  [green]✓[/] {escape(said)}")
     if checked is not None:  # nothing was moved: say what an ingest would have refused
         for name, count in checked.per_column.items():
             line = message(

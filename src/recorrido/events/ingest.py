@@ -32,6 +32,7 @@ from recorrido.events.identity import connected_customers, customer_profiles, id
 from recorrido.events.ingest_model import FileReport, IngestOptions, IngestReport, Refusal
 from recorrido.events.sources import RawSource
 from recorrido.events.staging import quarantined_rows, stage_file
+from recorrido.privacy.pseudonyms import pseudonymise_events, redact_quarantine
 from recorrido.privacy.tombstones import drop_forgotten
 
 _CANONICAL = list(schema.CANONICAL_FIELDS)
@@ -75,6 +76,9 @@ def run_ingest(
         quarantined = quarantined_rows(staging, stages, sources, reports, ingest_id, paths)
 
         valid = ibis.union(*[s.filter(s.__problem.isnull()) for s in stages])
+        if options.pseudonym_key is not None:  # privacy: ids become keyed hashes, before all else
+            valid = pseudonymise_events(valid, options.pseudonym_key).cache()
+            quarantined = redact_quarantine(quarantined)
         valid = drop_forgotten(store, valid, reports)  # privacy: forgotten people stay out
         # Other engines get the checked rows as a table of their own (dropped at the end).
         batch = valid if same_engine else upload(store, valid, handoff / "batch")

@@ -98,3 +98,5 @@ class IngestOptions:
     delimiter: str | None = None
     encoding: str | None = None
     timezone: str = "UTC"
+    #: The workspace's key when its ids are pseudonymised (recorrido.privacy.pseudonyms).
+    pseudonym_key: str | None = None

@@ -144,6 +144,7 @@ def open_source(
             source = _read_csv(staging, read_path, name, delimiter)
         elif fmt == "parquet":
             table = staging.read_parquet(path, table_name=name, file_row_number=True)
+            _refuse_reserved(table, path)
             table = table.mutate(**{_ROW: table.file_row_number + 1}).drop("file_row_number")
             source = RawSource(path, fmt, table)
         elif fmt == "xes":
@@ -208,6 +209,7 @@ def _read_csv(
         options["delim"] = delimiter
     # The file is UTF-8 here: other encodings were decoded into a UTF-8 copy before the header.
     read = staging.read_csv(path, table_name=name, **options)
+    _refuse_reserved(read, path)
     # DuckDB keeps the file's order for an unordered row_number(); the rejected lines are taken
     # out of this numbering, and put back when a refused row's line is reported.
     table = read.mutate(**{_ROW: ibis.row_number() + 2})
@@ -243,7 +245,17 @@ def _readable(staging: ibis.BaseBackend, path: Path, name: str, options: dict) -
     unknown = [c for c, kind in table.schema().items() if _holds_unknown(kind)]
     if unknown:
         raise duckdb.InvalidInputException(f"a nested value of a type not read: {unknown[0]}")
+    if _ROW in table.columns:
+        # Some lines use the reader's own key: read line by line, so only they are quarantined.
+        raise duckdb.InvalidInputException(f"a key named {_ROW}")
     return table
+
+
+def _refuse_reserved(table: ibis.Table, path: Path) -> None:
+    """A column named like the reader's row number would silently replace it (and its values
+    would be lost): refuse the file, naming the column, rather than drop them."""
+    if _ROW in table.columns:
+        raise RecorridoError("column_reserved", file=str(path), column=_ROW)
 
 
 def _holds_unknown(kind: dt.DataType) -> bool:
@@ -294,6 +306,8 @@ def _column_problem(record: dict) -> str | None:
             return "a key with no name"
         if "\x00" in key:
             return f"a key holding a NUL character ({key!r})"
+        if key == _ROW:
+            return f"a key named {_ROW}, which recorrido keeps for the line number"
     return None
 
 

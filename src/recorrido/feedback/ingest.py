@@ -44,6 +44,7 @@ from recorrido.feedback.store import (
     read_feedback,
     write_feedback,
 )
+from recorrido.privacy.pseudonyms import ingest_key, pseudonym, pseudonymise_feedback_row
 
 FIELDS = (
     "feedback_id",
@@ -157,6 +158,8 @@ def ingest_feedback(
         raise RecorridoError("feedback_kind_unknown", kind=kind, kinds=", ".join(KINDS))
     journey = _load_map(journey_map)
     con = workspace.con
+    # A pseudonymised workspace stores feedback under the customer's pseudonym, as its events.
+    pseudonym_key = ingest_key(workspace)
     ensure_tables(con)
     zone = ZoneInfo(workspace.settings.timezone or "UTC")
     report = FeedbackReport(files=[str(p) for p in paths])
@@ -170,6 +173,7 @@ def ingest_feedback(
         mapping = _resolve(columns or {}, list(raw.columns), path)
         report.rows_read += len(raw) + len(refused)
         for line, message, text in refused:
+            text = None if pseudonym_key is not None else text  # the record carries the raw id
             quarantine.append(_refusal(now, path, line, "", "row_unreadable", message, text))
             report.reasons["row_unreadable"] = report.reasons.get("row_unreadable", 0) + 1
         shifts = sorted(line for line, _, _ in refused)
@@ -181,9 +185,14 @@ def ingest_feedback(
             if problem is not None:
                 column, reason, detail = problem
                 text = json.dumps(record, ensure_ascii=False, default=str)
-                quarantine.append(_refusal(now, path, row_number, column, reason, detail, text))
+                text = None if pseudonym_key is not None else text
+                who = _refused_customer(record, mapping, pseudonym_key)
+                refusal = _refusal(now, path, row_number, column, reason, detail, text, who)
+                quarantine.append(refusal)
                 report.reasons[reason] = report.reasons.get(reason, 0) + 1
                 continue
+            if pseudonym_key is not None:
+                row = pseudonymise_feedback_row(row, pseudonym_key)
             if row["feedback_id"] in seen:
                 report.duplicates += 1
                 continue
@@ -213,7 +222,7 @@ def _line_of(row: int, refused_lines: list[int]) -> int:
     return row
 
 
-def _refusal(now, path, row, column, reason, detail, record) -> dict:
+def _refusal(now, path, row, column, reason, detail, record, customer=None) -> dict:
     return {
         "ingested_at": now,
         "file": str(path),
@@ -222,7 +231,18 @@ def _refusal(now, path, row, column, reason, detail, record) -> dict:
         "reason_code": reason,
         "detail": detail,
         "record": record,
+        "customer_id": customer,
     }
+
+
+def _refused_customer(record: dict, mapping: dict[str, str], pseudonym_key: str | None):
+    """The customer id a refused row carries (as given, or its pseudonym), so that a person's
+    export and erasure reach their refused feedback too; None when the row has none."""
+    column = mapping.get("customer_id")
+    customer = _text(record.get(column)) if column is not None else None
+    if customer is None or pseudonym_key is None:
+        return customer
+    return pseudonym(pseudonym_key, customer)
 
 
 # -- reading ------------------------------------------------------------------------------------

@@ -101,6 +101,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "No se pudo crear el espacio de trabajo en {path}: {detail}",
         "en": "Could not create the workspace in {path}: {detail}",
     },
+    # pseudonymisation at ingest (recorrido.privacy.pseudonyms)
+    "pseudonymise_raw_ids_held": {
+        "es": "El espacio de trabajo {path} ya guarda ids sin seudonimizar; activar pseudonymise "
+        "ahora mezclaría ids en claro con ids cifrados, así que no se importa nada. Crea otro "
+        "espacio con `recorrido init DIR --pseudonymise` e importa allí los archivos, o quita "
+        "pseudonymise de recorrido.yaml.",
+        "en": "The workspace {path} already holds ids that are not pseudonymised; switching "
+        "pseudonymise on now would mix raw and hashed ids, so nothing was ingested. Make a new "
+        "workspace with `recorrido init DIR --pseudonymise` and ingest the files there, or "
+        "remove pseudonymise from recorrido.yaml.",
+    },
+    "pseudonymise_setting_off": {
+        "es": "Los ids del espacio de trabajo {path} están seudonimizados, pero recorrido.yaml ya "
+        "no dice pseudonymise: true; importar ahora mezclaría ids en claro con seudónimos, así "
+        "que no se importa nada. Vuelve a poner pseudonymise: true.",
+        "en": "The ids in the workspace {path} are pseudonymised, but recorrido.yaml no longer "
+        "says pseudonymise: true; ingesting now would mix raw ids with pseudonyms, so nothing "
+        "was ingested. Set pseudonymise: true again.",
+    },
+    "pseudonymise_key_missing": {
+        "es": "Falta la clave {path} con la que se seudonimizaron los ids de este espacio de "
+        "trabajo; sin ella los ids nuevos no coincidirían con los guardados. Restáurala desde "
+        "una copia de seguridad.",
+        "en": "The key {path} this workspace's ids were pseudonymised with is missing; without it "
+        "new ids would not match the stored ones. Restore it from a backup.",
+    },
+    "pseudonymise_key_changed": {
+        "es": "La clave {path} no es la que se usó para seudonimizar los ids de este espacio de "
+        "trabajo; con ella las mismas personas tendrían otros seudónimos. Restaura la clave "
+        "original.",
+        "en": "The key {path} is not the one this workspace's ids were pseudonymised with; with "
+        "it the same people would get other pseudonyms. Restore the original key.",
+    },
+    "pseudonymise_read_in_place": {
+        "es": "Los eventos de {table} se leen donde están, sin importarlos, así que recorrido no "
+        "puede seudonimizar sus ids: quita pseudonymise o importa los eventos.",
+        "en": "The events of {table} are read in place, not ingested, so recorrido cannot "
+        "pseudonymise their ids: drop pseudonymise or ingest the events.",
+    },
+    "pseudonymise_on": {
+        "es": "Ids seudonimizados al importar (clave en {path}; guárdala con las copias de "
+        "seguridad: sin ella no se puede importar más).",
+        "en": "Ids are pseudonymised at ingest (key in {path}; keep it with the backups: without "
+        "it nothing more can be ingested).",
+    },
     "privacy_ingest_forgotten": {
         "es": "  {rows} filas de personas olvidadas a petición suya quedan fuera (no se guardan).",
         "en": "  {rows} rows of people forgotten at their request were left out (not stored).",

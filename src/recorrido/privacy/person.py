@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 
 from recorrido.errors import RecorridoError
 from recorrido.events import schema
-from recorrido.privacy import ledger
+from recorrido.privacy import ledger, pseudonyms
 
 if TYPE_CHECKING:
     from recorrido.workspace import Workspace
@@ -36,7 +36,10 @@ _OWN_RULE = {
     schema.EVENTS_VIEW,
     ledger.TOMBSTONES,
     ledger.AUDIT,
+    pseudonyms.MARKER,
 }
+#: Refused feedback (recorrido.feedback): found by its customer_id and by the ids in its record.
+_FEEDBACK_QUARANTINE = "feedback_quarantine"
 _MAX_ROUNDS = 32
 
 
@@ -63,8 +66,10 @@ class Person:
 
 
 def find_person(ws: Workspace, customer_id: str) -> Person:
-    """The person ``customer_id`` names: a user id, an anonymous id or a unified customer id."""
+    """The person ``customer_id`` names: a user id, an anonymous id or a unified customer id (on
+    a pseudonymised workspace the original id, hashed here, or the pseudonym itself)."""
     con = ws.con
+    customer_id = pseudonyms.stored_id(ws, customer_id)
     person = Person(customer_id, customer_ids={customer_id})
     raw = con.table(schema.RAW_EVENTS)
     seen = raw.filter((raw.customer_id == customer_id) | (raw.anonymous_id == customer_id))
@@ -127,6 +132,8 @@ def person_rules(ws: Workspace, person: Person) -> dict[str, Rule]:
     }
     for name in _tables_with_customer_id(ws):
         rules[name] = lambda t: t.customer_id.cast("string").isin(ids)
+    if _FEEDBACK_QUARANTINE in _stored_tables(ws.con):
+        rules[_FEEDBACK_QUARANTINE] = lambda t: _feedback_refused(t, ids)
     return rules
 
 
@@ -146,6 +153,15 @@ def _quarantined(quarantine: ibis.Table, ids: list[str]) -> ir.BooleanValue:
     alternatives = "|".join(re.escape(i) for i in ids)
     pattern = f"(^|[^A-Za-z0-9_@.+-])({alternatives})($|[^A-Za-z0-9_@.+-])"
     return quarantine.record.fill_null("").re_search(pattern) | quarantine.detail.isin(ids)
+
+
+def _feedback_refused(refused: ibis.Table, ids: list[str]) -> ir.BooleanValue:
+    """Refused feedback with one of ``ids`` as its customer, or in its record (rows refused
+    before the customer was kept, or whose customer column was not recognised)."""
+    found = _quarantined(refused, ids)
+    if "customer_id" in refused.columns:
+        found = found | refused.customer_id.isin(ids).fill_null(False)
+    return found
 
 
 def _tables_with_customer_id(ws: Workspace) -> list[str]:
@@ -181,6 +197,8 @@ def export_person(ws: Workspace, customer_id: str) -> dict[str, Any]:
     unified = events.filter(events.customer_id.isin(person.ids)).order_by("timestamp")
     result: dict[str, Any] = {
         "customer_id": customer_id,
+        # On a pseudonymised workspace the rows below hold this, not the id asked for.
+        **({"pseudonym": person.asked} if person.asked != customer_id else {}),
         "identifiers": {"user_ids": person.user_ids, "anonymous_ids": person.anonymous_ids},
         "events": unified.to_pyarrow().to_pylist(),
         "tables": tables,
