@@ -63,11 +63,12 @@ def ordered_attempts(t: ibis.Table, plan: Plan) -> ibis.Table:
     elsewhere a window over each customer's events by time, looked up by (customer, time).
     Both give the same times: the parity tests run one against the other.
     """
-    relevant = t.filter(t.item.isin([*plan.steps, *plan.exclusions]))
     if engine_of(t) == "duckdb":
-        finder = _AsofFinder(relevant, plan)
+        # Each of its lookups keeps one step's (or the exclusions') events anyway: narrowing to
+        # the funnel's names first only added a pass over the events per lookup.
+        finder = _AsofFinder(t, plan)
     else:
-        finder = _WindowFinder(relevant, plan)
+        finder = _WindowFinder(t.filter(t.item.isin([*plan.steps, *plan.exclusions])), plan)
     entries = range(plan.n - 1) if plan.mid_entry else range(1)
     parts = [_ordered_from(finder, plan, e) for e in entries]
     return ibis.union(*parts) if len(parts) > 1 else parts[0]

@@ -188,7 +188,10 @@ def _attempts(
     if kind == "strict":  # consecutive steps: every event at the level matters
         s.check_names(names)
         return s, plan, strict_attempts(type(s)(t, s.level), plan, collapse_repeats)
-    relevant = _relevant(t, names)
+    # DuckDB's ordered funnel looks each step's events up by name anyway (one ASOF join per
+    # step): narrowing to the funnel's names first only added a pass over the events per lookup.
+    every_row = kind == "ordered" and engine_of(t) == "duckdb"
+    relevant = _relevant(t, names, by_name=not every_row)
     # A step no event has shows as a step nobody reached; :func:`funnel` then checks the names
     # (only then: it is a scan of every event). An exclusion nobody did changes nothing, so a
     # misspelt one would go unnoticed: those are checked first.
@@ -218,14 +221,16 @@ def _mark_first_ever(t: ibis.Table, source, level: str, steps: list[str]) -> ibi
     return joined.select(*[joined[c] for c in t.columns], **{FIRST_EVER: joined._fe.notnull()})
 
 
-def _relevant(t: ibis.Table, names: list[str]) -> ibis.Table:
-    """The events of the funnel's steps and exclusions with the columns it reads. (Kept in a
-    temporary table it measured no faster on DuckDB, which shares the repeated subquery itself,
-    and a temporary table would outlive a workspace closed before Python frees it.)"""
+def _relevant(t: ibis.Table, names: list[str], *, by_name: bool = True) -> ibis.Table:
+    """The events of the funnel's steps and exclusions (every event without ``by_name``) with
+    the columns it reads. (Kept in a temporary table it measured no faster on DuckDB, which
+    shares the repeated subquery itself, and a temporary table would outlive a workspace closed
+    before Python frees it.)"""
     wanted = ("customer_id", "event_id", "item", "us", "bd", FIRST_EVER)
     keep = [c for c in wanted if c in t.columns]
     keep += [c for c in t.columns if c == SOURCE_ORDER]
-    return t.filter(t.item.isin(names)).select(*keep)
+    rows = t.filter(t.item.isin(names)) if by_name else t
+    return rows.select(*keep)
 
 
 def _plan(steps, window, kind, exclusions, step_windows, optional, mid_entry, count, first_only):

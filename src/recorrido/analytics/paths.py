@@ -103,24 +103,34 @@ def flows(
     s.check_names([n for n in (start_at, end_at) if n is not None])
     made = _given_or_made(steps_table, level, collapse_repeats)
     made = made if made is not None else steps_of(s, collapse_repeats=collapse_repeats)
-    t = anchored_steps(made, start_at, end_at, steps)
-    if window is not None:
-        width = parse_duration(window)
-        late = (t.us - t.anchor_us) > width if end_at is None else (t.anchor_us - t.us) > width
-        t = t.filter(~late)
-    # The band's target is the next step inside the view; where the journey stops within the
-    # view (its last event, or the next step falls outside the window) the target is the end.
-    # The last column of the view has no bands: the journey goes on beyond what is shown.
-    inside = t.mutate(
-        target=t.item.lead().over(ibis.window(group_by=t.customer_id, order_by=t.step))
-    )
-    inside = inside.mutate(
-        target=ibis.ifelse(
-            inside.target.notnull(),
-            inside.target,
-            ibis.ifelse(inside.rel_step < steps, END, ibis.null("string")),
+    if window is None and start_at is None and end_at is None and "next_item" in made.table.columns:
+        # The view is each customer's first ``steps`` steps: the next step inside it is the step
+        # table's own next step (or the end), so no window over the view, and no anchor time
+        # (only a ``window`` reads it), is needed.
+        t = made.table.filter(made.table.step <= steps)
+        inside = t.mutate(
+            rel_step=t.step,
+            target=ibis.ifelse(t.step < steps, t.next_item, ibis.null("string")),
         )
-    )
+    else:
+        t = anchored_steps(made, start_at, end_at, steps)
+        if window is not None:
+            width = parse_duration(window)
+            late = (t.us - t.anchor_us) > width if end_at is None else (t.anchor_us - t.us) > width
+            t = t.filter(~late)
+        # The band's target is the next step inside the view; where the journey stops within
+        # the view (its last event, or the next step falls outside the window) the target is
+        # the end. The last column of the view has no bands: the journey goes on beyond it.
+        inside = t.mutate(
+            target=t.item.lead().over(ibis.window(group_by=t.customer_id, order_by=t.step))
+        )
+        inside = inside.mutate(
+            target=ibis.ifelse(
+                inside.target.notnull(),
+                inside.target,
+                ibis.ifelse(inside.rel_step < steps, END, ibis.null("string")),
+            )
+        )
     links = inside.filter(inside.target.notnull())
     if not include_end:
         links = links.filter(links.target != END)
@@ -236,13 +246,17 @@ def shared_steps(
     """The step table that :func:`flows` and :func:`variants` would each make for ``source`` at
     ``level`` (same dates and ``collapse_repeats``), made once to pass to both as
     ``steps_table``. ``keep`` (e.g. :meth:`recorrido.measured.scratch.Scratch.keep`) computes it
-    once in the engine; only the columns those questions read are kept."""
+    once in the engine; only the columns those questions read are kept (``next_item`` spares
+    the Sankey a window over its first steps)."""
     made = step_table(
         source, level, collapse_repeats=collapse_repeats, start=start, end=end, check=False
     )
     if keep is None:
         return made
-    kept = keep(made.table, ("customer_id", "step", "item", "event_id", "us", "until_us"))
+    kept = keep(
+        made.table,
+        ("customer_id", "step", "item", "event_id", "us", "until_us", "next_item"),
+    )
     return Steps(kept, made.stream, collapse_repeats)
 
 

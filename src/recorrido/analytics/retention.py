@@ -39,22 +39,32 @@ def retention(
     if return_event is not None:
         s.check_names([return_event])
     t = s.table.mutate(p=period_index(s.table.us, period))
-    first = t.group_by("customer_id").aggregate(first_us=t.us.min())
+    # One pass over the events gives each customer's periods (and whether the return event is
+    # in one); their first moment and the active periods come from that much smaller table.
+    seen = {"first_us": t.us.min()}
+    if return_event is not None:
+        seen["returned"] = (t.item == return_event).any()
+    periods = t.group_by(["customer_id", "p"]).aggregate(**seen)
+    first = periods.group_by("customer_id").aggregate(first_us=periods.first_us.min())
     if lower is not None:
         first = first.filter(first.first_us >= lower)
     if upper is not None:
         first = first.filter(first.first_us < upper)
     first = first.mutate(cohort=period_index(first.first_us, period))
     sizes = first.group_by("cohort").aggregate(cohort_size=first.count())
-    active = t if return_event is None else t.filter(t.item == return_event)
-    active = active.select("customer_id", "p").distinct()
+    active = periods if return_event is None else periods.filter(periods.returned)
+    active = active.select("customer_id", "p")
     joined = active.join(first, "customer_id")
     joined = joined.mutate(period=joined.p - joined.cohort)
     counts = joined.group_by(["cohort", "period"]).aggregate(customers=joined.count())
-    size_frame = sizes.execute()
-    if size_frame.empty:
+    # One query: the cohorts' sizes beside their counts (a cohort with no count keeps its row),
+    # so the events are read for one answer, not once for the sizes and again for the counts.
+    both = sizes.left_join(counts, sizes.cohort == counts.cohort).select(
+        sizes.cohort, sizes.cohort_size, counts.period, counts.customers
+    )
+    frame = both.execute()
+    if frame.empty:
         raise RecorridoError("analytics_no_cohort", start=str(start or "…"), end=str(end or "…"))
-    frame = size_frame.merge(counts.execute(), on="cohort", how="left")
     # A cohort nobody came back from still shows, with 0 in its period 0.
     frame["period"] = frame["period"].fillna(0)
     frame["customers"] = frame["customers"].fillna(0)

@@ -60,7 +60,6 @@ def step_table(
 def steps_of(s: Stream, *, collapse_repeats: bool = False) -> Steps:
     """The step table of an existing stream."""
     t = s.table
-    until = t.us
     if collapse_repeats:
         order = customer_order(t)
         # Materialised as columns first: Spark refuses window functions inside a filter.
@@ -75,17 +74,28 @@ def steps_of(s: Stream, *, collapse_repeats: bool = False) -> Steps:
             _last=t._next.isnull() | (t._next != t.item),
         )
         runs = t.filter(t._first | t._last)
+        # One more pass over the runs' first and last events gives every column: a run's
+        # last event is the row right after its first (or the first itself), and its
+        # ``_next``/``_next_us`` are the next run's; the step is the count of runs begun so
+        # far. (Numbering the kept rows in a pass of their own sorted them once more.)
         order = customer_order(runs)
-        runs = runs.mutate(_end=ibis.ifelse(runs._last, runs.us, runs.us.lead().over(order)))
+        so_far = customer_order(runs, rows=(None, 0))
+        last = runs._last
+        runs = runs.mutate(
+            until_us=ibis.ifelse(last, runs.us, runs.us.lead().over(order)),
+            step=runs._first.cast("int64").sum().over(so_far),
+            next_item=ibis.ifelse(last, runs._next, runs._next.lead().over(order)).fill_null(END),
+            next_us=ibis.ifelse(last, runs._next_us, runs._next_us.lead().over(order)),
+        )
         t = runs.filter(runs._first)
-        until = t._end
-    t = t.mutate(until_us=until)
-    order = customer_order(t)
-    t = t.mutate(
-        step=ibis.row_number().over(order) + 1,
-        next_item=t.item.lead().over(order).fill_null(END),
-        next_us=t.us.lead().over(order),
-    )
+    else:
+        t = t.mutate(until_us=t.us)
+        order = customer_order(t)
+        t = t.mutate(
+            step=ibis.row_number().over(order) + 1,
+            next_item=t.item.lead().over(order).fill_null(END),
+            next_us=t.us.lead().over(order),
+        )
     columns = ["customer_id", "step", "item", "event_id", "us", "until_us", "next_item", "next_us"]
     extra = [c for c in t.columns if c not in columns and not c.startswith("_")]
     return Steps(t.select(*columns, *extra), s, collapse_repeats)
