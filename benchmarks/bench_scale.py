@@ -3,6 +3,9 @@ on the embedded DuckDB file, on a PostgreSQL workspace and on a two-worker Spark
 cluster, with time and memory.
 
     .venv/bin/python benchmarks/bench_scale.py --rows 1000000 [--backends duckdb postgres cluster]
+    .venv/bin/python benchmarks/bench_scale.py --rows 10000000 --timeout 3600 --backends postgres \
+        --merge     # adds (or replaces) one set-up's row in results/scale.json
+
 
 Each set-up runs in a child process. **load s**: getting the events in (ingest; for the cluster,
 the DuckDB ingest plus the Parquet export the workers read); **map s** / **funnel s**: the
@@ -73,6 +76,7 @@ def child(backend: str, data: Path, folder: Path, cluster_url: str | None, pids:
     started = time.perf_counter()
     if backend == "postgres":
         schema = f"bench_{uuid.uuid4().hex[:10]}"
+        (folder / "schema").write_text(schema)  # dropped by the parent, however this ends
         ws = Workspace.init(folder / "ws", connection=SERVER, connection_schema=schema)
         with ws.con.begin() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
@@ -121,10 +125,17 @@ def child(backend: str, data: Path, folder: Path, cluster_url: str | None, pids:
             json.dumps(measured.to_dict(), sort_keys=True, default=str).encode()
         ).hexdigest()[:12],
     }
-    if backend == "postgres":
-        with ws.con.begin() as cursor:
-            cursor.execute(f'DROP SCHEMA "{ws.settings.connection_schema}" CASCADE')
+    ws.close()
     return result
+
+
+def _drop_schema(note: Path) -> None:
+    if not note.exists():
+        return
+    import psycopg
+
+    with psycopg.connect(SERVER) as con:
+        con.execute(f'DROP SCHEMA IF EXISTS "{note.read_text().strip()}" CASCADE')
 
 
 # -- the parent: one child per set-up, its memory sampled --------------------------------------
@@ -152,9 +163,14 @@ def run_child(backend: str, data: Path, cluster_url: str | None, extra: list[int
         sampler.start()
         try:
             out, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()  # its own child only; then the schema it left on the server
+            process.wait()
+            raise RuntimeError(f"{backend} ran past --timeout {timeout:.0f} s") from None
         finally:
             stop.set()
             sampler.join()
+            _drop_schema(folder / "schema")
         if process.returncode != 0:
             raise RuntimeError(f"{backend} failed (exit {process.returncode})")
         result = json.loads(out.strip().splitlines()[-1])
@@ -178,14 +194,16 @@ def markdown(rows: list[dict], meta: dict) -> str:
         "measured map (its JSON) are the same on every set-up: "
         f"{meta['agree']}.",
         "",
-        "| set-up | events | load s | measured map s | funnel s | peak MB | funnel customers |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| set-up | events | load s | measured map s | funnel s | peak MB | funnel customers "
+        "| started, load average |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['backend']} | {row['events']:,} | {row['load_s']:.1f} | {row['map_s']:.1f} "
             f"| {row['funnel_s']:.1f} | {row['peak_mb']:.0f} | "
-            f"{' → '.join(str(n) for n in row['funnel_customers'])} |"
+            f"{' → '.join(str(n) for n in row['funnel_customers'])} "
+            f"| {row.get('date', meta['date'])}, {row.get('load', meta['load'])} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -196,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", nargs="+", default=["duckdb", "postgres", "cluster"])
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--no-markdown", action="store_true")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other set-ups' rows of results/scale.json (same --rows): at 10 M each "
+        "set-up takes long enough to be run as a command of its own",
+    )
     args = parser.parse_args(argv)
 
     from benchmarks.generate import file_paths, generate
@@ -204,7 +228,19 @@ def main(argv: list[str] | None = None) -> int:
     if not data.exists():
         generate(args.rows, customers=max(args.rows // 20, 1))
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    rows = []
+    target = HERE / "results" / "scale.json"
+    rows: list[dict] = []
+    if args.merge and target.exists():
+        kept = json.loads(target.read_text(encoding="utf-8"))
+        if kept["meta"]["rows"] == args.rows:
+            rows = [r for r in kept["rows"] if r["backend"] not in args.backends]
+    meta = {
+        "rows": args.rows,
+        "command": "python benchmarks/bench_scale.py " + " ".join(argv or sys.argv[1:]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} CPUs; {platform.platform()}",
+        "load": load,
+    }
     for backend in args.backends:
         if backend == "cluster":
             from tests.spark_cluster import standalone_cluster
@@ -212,24 +248,21 @@ def main(argv: list[str] | None = None) -> int:
             logs = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
             with standalone_cluster(logs) as cluster:
                 jvms = [p.pid for p in cluster.processes]
-                rows.append(run_child(backend, data, cluster.url, jvms, args.timeout))
+                row = run_child(backend, data, cluster.url, jvms, args.timeout)
         else:
-            rows.append(run_child(backend, data, None, [], args.timeout))
-        print(json.dumps(rows[-1]), flush=True)
-    meta = {
-        "rows": args.rows,
-        "command": "python benchmarks/bench_scale.py " + " ".join(argv or sys.argv[1:]),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{os.cpu_count()} CPUs; {platform.platform()}",
-        "load": load,
-        "agree": "yes"
-        if len({(tuple(r["funnel_customers"]), r["map_digest"]) for r in rows}) == 1
-        else "NO",
-    }
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "scale.json").write_text(
-        json.dumps({"meta": meta, "rows": rows}, indent=2), encoding="utf-8"
-    )
+            row = run_child(backend, data, None, [], args.timeout)
+        # Each row keeps when and at what load it ran: merged rows come from several commands.
+        row.update(date=meta["date"], load=load, command=meta["command"])
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        meta["agree"] = (
+            "yes"
+            if len({(tuple(r["funnel_customers"]), r["map_digest"]) for r in rows}) == 1
+            else "NO"
+        )
+        # Written after each set-up, so a long run that is stopped keeps what it measured.
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2), encoding="utf-8")
     if not args.no_markdown:
         with (HERE / "RESULTS.md").open("a", encoding="utf-8") as handle:
             handle.write(markdown(rows, meta))

@@ -17,17 +17,21 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from recorrido import analytics as A
 from recorrido.analytics.attribution import workspace_paths
+from tests.journey_generator import SHOP_MAP
 
 MAP = Path(__file__).parent / "files" / "generated_shop_map.yaml"
 FUNNEL = ["product_view", "add_to_cart", "order_completed"]
+CUTOFF = datetime(2024, 4, 1, tzinfo=UTC)  # the generated journeys run from March to April
 
 
 def _attribution(table):
@@ -47,9 +51,42 @@ def _measured(table):
     return measure(table, MAP).to_dict()
 
 
+def _shop_measured(table):
+    """The generated journeys' own map, broken down by a key of ``properties``."""
+    from recorrido.journey import JourneyMap
+    from recorrido.measured import measure
+
+    return measure(table, JourneyMap.loads(SHOP_MAP), breakdown="platform").to_dict()
+
+
+def _friction(table):
+    from recorrido.insights.findings import friction
+    from recorrido.journey import JourneyMap
+
+    return friction(table, JourneyMap.loads(SHOP_MAP)).to_dict()
+
+
+def _features(table):
+    """The predictions' features at a cutoff mid-way through the events, one row a customer;
+    the events counted one by one are the most common before the cutoff, found in the engine."""
+    from recorrido.predict.features import FeatureSpec, customer_features, most_common_events
+
+    common = most_common_events(table, CUTOFF, limit=4)
+    with tempfile.TemporaryDirectory() as folder:  # the spec names its map by path
+        shop = Path(folder) / "shop.yaml"
+        shop.write_text(SHOP_MAP, encoding="utf-8")
+        spec = FeatureSpec(events=common, journey_map=str(shop), recent=2, lookback_days=21)
+        frame = customer_features(table, CUTOFF, spec).execute()
+    # Engines hand back their own integer widths (int32, int64); the values are what is compared.
+    numbers = frame.select_dtypes("number").columns
+    frame[numbers] = frame[numbers].astype("float64")
+    return frame.sort_values("customer_id").reset_index(drop=True)
+
+
 #: Each case: events table -> a DataFrame or a plain value, the same on every engine.
 CASES: dict[str, Callable] = {
     "measured_map": _measured,
+    "measured_shop_map": _shop_measured,
     "funnel": lambda t: A.funnel(t, FUNNEL, window="7d"),
     "funnel_strict": lambda t: A.funnel(t, FUNNEL, window="1d", kind="strict"),
     "transitions": lambda t: A.transitions(t),
@@ -57,6 +94,8 @@ CASES: dict[str, Callable] = {
     "sessions": lambda t: A.sessions(t, "30m", by="day"),
     "retention": lambda t: A.retention(t, "week"),
     "attribution": _attribution,
+    "friction": _friction,
+    "features": _features,
 }
 
 

@@ -4,6 +4,7 @@ once end with the sum of both; and the analytics give DuckDB's numbers exactly."
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,12 @@ import pytest
 
 from recorrido import Workspace
 from recorrido import analytics as A
+from recorrido.analytics.sequence import known_property_keys
+from recorrido.analytics.tagging import tag_events
+from recorrido.errors import RecorridoError
+from recorrido.insights.findings import friction
+from recorrido.journey import JourneyMap
+from tests import journey_generator as gen
 from tests.conftest import FILES
 from tests.journey_generator import write as write_journeys
 from tests.test_analytics_figures import EDGE_CSV
@@ -178,6 +185,25 @@ def test_two_processes_ingest_at_once(tmp_path, schema_name):
 
 # -- parity with DuckDB --------------------------------------------------------------------
 FUNNEL = ["view", "cart", "buy"]
+SHOP_FUNNEL = ["product_view", "add_to_cart", "order_completed"]
+#: Properties as nested JSON, numbers, a key with a dot and one with a quote: four customers
+#: open, pick and pay; their device's OS sits one level down (``device.os``).
+PROPS_JSONL = "\n".join(
+    json.dumps(
+        {
+            "event_id": f"p{customer}{step}",
+            "customer_id": f"prop{customer}",
+            "timestamp": f"2024-02-0{customer + 1}T10:0{step}:00Z",
+            "event": event,
+            "device": {"os": ("ios", "android")[customer % 2]},
+            "items": customer + step,
+            "page.url": f"/{event}",
+            "it's": "quoted",
+        }
+    )
+    for customer in range(4)
+    for step, event in enumerate(("open", "pick", "pay")[: 3 - (customer == 3)])
+)
 
 
 @pytest.fixture(scope="module")
@@ -188,12 +214,14 @@ def pair(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pg_parity")
     name = f"rt_{uuid.uuid4().hex[:12]}"
     (folder / "edge.csv").write_text(EDGE_CSV, encoding="utf-8")
+    (folder / "props.jsonl").write_text(PROPS_JSONL, encoding="utf-8")
     journeys = write_journeys(folder / "journeys.parquet", 150, seed=11)
     duck = Workspace.init(folder / "duck", language="en")
     pg = Workspace.init(folder / "pg", language="en", connection=SERVER, connection_schema=name)
     for ws in (duck, pg):
         ws.ingest(folder / "edge.csv")
         ws.ingest(journeys)
+        ws.ingest(folder / "props.jsonl")
     yield duck, pg
     duck.close()
     pg.close()
@@ -208,7 +236,23 @@ PARITY = {
     "variants": lambda ws: A.variants(ws, top=10, max_steps=4),
     "sessions": lambda ws: A.sessions(ws, "30m", by="day"),
     "retention": lambda ws: A.retention(ws, "week"),
+    # Breakdowns by a key of `properties`: PostgreSQL keeps it as text and reads it as json.
+    "funnel_by_property": lambda ws: A.funnel(ws, SHOP_FUNNEL, window="7d", breakdown="platform"),
+    "funnel_by_nested_key": lambda ws: A.funnel(ws, ["open", "pick", "pay"], breakdown="device.os"),
+    "funnel_by_dotted_key": lambda ws: A.funnel(ws, ["open", "pay"], breakdown="page.url"),
+    "funnel_by_quoted_key": lambda ws: A.funnel(ws, ["open", "pay"], breakdown="it's"),
+    "drivers_by_property": lambda ws: A.dropoff_drivers(
+        ws, SHOP_FUNNEL, step=1, properties=["platform", "country"], min_support=5
+    ),
+    "features": lambda ws: _features(ws),
 }
+
+
+def _features(ws) -> pd.DataFrame:
+    """The predictions' features at a cutoff (tests/spark_cluster.py runs the same on a cluster)."""
+    from tests.spark_cluster import _features as on_table
+
+    return on_table(ws.events)
 
 
 @pytest.mark.parametrize("case", sorted(PARITY))
@@ -227,3 +271,126 @@ def test_measured_map_is_the_same_as_on_duckdb(pair):
     journey = FILES / "generated_shop_map.yaml"
     expected = duck.measure(journey).to_dict()
     assert pg.measure(journey).to_dict() == expected
+
+
+def test_property_breakdowns_read_the_json(pair):
+    duck, pg = pair
+    by_os = A.funnel(pg, ["open", "pick", "pay"], breakdown="device.os")
+    reached = {(r.breakdown, r.step): int(r.customers) for r in by_os.itertuples()}
+    # prop0 and prop2 on iOS open, pick and pay; prop1 does too on Android, prop3 stops at pick.
+    assert reached[("ios", "pay")] == 2
+    assert (reached[("android", "pick")], reached[("android", "pay")]) == (2, 1)
+    assert known_property_keys(pg.events) == known_property_keys(duck.events)
+    assert {"platform", "country", "device", "items", "page.url", "it's"} <= set(
+        known_property_keys(pg.events)
+    )
+
+
+PROPERTY_MAP = """\
+version: 1
+name: Properties
+stages:
+  - id: all
+    name: All
+    touchpoints:
+      - {id: many, name: Many items, match: {event: "p*", where: [{key: items, gte: 3}]}}
+      - {id: ios, name: On iOS, match: {event: open, where: [{key: device.os, equals: ios}]}}
+      - {id: dotted, name: Dotted key, match: {event: pick, where: [{key: page.url, prefix: /pi}]}}
+"""
+
+
+def test_map_rules_read_properties_as_on_duckdb(pair):
+    duck, pg = pair
+    journey = JourneyMap.loads(PROPERTY_MAP)
+
+    def counts(ws) -> dict:
+        tagged = tag_events(ws.events, journey)
+        frame = tagged.filter(tagged.touchpoint.notnull()).touchpoint.value_counts().execute()
+        return dict(zip(frame.iloc[:, 0], frame.iloc[:, 1].astype(int), strict=True))
+
+    # items = customer + step >= 3 on pick/pay ("p*"): prop1 pay, prop2 pick and pay, prop3 pick;
+    # the first touchpoint that matches wins, so only prop0's and prop1's picks are "dotted".
+    assert counts(pg) == counts(duck) == {"many": 4, "ios": 2, "dotted": 2}
+
+
+def test_a_regex_condition_is_refused_on_postgres_with_the_reason(pair):
+    _, pg = pair
+    journey = JourneyMap.loads(PROPERTY_MAP.replace("equals: ios", "regex: '^i'"))
+    with pytest.raises(RecorridoError, match="do not run on 'postgres'"):
+        tag_events(pg.events, journey).execute()
+
+
+@pytest.mark.slow  # 11 s on a quiet machine, twice that under load
+def test_friction_is_the_same_as_on_duckdb(pair):
+    duck, pg = pair
+    shop = JourneyMap.loads(gen.SHOP_MAP)
+    expected = friction(duck, shop).to_dict()
+    assert friction(pg, shop).to_dict() == expected
+
+
+# -- closing and querying ------------------------------------------------------------------
+def _sessions_of(application: str) -> int:
+    with _server() as con:
+        return con.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [application]
+        ).fetchone()[0]
+
+
+def _sessions_after_close(application: str) -> int:
+    deadline = time.monotonic() + 5
+    while _sessions_of(application) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the server process ends a moment after the socket closes
+    return _sessions_of(application)
+
+
+def test_close_ends_the_server_session(tmp_path, schema_name):
+    application = f"recorrido-test-{uuid.uuid4().hex[:8]}"
+    url = f"{SERVER}?application_name={application}"
+    ws = Workspace.init(tmp_path / "ws", connection=url, connection_schema=schema_name)
+    assert _sessions_of(application) == 1
+    ws.close()
+    assert _sessions_after_close(application) == 0
+    with Workspace.open(tmp_path / "ws"):  # reopened from its settings, closed by `with`
+        assert _sessions_of(application) == 1
+    assert _sessions_after_close(application) == 0
+
+
+def test_query_gives_the_duckdb_answer(pair):
+    duck, pg = pair
+    sql = (
+        "SELECT event, count(*) AS n, count(DISTINCT customer_id) AS customers "
+        "FROM events GROUP BY event ORDER BY event"
+    )
+    expected = duck.query(sql)
+    got = pg.query(sql)
+    assert got.num_rows > 5
+    assert got.to_pylist() == expected.to_pylist()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT pg_read_file('/etc/hostname')",
+        "SELECT lo_export(1, '/tmp/x')",
+        "SELECT query_to_xml('select * from pg_authid', true, true, '')",
+        "SELECT set_config('statement_timeout', '0', false)",
+        "SELECT * FROM pg_catalog.pg_authid",
+        "DELETE FROM raw_events",
+    ],
+)
+def test_query_keeps_to_the_workspace_on_postgres(pair, sql):
+    _, pg = pair
+    with pytest.raises(RecorridoError):
+        pg.query(sql)
+    assert pg.query("SELECT count(*) AS n FROM raw_events").to_pylist()[0]["n"] > 0
+
+
+def test_query_is_stopped_at_its_time_limit_on_postgres(pair):
+    _, pg = pair
+    slow = "SELECT count(*) AS n FROM raw_events a, raw_events b, raw_events c"
+    started = time.monotonic()
+    with pytest.raises(RecorridoError, match=r"0\.5 s"):
+        pg.query(slow, timeout=0.5)
+    assert time.monotonic() - started < 5
+    # The limit ended with the query's transaction: the session answers as before.
+    assert pg.query("SELECT count(*) AS n FROM customers").to_pylist()[0]["n"] > 0

@@ -1,6 +1,7 @@
 """The analytics on a real Spark standalone cluster (a master and two workers, separate JVM
 processes on loopback) give DuckDB's numbers exactly: measured map, funnels, paths, sessions,
-retention and attribution's journeys (see tests/spark_cluster.py for how it is run)."""
+retention, attribution's journeys, friction and the predictions' features (see
+tests/spark_cluster.py for how it is run)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ source wrote them in and ``event_id`` makes the order total and the same on ever
 DuckDB and Spark compare and subtract the same integers.
 
 The helpers here are the only place that knows engine dialects (epoch microseconds, reading a JSON
-key); everything else is plain Ibis.
+key, listing JSON keys: DuckDB, Spark and PostgreSQL); everything else is plain Ibis.
 """
 
 from __future__ import annotations
@@ -54,6 +54,17 @@ def _spark_json_keys(doc: str) -> dt.Array(dt.string):  # type: ignore[empty-bod
     """Top-level keys of a JSON object (Spark)."""
 
 
+@ibis.udf.scalar.builtin(name="json_object_keys")
+def _postgres_json_keys(doc: dt.json) -> str:  # type: ignore[empty-body]
+    """PostgreSQL: the top-level keys of a JSON object, one row each (a set-returning function
+    in the select list: each row of the input gives one row per key)."""
+
+
+@ibis.udf.scalar.builtin(name="json_typeof")
+def _postgres_json_type(doc: dt.json) -> str:  # type: ignore[empty-body]
+    """PostgreSQL: ``object``, ``array``, ``string``... (the keys of anything else are an error)."""
+
+
 def engine_of(table: ibis.Table) -> str:
     """The name of the Ibis backend that holds ``table`` (``duckdb``, ``pyspark``, ...)."""
     return table._find_backend().name
@@ -88,9 +99,16 @@ def property_value(table: ibis.Table, key: str) -> ibis.Value:
 def known_property_keys(table: ibis.Table, sample: int = 10_000) -> list[str]:
     """Property keys seen in the first ``sample`` events (for 'did you mean' hints)."""
     rows = table.filter(table.properties.notnull()).limit(sample)
-    doc = rows.properties.cast(str)
-    keys = _spark_json_keys(doc) if engine_of(table) == "pyspark" else _duckdb_json_keys(doc)
-    found = rows.select(key=keys.unnest()).distinct().limit(1000).execute()
+    engine = engine_of(table)
+    if engine == "postgres":
+        doc = rows.properties.cast(dt.json)
+        objects = rows.filter(_postgres_json_type(doc) == "object")
+        keys = objects.select(key=_postgres_json_keys(objects.properties.cast(dt.json)))
+    else:
+        doc = rows.properties.cast(str)
+        listed = _spark_json_keys(doc) if engine == "pyspark" else _duckdb_json_keys(doc)
+        keys = rows.select(key=listed.unnest())
+    found = keys.distinct().limit(1000).execute()
     return sorted(str(k) for k in found["key"].dropna())
 
 

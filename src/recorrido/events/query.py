@@ -6,11 +6,14 @@ Two independent fences:
 1. **The statement** (sqlglot): one read-only statement whose every table is a workspace table,
    a name it defines itself (``WITH``) or a harmless generator (``range``, ``unnest``); table
    functions and scalar functions that reach files, the environment or other SQL (``read_text``,
-   ``glob``, ``getenv``, ``query``) are refused before the engine sees them.
+   ``glob``, ``getenv``, ``query``; PostgreSQL's ``pg_read_file``, ``lo_export``, ``dblink``,
+   ``query_to_xml``) are refused before the engine sees them.
 2. **The engine** (DuckDB): where the workspace was opened read-only, as ``recorrido query`` does,
    the database itself is locked: no file system access outside the database, no extension
    installed or loaded, and the configuration locked so SQL cannot undo it. A workspace opened for
    writing (the server's) cannot be locked without stopping its own ingest, so there fence 1 holds.
+   On PostgreSQL the statement runs in a read-only transaction of its own, which the server
+   cancels at the time limit (``recorrido.workspace``).
 
 A timer interrupts the query when it runs past its limit.
 """
@@ -34,7 +37,10 @@ _GENERATORS = (exp.GenerateSeries, exp.Unnest, exp.ExplodingGenerateSeries)
 _OUTSIDE = re.compile(
     r"^(read_\w+|glob|getenv|query|query_table|sniff_csv|parquet_\w+|iceberg_\w+|delta_\w+|"
     r"sqlite_\w+|postgres_\w+|mysql_\w+|json_execute_serialized_sql|duckdb_secrets|"
-    r"load_extension|install_extension|current_setting|duckdb_settings)$",
+    r"load_extension|install_extension|current_setting|duckdb_settings|"
+    # PostgreSQL's: server files and processes, large objects, other databases, settings and
+    # functions that run SQL given as text (query_to_xml) past the table check
+    r"pg_\w+|lo_\w+|dblink\w*|set_config|\w+_to_xml\w*|xpath\w*)$",
     re.IGNORECASE,
 )
 #: Settings that keep a read-only DuckDB to its own database (applied in this order, lock last).

@@ -174,6 +174,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "el carácter de control {detail} debe escribirse como escape (\\t, \\n, \\xHH).",
         "en": "the control character {detail} must be written as an escape (\\t, \\n, \\xHH).",
     },
+    "map_regex_engine": {
+        "es": "Las condiciones con expresión regular ({pattern}) aún no corren en «{engine}»: "
+        "su dialecto de expresiones regulares lee las clases según el idioma del servidor. "
+        "Use equals, in, contains o prefix, o DuckDB o Spark.",
+        "en": "Regular-expression conditions ({pattern}) do not run on '{engine}' yet: its "
+        "regex dialect reads classes by the server's locale. Use equals, in, contains or "
+        "prefix, or DuckDB or Spark.",
+    },
     "map_engine_unsupported": {
         "es": "Las reglas de los mapas aún no saben leer propiedades JSON en «{engine}»; "
         "motores: {engines}.",

@@ -1,17 +1,18 @@
 """Reading one event property as text and as a number, the same way in every engine and in Python.
 
 ``properties`` is JSON text. DuckDB reads a key with ``json_extract_string``, Spark with
-``get_json_object``; both give a string as itself, an integer or ``true``/``false`` as their
-spelling, objects and arrays as compact JSON, and NULL for a missing key or a JSON null. Non-integer
-numbers are spelled differently by each engine (``1e+20``, ``1.0E20``), so rules compare numbers
-as numbers, never as text.
+``get_json_object``, PostgreSQL with ``json_extract_path_text``; all give a string as itself, an
+integer or ``true``/``false`` as their spelling, objects and arrays as compact JSON, and NULL for
+a missing key or a JSON null. Non-integer numbers are spelled differently by each engine
+(``1e+20``, ``1.0E20``), so rules compare numbers as numbers, never as text.
 
 A key is any name a file can carry (``case:AMOUNT_REQ``, ``concept:name``, ``page url``,
 ``categoría``, ``page.url`` as one flat column): process-mining and analytics exports are full of
 them. The key is read first as one top-level name, exactly as written; when no event has that name
 and the key has dots, the dots reach into nested objects (``device.os``). The key is passed to the
 engine as a literal value inside a JSON path (a JSON pointer in DuckDB, which can spell every key;
-``['…']`` in Spark), never as SQL text. See ``docs/property-keys.md``.
+``['…']`` in Spark; one argument per level in PostgreSQL), never as SQL text. See
+``docs/property-keys.md``.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ NUMBER = PortableRegex(
     source="number",
     python=r"\A-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z",
     engine=r"\A-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\z",
+    postgres=r"\A-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z",
 )
 
-ENGINES = ("duckdb", "pyspark")
+ENGINES = ("duckdb", "pyspark", "postgres")
 
 
 @ibis.udf.scalar.builtin(name="json_extract_string")
@@ -53,6 +55,19 @@ def _duckdb_json_text(doc: dt.json, path: str) -> str:  # type: ignore[empty-bod
 @ibis.udf.scalar.builtin(name="json_valid")
 def _duckdb_json_valid(doc: dt.json) -> bool:  # type: ignore[empty-body]
     """DuckDB: whether the text parses as JSON (extracting from bad JSON is an error there)."""
+
+
+# Named with their schema: sqlglot reads a bare json_extract_path_text(doc, 'key') as a JSON
+# path and writes the key back unescaped (a key with a quote broke the SQL); a qualified name is
+# an ordinary function call, its literals escaped.
+@ibis.udf.scalar.builtin(name="json_extract_path_text", database="pg_catalog")
+def _postgres_json_text(doc: dt.json, key: str) -> str:  # type: ignore[empty-body]
+    """PostgreSQL: the value under ``key`` as text, NULL when absent or a JSON null."""
+
+
+@ibis.udf.scalar.builtin(name="json_extract_path", database="pg_catalog")
+def _postgres_json_at(doc: dt.json, key: str) -> dt.json:  # type: ignore[empty-body]
+    """PostgreSQL: the value under ``key`` as JSON (NULL when absent or ``doc`` no object)."""
 
 
 @ibis.udf.scalar.builtin(name="get_json_object")
@@ -101,6 +116,8 @@ def property_text(properties: ir.Value, key: str, engine: str) -> ir.StringValue
         texts = [_duckdb_json_text(doc, ibis.literal(_duckdb_pointer(p))) for p in key_paths(key)]
         found = texts[0] if len(texts) == 1 else ibis.coalesce(*texts)
         return ibis.ifelse(_duckdb_json_valid(doc), found, ibis.null("string"))
+    if engine == "postgres":
+        return _postgres_property_text(properties, key)
     doc = properties.cast("string")
     texts = [
         _spark_json_text(doc, ibis.literal("$" + "".join(f"['{p}']" for p in parts)))
@@ -109,10 +126,24 @@ def property_text(properties: ir.Value, key: str, engine: str) -> ir.StringValue
     return texts[0] if len(texts) == 1 else ibis.coalesce(*texts)
 
 
-def as_number(text: ir.StringValue) -> ir.FloatingValue:
+def _postgres_property_text(properties: ir.Value, key: str) -> ir.StringValue:
+    """PostgreSQL keeps ``properties`` as text (docs/scale.md): cast to ``json``, not ``jsonb``,
+    so an object or array comes back as the compact text ingest wrote, as DuckDB and Spark give
+    it. The cast refuses text that is not JSON; ingest only writes JSON there."""
+    doc = properties.cast(dt.json)
+    texts = []
+    for parts in key_paths(key):
+        inner = doc
+        for part in parts[:-1]:
+            inner = _postgres_json_at(inner, ibis.literal(part))
+        texts.append(_postgres_json_text(inner, ibis.literal(parts[-1])))
+    return texts[0] if len(texts) == 1 else ibis.coalesce(*texts)
+
+
+def as_number(text: ir.StringValue, engine: str = "duckdb") -> ir.FloatingValue:
     """``text`` as a double when it is a plain decimal number (see :data:`NUMBER`), else NULL."""
     number = ibis.ifelse(
-        text.re_search(NUMBER.engine), text.try_cast("float64"), ibis.null("float64")
+        text.re_search(NUMBER.spelled_for(engine)), text.try_cast("float64"), ibis.null("float64")
     )
     return ibis.ifelse(number.isinf(), ibis.null("float64"), number)
 

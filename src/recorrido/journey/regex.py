@@ -49,9 +49,17 @@ class PortableRegex:
     source: str
     python: str
     engine: str  # RE2 (DuckDB) and Java (Spark) accept the same text
+    #: PostgreSQL's spelling, only for the fixed patterns spelled alike there (globs, numbers):
+    #: its regex dialect reads ``\w`` and classes by locale, so a user's pattern has none.
+    postgres: str | None = None
 
     def compiled(self) -> re.Pattern[str]:
         return _compile(self.python)
+
+    def spelled_for(self, engine: str) -> str | None:
+        """The pattern in ``engine``'s spelling; None where it has none (a user's pattern on
+        PostgreSQL, whose end of text is spelled differently and whose classes go by locale)."""
+        return self.postgres if engine == "postgres" else self.engine
 
 
 def translate(pattern: str) -> PortableRegex:
@@ -134,7 +142,8 @@ def glob_regex(glob: str) -> PortableRegex:
         else:
             python.append(c)
     body = "".join(python)
-    return PortableRegex(glob, body + "\\Z", body + "\\z")
+    # PostgreSQL reads the Python spelling alike: literals, [^\n] and the anchors \A and \Z.
+    return PortableRegex(glob, body + "\\Z", body + "\\z", postgres=body + "\\Z")
 
 
 def is_glob(name: str) -> bool:

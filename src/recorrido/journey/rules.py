@@ -23,6 +23,7 @@ import ibis.expr.types as ir
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from recorrido.errors import RecorridoError
 from recorrido.journey.base import MapModel, Names, Number, Scalar
 from recorrido.journey.properties import (
     as_number,
@@ -113,19 +114,22 @@ class Condition(MapModel):
         text = property_text(table.properties, self.key, engine)
         op, operand = self.operator, self.operand
         if op == "equals":
-            test = _equals(text, [operand])
+            test = _equals(text, [operand], engine)
         elif op == "in":
-            test = _equals(text, operand)
+            test = _equals(text, operand, engine)
         elif op == "contains":
             test = text.contains(operand)
         elif op == "prefix":
             test = text.startswith(operand)
         elif op == "regex":
-            test = text.re_search(translate(operand).engine)
+            pattern = translate(operand).spelled_for(engine)
+            if pattern is None:
+                raise RecorridoError("map_regex_engine", engine=engine, pattern=operand)
+            test = text.re_search(pattern)
         elif op == "exists":
             test = text.notnull() if operand else text.isnull()
         else:
-            test = _COMPARE[op](as_number(text), float(operand))
+            test = _COMPARE[op](as_number(text, engine), float(operand))
         return test.fill_null(False)
 
     # -- Python ----------------------------------------------------------------------------
@@ -181,9 +185,9 @@ class Rule(MapModel):
         engine = engine or ibis.get_backend(table).name
         tests: list[ir.BooleanValue] = []
         if self.event is not None:
-            tests.append(_names_predicate(table.event, self.event))
+            tests.append(_names_predicate(table.event, self.event, engine))
         if self.channel is not None:
-            tests.append(_names_predicate(table.channel, self.channel))
+            tests.append(_names_predicate(table.channel, self.channel, engine))
         tests += [c.predicate(table, engine) for c in self.where or ()]
         tests += [r.predicate(table, engine) for r in self.all_ or ()]
         if self.any_ is not None:
@@ -221,7 +225,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _equals(text: ir.StringValue, values: list[Any]) -> ir.BooleanValue:
+def _equals(text: ir.StringValue, values: list[Any], engine: str) -> ir.BooleanValue:
     """Text equal to a text value, ``true``/``false`` for booleans, or the same number."""
     texts = [_bool_text(v) if isinstance(v, bool) else v for v in values if not _is_number(v)]
     numbers = [float(v) for v in values if _is_number(v)]
@@ -229,7 +233,7 @@ def _equals(text: ir.StringValue, values: list[Any]) -> ir.BooleanValue:
     if texts:
         tests.append(text.isin(texts))
     if numbers:
-        tests.append(as_number(text).isin(numbers))
+        tests.append(as_number(text, engine).isin(numbers))
     return ibis.or_(*tests)
 
 
@@ -245,10 +249,10 @@ def _bool_text(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _names_predicate(column: ir.StringValue, names: list[str]) -> ir.BooleanValue:
+def _names_predicate(column: ir.StringValue, names: list[str], engine: str) -> ir.BooleanValue:
     exact = [n for n in names if not is_glob(n)]
     tests = [column.isin(exact)] if exact else []
-    tests += [column.re_search(glob_regex(n).engine) for n in names if is_glob(n)]
+    tests += [column.re_search(glob_regex(n).spelled_for(engine)) for n in names if is_glob(n)]
     return ibis.or_(*tests).fill_null(False)
 
 
