@@ -7,7 +7,8 @@ dry-run: the journeys of ``benchmarks/journeys.py`` are put into a workspace's `
 table straight from the Parquet file (DuckDB ``INSERT ... SELECT``: the benchmark measures the
 dry run, not ingest), then an abandoned-cart automation on ``maps/bench-6-stages.yaml`` (holdout,
 wait for an order with a 4-hour time-out, reminder, a day's wait, second reminder; cap and quiet
-hours) is replayed over the whole history. Prints the seconds and the passes.
+hours) is replayed over the whole history. Prints the wall and CPU seconds, the 1-minute load
+at the end, and the passes.
 
 engine: N customers enter an automation of five steps (two trait updates, a task, two zero
 waits) through ``feed``; steps per second = walker steps done / seconds from feed to idle.
@@ -89,13 +90,15 @@ def dry_run(size: str) -> dict:
             "select min(timestamp), max(timestamp), count(*) from events"
         ).to_pyarrow()
         start, end = low[0].as_py(), high[0].as_py() + timedelta(seconds=1)
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         result = replay(ws, automation, start, end, journey)
-        seconds = time.perf_counter() - began
+        seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     return {
         "size": size,
         "events": count[0].as_py(),
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),  # this process, DuckDB's threads included
+        "load": os.getloadavg()[0],
         "passes": result.passes,
         "customers": result.customers,
         "emails": result.actions.get("email", 0),

@@ -1,4 +1,5 @@
-"""Actions that leave the building: e-mail over SMTP, signed webhooks, tasks for people, traits.
+"""Actions that leave the building: e-mail over SMTP, signed webhooks, tasks for people, traits
+(written to the engine database's ``recorrido_traits``, which the automations' profile reads).
 
 Exactly-once rests on the outbox: every action's idempotency key (workflow id + step id) is
 written *before* the first attempt. A key already ``sent`` is never sent again, whatever replays.
@@ -93,7 +94,17 @@ def _perform(store, step, key, p, owner, at) -> str:
         store.outbox_update(key, status="task")
         return "task"
     if kind == "update_trait":
-        store.outbox_update(key, status="updated", sent_at=utcnow())
+        store.apply_trait(
+            key,
+            {
+                "customer_id": p.customer_id,
+                "name": payload["trait"],
+                "value": payload["value"],
+                "set_at": at or utcnow(),
+                "automation": p.automation_id,
+                "key": key,
+            },
+        )
         return "updated"
     if kind == "email":
         return _deliver(store, key, lambda: _send_email(store, key, payload))

@@ -143,6 +143,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Falta el secreto del webhook en la variable de entorno {name}.",
         "en": "The webhook secret is missing from the environment variable {name}.",
     },
+    "automations_worker_busy": {
+        "es": "Ya hay un worker llamado «{name}» en marcha (proceso {pid} en {host}, visto hace "
+        "{seconds} s). Da a cada worker su propio nombre: recorrido worker --name OTRO.",
+        "en": "A worker named '{name}' is already running (process {pid} on {host}, seen {seconds} "
+        "s ago). Give each worker its own name: recorrido worker --name OTHER.",
+    },
     "automations_smtp_missing": {
         "es": "No hay servidor SMTP configurado: define RECORRIDO_SMTP_URL (smtp://host:puerto).",
         "en": "No SMTP server configured: set RECORRIDO_SMTP_URL (smtp://host:port).",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema, model_validator
@@ -320,8 +320,8 @@ class Step(MapModel):
             )
         return self
 
-    @property
-    def kind(self) -> str:
+    @cached_property
+    def kind(self) -> str:  # cached: the dry run asks it for every action of every pass
         return next(k for k in STEP_KINDS if getattr(self, k) is not None)
 
 

@@ -1,7 +1,8 @@
 """A customer's automation records, for export and for erasure (called by ``recorrido customer``).
 
-Automation state lives outside DuckDB: the passes, their marks and the outbox (every message and
-task, with its rendered text) in ``automations.sqlite`` (or PostgreSQL), and the DBOS workflows,
+Automation state lives outside DuckDB: the passes, their marks, the outbox (every message and
+task, with its rendered text) and the traits automations set in ``automations.sqlite`` (or
+PostgreSQL), and the DBOS workflows,
 whose inputs hold the customer's traits. Forgetting cancels the customer's passes in flight first,
 so nothing is sent after the erasure, then deletes the workflows and every row.
 """
@@ -13,13 +14,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from recorrido.automations.store import Store, exists, marks, outbox, runs
+from recorrido.automations.store import Store, exists, marks, outbox, runs, traits
+
+_EMPTY = ("automation_runs", "automation_marks", "automation_outbox", "automation_traits")
 
 
 def export_customer(folder: str | Path, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Passes, step marks and outbox rows (messages, webhooks, tasks) of these customers."""
+    """Passes, step marks, outbox rows (messages, webhooks, tasks) and the traits automations set
+    for these customers."""
     if not exists(folder) or not ids:
-        return {"automation_runs": [], "automation_marks": [], "automation_outbox": []}
+        return {name: [] for name in _EMPTY}
     store = Store.for_folder(folder)
     with store.engine.connect() as db:
         run_rows = db.execute(sa.select(runs).where(runs.c.customer_id.in_(ids))).mappings().all()
@@ -32,17 +36,21 @@ def export_customer(folder: str | Path, ids: list[str]) -> dict[str, list[dict[s
         out_rows = (
             db.execute(sa.select(outbox).where(outbox.c.customer_id.in_(ids))).mappings().all()
         )
+        trait_rows = (
+            db.execute(sa.select(traits).where(traits.c.customer_id.in_(ids))).mappings().all()
+        )
     return {
         "automation_runs": [dict(r) for r in run_rows],
         "automation_marks": [dict(r) for r in mark_rows],
         "automation_outbox": [dict(r) for r in out_rows],
+        "automation_traits": [dict(r) for r in trait_rows],
     }
 
 
 def forget_customer(folder: str | Path, ids: list[str]) -> dict[str, int]:
-    """Stop and erase these customers' passes, marks, outbox rows and DBOS workflows."""
+    """Stop and erase these customers' passes, marks, outbox rows, traits and DBOS workflows."""
     if not exists(folder) or not ids:
-        return {"automation_runs": 0, "automation_marks": 0, "automation_outbox": 0}
+        return dict.fromkeys(_EMPTY, 0)
     store = Store.for_folder(folder)
     with store.engine.connect() as db:
         workflow_ids = [
@@ -50,14 +58,17 @@ def forget_customer(folder: str | Path, ids: list[str]) -> dict[str, int]:
             for r in db.execute(sa.select(runs.c.workflow_id).where(runs.c.customer_id.in_(ids)))
         ]
     if workflow_ids:
-        from dbos import DBOS
+        # A client, not a launched DBOS: launching would make this command an executor that
+        # recovers (runs) the passes of a worker that is alive.
+        from dbos import DBOSClient
 
-        from recorrido.automations import engine
-
-        engine.launch(folder)
-        for workflow_id in workflow_ids:
-            DBOS.cancel_workflow(workflow_id)
-        DBOS.delete_workflows(workflow_ids)
+        client = DBOSClient(system_database_url=store.url)
+        try:
+            for workflow_id in workflow_ids:
+                client.cancel_workflow(workflow_id)
+            client.delete_workflows(workflow_ids)
+        finally:
+            client.destroy()
     with store.engine.begin() as db:
         counts = {
             "automation_marks": db.execute(
@@ -68,6 +79,9 @@ def forget_customer(folder: str | Path, ids: list[str]) -> dict[str, int]:
             ).rowcount,
             "automation_runs": db.execute(
                 runs.delete().where(runs.c.customer_id.in_(ids))
+            ).rowcount,
+            "automation_traits": db.execute(
+                traits.delete().where(traits.c.customer_id.in_(ids))
             ).rowcount,
         }
     return counts

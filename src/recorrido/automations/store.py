@@ -8,13 +8,22 @@ several workers). Tables, all prefixed ``recorrido_``:
 - ``runs``: one row per pass (the workflow id is its key), its outcome and when the goal came;
 - ``marks``: a pass reaching a state at a step (entered, proceeded, goal, exit, branch:...);
 - ``outbox``: every action, keyed by its idempotency key and written *before* it is attempted;
-- ``watermark``: how far the feed has read the workspace's events.
+- ``watermark``: how far the feed has read the workspace's events;
+- ``traits``: customer traits set by ``update_trait`` actions, the latest value per customer and
+  name. They live here, not in DuckDB: the worker only reads the workspace (ingest may be writing
+  it) and ingest rebuilds ``customers`` from identify calls, which would lose them. The profile
+  automations read (:func:`recorrido.automations.selection.profiles`) lays them over the traits
+  of the last identify call;
+- ``workers``: one row per running ``recorrido worker`` (its DBOS executor id, host, process and
+  heartbeat), so several workers on one PostgreSQL database can tell a live peer from a dead one.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +33,8 @@ from recorrido.errors import RecorridoError
 
 DB_FILE = "automations.sqlite"
 ENV_URL = "RECORRIDO_AUTOMATIONS_DB"
+#: The advisory lock key of the feed on PostgreSQL (any fixed number; this one spells "feed").
+FEED_LOCK = 0x66656564
 
 meta = sa.MetaData()
 automations = sa.Table(
@@ -82,6 +93,24 @@ outbox = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
 )
+traits = sa.Table(
+    "recorrido_traits",
+    meta,
+    sa.Column("customer_id", sa.String, primary_key=True),
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),  # JSON: the value keeps its type
+    sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),  # the pass's instant
+    sa.Column("automation", sa.String, nullable=False),
+    sa.Column("key", sa.String, nullable=False),  # the outbox row (idempotency key) that set it
+)
+workers = sa.Table(
+    "recorrido_workers",
+    meta,
+    sa.Column("executor_id", sa.String, primary_key=True),
+    sa.Column("host", sa.String, nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+)
 watermark = sa.Table(
     "recorrido_watermark",
     meta,
@@ -104,6 +133,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def _aware(value: datetime | None) -> datetime | None:
     """SQLite gives naive datetimes back; every stored instant is UTC."""
     if value is not None and value.tzinfo is None:
@@ -112,25 +151,48 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 _ENGINES: dict[str, sa.Engine] = {}
+_FAST: dict[str, sa.Engine] = {}
+_BEAT: dict[str, sa.Engine] = {}
+
+
+#: Every pass in flight is a thread that writes marks: they queue for a connection rather than
+#: fail (a pass whose write fails stops), and SQLite takes one writer at a time anyway.
+_POOL = {"pool_size": 8, "max_overflow": 8, "pool_timeout": 600}
+
+
+def _sqlite_engine(url: str, synchronous: str) -> sa.Engine:
+    engine = sa.create_engine(url, connect_args={"timeout": 60}, **_POOL)
+
+    @sa.event.listens_for(engine, "connect")
+    def _settings(connection, _record):  # WAL: readers never wait for the writer
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(f"PRAGMA synchronous={synchronous}")
+
+    return engine
 
 
 class Store:
+    """The records. On SQLite two engines share the file: ``engine`` commits with a full sync
+    (the outbox, traits and the watermark: what exactly-once rests on) and ``fast`` with
+    ``synchronous=NORMAL`` (marks, run rows, outcomes: figures). In WAL mode a NORMAL commit
+    survives a killed process and can only be lost with the machine; and since the WAL is one
+    sequence, every full-sync commit makes all commits before it durable too."""
+
     def __init__(self, url: str) -> None:
         self.url = url
         if url.startswith("postgresql://"):  # DBOS's form; SQLAlchemy is told the driver
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         if url not in _ENGINES:
-            args = {"timeout": 60} if url.startswith("sqlite") else {}
-            engine = sa.create_engine(url, connect_args=args)
             if url.startswith("sqlite"):
-
-                @sa.event.listens_for(engine, "connect")
-                def _wal(connection, _record):  # readers never wait for the writer
-                    connection.execute("PRAGMA journal_mode=WAL")
-
+                engine = _sqlite_engine(url, "FULL")
+                _FAST[url] = _sqlite_engine(url, "NORMAL")
+            else:
+                engine = sa.create_engine(url, **_POOL)
+                _FAST[url] = engine
             meta.create_all(engine)
             _ENGINES[url] = engine
         self.engine = _ENGINES[url]
+        self.fast = _FAST[url]
 
     @classmethod
     def for_folder(cls, folder: str | Path) -> Store:
@@ -260,26 +322,150 @@ class Store:
             ).scalar()
         return -1 if value is None else int(value)
 
-    def set_watermark(self, value: int, name: str = "events") -> None:
+    def set_watermark(self, value: int, name: str = "events", was: int | None = None) -> bool:
+        """Move the watermark; with ``was``, only from that value (False when another feed moved
+        it first: its feed covered these events too, and the mark never goes back)."""
         with self.engine.begin() as db:
-            if (
-                db.execute(
-                    watermark.update().where(watermark.c.name == name).values(value=value)
+            query = watermark.update().where(watermark.c.name == name)
+            if was is not None and was >= 0:
+                query = query.where(watermark.c.value == was)
+            if db.execute(query.values(value=value)).rowcount:
+                return True
+            try:
+                with db.begin_nested():
+                    db.execute(watermark.insert().values(name=name, value=value))
+            except sa.exc.IntegrityError:
+                return False
+        return True
+
+    @contextmanager
+    def feeding(self) -> Iterator[bool]:
+        """Whether this process may feed now. On PostgreSQL one feed runs at a time across every
+        worker (a session advisory lock, let go when the feed ends or the process dies); a
+        SQLite file has one worker."""
+        if self.engine.dialect.name != "postgresql":
+            yield True
+            return
+        with self.engine.connect() as db:
+            got = bool(
+                db.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": FEED_LOCK}).scalar()
+            )
+            db.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    db.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": FEED_LOCK})
+                    db.commit()
+
+    # -- workers -----------------------------------------------------------------------------
+    def claim_worker(self, name: str, lease: float) -> None:
+        """Register this process as the worker ``name`` (its DBOS executor id), refusing when a
+        live process holds the name: two executors with one id would recover each other's passes
+        while they run. A holder is dead when its heartbeat is older than ``lease`` or, on this
+        host, when its process is gone (a worker killed and restarted at once takes over)."""
+        import socket
+
+        host, pid, now = socket.gethostname(), os.getpid(), utcnow()
+        with self.engine.begin() as db:
+            row = db.execute(sa.select(workers).where(workers.c.executor_id == name)).first()
+            if row is not None and row.pid != pid:
+                age = (now - _aware(row.seen_at)).total_seconds()
+                alive = age < lease and (row.host != host or _process_alive(row.pid))
+                if alive:
+                    raise RecorridoError(
+                        "automations_worker_busy",
+                        name=name,
+                        pid=row.pid,
+                        host=row.host,
+                        seconds=round(age),
+                    )
+            values = {"host": host, "pid": pid, "seen_at": now}
+            if row is None:
+                db.execute(workers.insert().values(executor_id=name, **values))
+            else:
+                db.execute(workers.update().where(workers.c.executor_id == name).values(**values))
+
+    def beat(self, name: str) -> None:
+        # A connection of its own: a heartbeat queued behind busy passes would look like death.
+        if self.url not in _BEAT:
+            args = {"timeout": 60} if self.url.startswith("sqlite") else {}
+            _BEAT[self.url] = sa.create_engine(
+                self.engine.url, poolclass=sa.pool.NullPool, connect_args=args
+            )
+        with _BEAT[self.url].begin() as db:
+            db.execute(
+                workers.update()
+                .where((workers.c.executor_id == name) & (workers.c.pid == os.getpid()))
+                .values(seen_at=utcnow())
+            )
+
+    def release_worker(self, name: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                workers.delete().where(
+                    (workers.c.executor_id == name) & (workers.c.pid == os.getpid())
+                )
+            )
+
+    def take_dead_workers(self, lease: float, me: str) -> list[str]:
+        """The workers whose heartbeat stopped more than ``lease`` ago, each removed by exactly
+        one caller (the delete decides): that caller recovers its passes."""
+        limit = utcnow() - timedelta(seconds=lease)
+        with self.engine.connect() as db:
+            names = [
+                r[0]
+                for r in db.execute(
+                    sa.select(workers.c.executor_id).where(
+                        (workers.c.seen_at < limit) & (workers.c.executor_id != me)
+                    )
+                )
+            ]
+        taken = []
+        for name in names:
+            with self.engine.begin() as db:
+                gone = db.execute(
+                    workers.delete().where(
+                        (workers.c.executor_id == name) & (workers.c.seen_at < limit)
+                    )
                 ).rowcount
-                == 0
-            ):
-                db.execute(watermark.insert().values(name=name, value=value))
+            if gone:
+                taken.append(name)
+        return taken
 
     # -- runs --------------------------------------------------------------------------------
     def add_run(self, row: dict[str, Any]) -> bool:
         """Record a pass; False when it was already there (the same workflow id)."""
-        with self.engine.begin() as db:
+        with self.fast.begin() as db:
             try:
                 with db.begin_nested():
                     db.execute(runs.insert().values(**row))
             except sa.exc.IntegrityError:
                 return False
         return True
+
+    def add_runs(self, rows: list[dict[str, Any]]) -> int:
+        """Record many passes in one transaction; how many were new."""
+        if not rows:
+            return 0
+        ids = [r["workflow_id"] for r in rows]
+        try:
+            with self.fast.begin() as db:
+                known: set[str] = set()
+                for start in range(0, len(ids), 5000):  # bounded IN lists
+                    chunk = ids[start : start + 5000]
+                    known.update(
+                        r[0]
+                        for r in db.execute(
+                            sa.select(runs.c.workflow_id).where(runs.c.workflow_id.in_(chunk))
+                        )
+                    )
+                fresh = [r for r in rows if r["workflow_id"] not in known]
+                if fresh:
+                    db.execute(runs.insert(), fresh)
+            return len(fresh)
+        except sa.exc.IntegrityError:  # a row came in between: one by one, the slow way
+            return sum(self.add_run(row) for row in rows)
 
     def running(self, customers: list[str]) -> list[dict[str, Any]]:
         if not customers:
@@ -312,7 +498,7 @@ class Store:
         return None if row is None else {**row, "entered_at": _aware(row["entered_at"])}
 
     def set_goal(self, workflow_id: str, at: datetime) -> None:
-        with self.engine.begin() as db:
+        with self.fast.begin() as db:
             db.execute(
                 runs.update()
                 .where((runs.c.workflow_id == workflow_id) & runs.c.goal_at.is_(None))
@@ -320,7 +506,7 @@ class Store:
             )
 
     def finish_run(self, workflow_id: str, status: str, at: datetime) -> None:
-        with self.engine.begin() as db:
+        with self.fast.begin() as db:
             db.execute(
                 runs.update()
                 .where(runs.c.workflow_id == workflow_id)
@@ -328,7 +514,7 @@ class Store:
             )
 
     def mark(self, workflow_id: str, step: str, state: str, at: datetime) -> None:
-        with self.engine.begin() as db:
+        with self.fast.begin() as db:
             exists = db.execute(
                 sa.select(marks.c.at).where(
                     (marks.c.workflow_id == workflow_id)
@@ -359,6 +545,57 @@ class Store:
     def outbox_update(self, key: str, **values: Any) -> None:
         with self.engine.begin() as db:
             db.execute(outbox.update().where(outbox.c.key == key).values(**values))
+
+    # -- traits ------------------------------------------------------------------------------
+    def apply_trait(self, key: str, row: dict[str, Any]) -> None:
+        """Set a customer's trait and mark its outbox row ``updated``, in one transaction (a
+        replay finds the row updated and writes nothing). The latest instant wins: a pass that
+        runs late does not undo what a later one set."""
+        import json
+
+        value = json.dumps(row["value"])
+        with self.engine.begin() as db:
+            current = db.execute(
+                sa.select(traits.c.set_at).where(
+                    (traits.c.customer_id == row["customer_id"]) & (traits.c.name == row["name"])
+                )
+            ).scalar()
+            values = {**row, "value": value}
+            if current is None:
+                db.execute(traits.insert().values(**values))
+            elif _aware(current) <= row["set_at"]:
+                db.execute(
+                    traits.update()
+                    .where(
+                        (traits.c.customer_id == row["customer_id"])
+                        & (traits.c.name == row["name"])
+                    )
+                    .values(**values)
+                )
+            db.execute(
+                outbox.update()
+                .where(outbox.c.key == key)
+                .values(status="updated", sent_at=utcnow())
+            )
+
+    def traits_of(self, customers: list[str]) -> dict[str, dict[str, Any]]:
+        """The traits automations set, per customer: {customer: {name: value}}."""
+        import json
+
+        found: dict[str, dict[str, Any]] = {}
+        if not customers:
+            return found
+        with self.engine.connect() as db:
+            for start in range(0, len(customers), 5000):  # bounded IN lists
+                chunk = customers[start : start + 5000]
+                rows = db.execute(
+                    sa.select(traits.c.customer_id, traits.c.name, traits.c.value).where(
+                        traits.c.customer_id.in_(chunk)
+                    )
+                ).all()
+                for customer_id, name, value in rows:
+                    found.setdefault(customer_id, {})[name] = json.loads(value)
+        return found
 
     def emails_since(self, customer_id: str, since: datetime, until: datetime) -> int:
         """E-mails sent (or being sent) to a customer in (since, until], all automations."""

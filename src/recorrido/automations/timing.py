@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from recorrido.automations.model import DAYS, QuietHours, WaitUntil, clock_time
 
 
+@lru_cache(maxsize=4096)
 def zone_of(name: str | None, default: str = "UTC") -> ZoneInfo:
     for candidate in (name, default, "UTC"):
         if candidate:

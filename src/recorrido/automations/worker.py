@@ -5,12 +5,15 @@ watermark), starts a pass for each entry into a live automation (entries since i
 only), and sends every pass in flight the new events it watches. Events from ``recorrido ingest``
 and from the server's loader feed it alike. ``recorrido worker`` calls it in a loop, opening the
 workspace only for the read so that ingest can write in between; ``attach(app)`` calls it after
-each load inside the server and on a timer.
+each load inside the server and on a timer. With several workers on one PostgreSQL database one
+feeds at a time (:meth:`Store.feeding`) and the watermark only moves forward from the value the
+feed read; the passes it enqueues run on whichever worker takes them.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from datetime import UTC, datetime
@@ -33,6 +36,7 @@ from recorrido.automations.selection import (
 )
 from recorrido.automations.store import exists as store_exists
 from recorrido.automations.timing import in_holdout
+from recorrido.errors import RecorridoError
 
 FAR = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -42,6 +46,11 @@ def feed(workspace: Any) -> int:
     if workspace.folder is None or not store_exists(workspace.folder):
         return 0  # nothing published here: the engine is not even started
     store = engine.launch(workspace.folder)
+    with store.feeding() as mine:
+        return _feed(workspace, store) if mine else 0  # another worker is feeding
+
+
+def _feed(workspace: Any, store) -> int:
     mark = store.watermark()
     events = workspace.events
     new = events.filter(events.source_order > mark)
@@ -58,14 +67,19 @@ def feed(workspace: Any) -> int:
         if entries.empty:
             continue
         who = ibis.memtable({"customer_id": list(dict.fromkeys(entries.customer_id))})
-        traits = profiles(workspace.con, who)
+        traits = profiles(workspace.con, who, workspace.folder)
         known = _known_events(new, automation, journey, who, min(entries.timestamp))
         percent = _holdout_percent(automation)
+        # The passes of this feed, recorded in one transaction and then enqueued; ``latest``
+        # keeps re-entry rules right between entries of one customer within the batch.
+        rows: dict[str, dict[str, Any]] = {}
+        passes: list[Pass] = []
+        latest: dict[str, dict[str, Any]] = {}
         for customer_id, at, props in zip(
             entries.customer_id, entries.timestamp, entries.properties, strict=True
         ):
             entered_at = at
-            if not _may_enter(store, automation, customer_id, entered_at):
+            if not _may_enter(store, automation, customer_id, entered_at, latest):
                 continue
             traits_of = traits.get(customer_id, {})
             p = Pass(
@@ -84,22 +98,25 @@ def feed(workspace: Any) -> int:
                     if m["at"] > entered_at
                 ],
             )
-            fresh = store.add_run(
-                {
-                    "workflow_id": p.workflow_id,
-                    "automation": p.automation_id,
-                    "version": p.version,
-                    "customer_id": p.customer_id,
-                    "entry_key": p.entry_key,
-                    "entered_at": entered_at,
-                    "holdout": in_holdout(customer_id, automation.id, percent),
-                    "status": "running",
-                }
-            )
+            if p.workflow_id in rows:
+                continue  # the same pass twice in one batch (reentry: never / per_key)
+            rows[p.workflow_id] = {
+                "workflow_id": p.workflow_id,
+                "automation": p.automation_id,
+                "version": p.version,
+                "customer_id": p.customer_id,
+                "entry_key": p.entry_key,
+                "entered_at": entered_at,
+                "holdout": in_holdout(customer_id, automation.id, percent),
+                "status": "running",
+            }
+            latest[customer_id] = rows[p.workflow_id]
+            passes.append(p)
+        started += store.add_runs(list(rows.values()))
+        for p in passes:
             engine.start_pass(p)  # the same id starts nothing new: safe to repeat after a crash
-            started += int(fresh)
     _route(workspace, store, new)
-    store.set_watermark(int(top))
+    store.set_watermark(int(top), was=mark)
     return started
 
 
@@ -133,11 +150,11 @@ def _journey(row: dict[str, Any]):
     return JourneyMap.loads(row["map_source"]) if row["map_source"] else None
 
 
-def _may_enter(store, automation, customer_id: str, entered_at: datetime) -> bool:
+def _may_enter(store, automation, customer_id: str, entered_at: datetime, latest) -> bool:
     entry = automation.entry
     if entry.reentry != "always":
         return True  # never / per_key: the pass id itself refuses a second pass
-    last = store.last_entry(automation.id, customer_id)
+    last = latest.get(customer_id) or store.last_entry(automation.id, customer_id)
     if last is None:
         return True
     if last["status"] == "running" and last["entered_at"] < entered_at:
@@ -222,24 +239,44 @@ def idle(folder: str | Path) -> bool:
     return not count
 
 
-def run_worker(folder: str | Path, every: float = 2.0, once: bool = False) -> None:
-    """Feed in a loop (the workspace opened only while reading); ``once``: feed, then drain."""
+def run_worker(
+    folder: str | Path, every: float = 2.0, once: bool = False, name: str = engine.LOCAL
+) -> None:
+    """Feed in a loop (the workspace opened only while reading); ``once``: feed, then drain.
+
+    ``name`` is this worker's DBOS executor id: give each of several workers on one PostgreSQL
+    database its own. Each round also hands back the passes of workers that died."""
     from recorrido.workspace import Workspace
 
     folder = Path(folder)
     Workspace.open(folder, read_only=True).close()  # a clear error when DIR is no workspace
-    engine.launch(folder)
+    store = engine.launch(folder, name)
     try:
         while True:
-            with Workspace.open(folder, read_only=True) as workspace:
-                feed(workspace)
+            engine.recover_dead(store)
+            try:
+                with Workspace.open(folder, read_only=True) as workspace:
+                    feed(workspace)
+            except RecorridoError as exc:
+                if exc.key != "workspace_busy" or once:
+                    raise
+                time.sleep(every)  # ingest is writing the file right now: read it next round
+                continue
             if once:
                 while not idle(folder):
+                    engine.recover_dead(store)
                     time.sleep(0.2)
                 return
             time.sleep(every)
     finally:
         engine.shutdown()
+
+
+def _feed_and_recover(workspace: Any) -> int:
+    started = feed(workspace)
+    if workspace.folder is not None and engine.running():
+        engine.recover_dead(engine.launch(workspace.folder))
+    return started
 
 
 def attach(app: Any, every: float = 5.0) -> None:
@@ -249,6 +286,9 @@ def attach(app: Any, every: float = 5.0) -> None:
     goes through the server's one workspace handle (``app.state.ctx``).
     """
     ctx = app.state.ctx
+    # The server is a worker too: registered under its name, so a `recorrido worker` of the
+    # same name on a shared PostgreSQL database is refused instead of recovering its passes.
+    engine.run_as(os.environ.get("RECORRIDO_WORKER_NAME") or engine.LOCAL)
     if getattr(app.state, "after_load", None) is None:
         app.state.after_load = []
     app.state.after_load.append(feed)
@@ -257,7 +297,7 @@ def attach(app: Any, every: float = 5.0) -> None:
     def tick() -> None:
         while not stop.wait(every):
             try:
-                ctx.run(feed)
+                ctx.run(_feed_and_recover)
             except Exception:  # retried at the next tick: the watermark moves only on success
                 logging.getLogger(__name__).exception("automation feed failed")
 
@@ -267,6 +307,7 @@ def attach(app: Any, every: float = 5.0) -> None:
     def end(_app: Any) -> None:
         stop.set()
         engine.shutdown()
+        engine.run_as(None)
 
     for name, hook in (("on_start", start), ("on_stop", end)):
         if getattr(app.state, name, None) is None:

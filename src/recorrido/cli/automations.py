@@ -282,12 +282,21 @@ def worker(
     workspace: WorkspaceOption = Path("."),
     every: Annotated[float, typer.Option(help="Seconds between feeds / segundos")] = 2.0,
     once: Annotated[bool, typer.Option("--once", help="Feed once and wait for the passes")] = False,
+    name: Annotated[
+        str,
+        typer.Option(
+            "--name",
+            envvar="RECORRIDO_WORKER_NAME",
+            help="This worker's name, one per worker sharing a PostgreSQL engine database / "
+            "nombre del worker, uno por worker",
+        ),
+    ] = "local",
 ) -> None:
     """Run the automations: read new events, start passes, run them (a loop)."""
     from recorrido.automations.worker import run_worker
 
     lang = lang_of()
     try:
-        run_worker(workspace, every=every, once=once)
+        run_worker(workspace, every=every, once=once, name=name)
     except RecorridoError as exc:
         fail(exc, False, lang)
