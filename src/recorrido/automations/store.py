@@ -8,7 +8,8 @@ several workers). Tables, all prefixed ``recorrido_``:
 - ``runs``: one row per pass (the workflow id is its key), its outcome and when the goal came;
 - ``marks``: a pass reaching a state at a step (entered, proceeded, goal, exit, branch:...);
 - ``outbox``: every action, keyed by its idempotency key and written *before* it is attempted;
-- ``watermark``: how far the feed has read the workspace's events;
+- ``watermark``: how far the feed has read the workspace's events (``source_order``) and its
+  ``predictions`` table (``scored_at``, in microseconds since 1970 UTC);
 - ``traits``: customer traits set by ``update_trait`` actions, the latest value per customer and
   name. They live here, not in DuckDB: the worker only reads the workspace (ingest may be writing
   it) and ingest rebuilds ``customers`` from identify calls, which would lose them. The profile
@@ -117,6 +118,15 @@ watermark = sa.Table(
     sa.Column("name", sa.String, primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
 )
+
+
+SCORES_MARK = "predictions"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(value: datetime) -> int:
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return (aware - EPOCH) // timedelta(microseconds=1)
 
 
 def database_url(folder: str | Path) -> str:
@@ -326,7 +336,8 @@ class Store:
         """Move the watermark; with ``was``, only from that value (False when another feed moved
         it first: its feed covered these events too, and the mark never goes back)."""
         with self.engine.begin() as db:
-            query = watermark.update().where(watermark.c.name == name)
+            # Never backwards: a slower feed that read an older mark must not undo a newer one.
+            query = watermark.update().where(watermark.c.name == name, watermark.c.value <= value)
             if was is not None and was >= 0:
                 query = query.where(watermark.c.value == was)
             if db.execute(query.values(value=value)).rowcount:
@@ -337,6 +348,17 @@ class Store:
             except sa.exc.IntegrityError:
                 return False
         return True
+
+    def scored_until(self) -> datetime | None:
+        """The newest ``scored_at`` of the predictions table the feed has read (UTC)."""
+        value = self.watermark(SCORES_MARK)
+        return None if value < 0 else EPOCH + timedelta(microseconds=value)
+
+    def set_scored_until(self, value: datetime, was: datetime | None = None) -> bool:
+        """Move the scores watermark, as :meth:`set_watermark` (kept in microseconds)."""
+        return self.set_watermark(
+            _micros(value), SCORES_MARK, was=None if was is None else _micros(was)
+        )
 
     @contextmanager
     def feeding(self) -> Iterator[bool]:

@@ -1,6 +1,7 @@
-"""Feeding the engine from the workspace's events, past a watermark.
+"""Feeding the engine from the workspace's events and prediction scores, past watermarks.
 
 :func:`feed` reads the events stored since the last feed (their ``source_order`` is past the
+watermark) and the scoring runs written since (their ``scored_at`` is past the scores
 watermark), starts a pass for each entry into a live automation (entries since it was published
 only), and sends every pass in flight the new events it watches. Events from ``recorrido ingest``
 and from the server's loader feed it alike. ``recorrido worker`` calls it in a loop, opening the
@@ -16,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from recorrido.automations.dryrun import _holdout_percent, _props
 from recorrido.automations.model import parse_duration
 from recorrido.automations.runner import Pass, matches
 from recorrido.automations.selection import (
+    PREDICTIONS,
     Rows,
     candidates,
     entry_key,
@@ -51,72 +53,130 @@ def feed(workspace: Any) -> int:
 
 
 def _feed(workspace: Any, store) -> int:
+    """Event entries and score entries, each past its own watermark: a scoring run starts
+    passes even when no event came, and events start passes when no scoring run came."""
     mark = store.watermark()
     events = workspace.events
+    live = [
+        (row, engine.definition(store.url, row["automation"], row["version"])[0])
+        for row in store.live()
+    ]
+    # Score passes first, knowing the events already fed (up to ``mark``): the events past it
+    # reach them through ``_route`` below, so each watched event comes to a pass exactly once.
+    started = _feed_scores(workspace, store, live, events.filter(events.source_order <= mark))
+    return started + _feed_events(workspace, store, live, events, mark)
+
+
+def _feed_events(workspace: Any, store, live, events: ibis.Table, mark: int) -> int:
     new = events.filter(events.source_order > mark)
     top = new.source_order.max().to_pyarrow().as_py()
     if top is None:
         return 0
+    new = new.filter(new.source_order <= top)  # what arrives while this feed runs is the next's
     started = 0
-    for row in store.live():
-        automation, _owners = engine.definition(store.url, row["automation"], row["version"])
-        journey = _journey(row)
+    for row, automation in live:
         if automation.entry.score is not None:
-            continue  # score entries read the predictions table: not fed by events (see docs)
+            continue  # fed from the predictions table (_feed_scores)
+        journey = _journey(row)
         entries = entry_rows(workspace.con, new, automation, journey, row["published_at"], FAR)
-        if entries.empty:
-            continue
-        who = ibis.memtable({"customer_id": list(dict.fromkeys(entries.customer_id))})
-        traits = profiles(workspace.con, who, workspace.folder)
-        known = _known_events(new, automation, journey, who, min(entries.timestamp))
-        percent = _holdout_percent(automation)
-        # The passes of this feed, recorded in one transaction and then enqueued; ``latest``
-        # keeps re-entry rules right between entries of one customer within the batch.
-        rows: dict[str, dict[str, Any]] = {}
-        passes: list[Pass] = []
-        latest: dict[str, dict[str, Any]] = {}
-        for customer_id, at, props in zip(
-            entries.customer_id, entries.timestamp, entries.properties, strict=True
-        ):
-            entered_at = at
-            if not _may_enter(store, automation, customer_id, entered_at, latest):
-                continue
-            traits_of = traits.get(customer_id, {})
-            p = Pass(
-                automation.id,
-                row["version"],
-                customer_id,
-                entry_key(automation, entered_at, props),
-                entered_at,
-                zone=str(traits_of.get("timezone") or workspace.settings.timezone),
-                language=str(traits_of.get("language") or automation.language),
-                traits=traits_of,
-                properties=_props(props),
-                seen=[
-                    {**m, "at": m["at"].isoformat()}
-                    for m in known.get(customer_id, [])
-                    if m["at"] > entered_at
-                ],
-            )
-            if p.workflow_id in rows:
-                continue  # the same pass twice in one batch (reentry: never / per_key)
-            rows[p.workflow_id] = {
-                "workflow_id": p.workflow_id,
-                "automation": p.automation_id,
-                "version": p.version,
-                "customer_id": p.customer_id,
-                "entry_key": p.entry_key,
-                "entered_at": entered_at,
-                "holdout": in_holdout(customer_id, automation.id, percent),
-                "status": "running",
-            }
-            latest[customer_id] = rows[p.workflow_id]
-            passes.append(p)
-        started += store.add_runs(list(rows.values()))
-        for p in passes:
-            engine.start_pass(p)  # the same id starts nothing new: safe to repeat after a crash
+        started += _start_passes(workspace, store, row, automation, journey, entries, new)
     _route(workspace, store, new)
     store.set_watermark(int(top), was=mark)
+    return started
+
+
+def _feed_scores(workspace: Any, store, live, fed: ibis.Table) -> int:
+    """Start passes for score entries from the scoring runs stored since the last feed.
+
+    A scoring run rewrites its model's rows with one new ``scored_at``; each customer at or
+    above ``gte`` in it is an entry at that instant, and the re-entry rules decide, as for
+    events, whether a customer already above the threshold in an earlier run enters again."""
+    if PREDICTIONS not in workspace.con.list_tables():
+        return 0
+    scores = workspace.con.table(PREDICTIONS)
+    newest = scores.scored_at.max().to_pyarrow().as_py()
+    if newest is None:
+        return 0
+    top = _utc(newest)
+    was = store.scored_until()
+    if was is not None and top <= was:
+        return 0
+    tick = timedelta(microseconds=1)  # scored_at's precision: [mark + 1 µs, ...) is (mark, ...)
+    started = 0
+    for row, automation in live:
+        if automation.entry.score is None:
+            continue
+        low = row["published_at"] if was is None else max(row["published_at"], was + tick)
+        journey = _journey(row)
+        entries = entry_rows(workspace.con, fed, automation, journey, low, top + tick)
+        started += _start_passes(workspace, store, row, automation, journey, entries, fed)
+    store.set_scored_until(top, was=was)
+    return started
+
+
+def _utc(value: datetime) -> datetime:
+    """``scored_at`` is stored as naive UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _start_passes(
+    workspace: Any, store, row: dict[str, Any], automation, journey, entries: Rows, events
+) -> int:
+    """Record and enqueue a pass per entry the re-entry rules let in; how many were new.
+
+    ``events``: the events a pass may already have missed since it entered (those of this
+    batch for event entries, those fed before for score entries)."""
+    if entries.empty:
+        return 0
+    who = ibis.memtable({"customer_id": list(dict.fromkeys(entries.customer_id))})
+    traits = profiles(workspace.con, who, workspace.folder)
+    known = _known_events(events, automation, journey, who, min(entries.timestamp))
+    percent = _holdout_percent(automation)
+    # The passes of this feed, recorded in one transaction and then enqueued; ``latest``
+    # keeps re-entry rules right between entries of one customer within the batch.
+    rows: dict[str, dict[str, Any]] = {}
+    passes: list[Pass] = []
+    latest: dict[str, dict[str, Any]] = {}
+    for customer_id, at, props in zip(
+        entries.customer_id, entries.timestamp, entries.properties, strict=True
+    ):
+        entered_at = at
+        if not _may_enter(store, automation, customer_id, entered_at, latest):
+            continue
+        traits_of = traits.get(customer_id, {})
+        p = Pass(
+            automation.id,
+            row["version"],
+            customer_id,
+            entry_key(automation, entered_at, props),
+            entered_at,
+            zone=str(traits_of.get("timezone") or workspace.settings.timezone),
+            language=str(traits_of.get("language") or automation.language),
+            traits=traits_of,
+            properties=_props(props),
+            seen=[
+                {**m, "at": m["at"].isoformat()}
+                for m in known.get(customer_id, [])
+                if m["at"] > entered_at
+            ],
+        )
+        if p.workflow_id in rows:
+            continue  # the same pass twice in one batch (reentry: never / per_key)
+        rows[p.workflow_id] = {
+            "workflow_id": p.workflow_id,
+            "automation": p.automation_id,
+            "version": p.version,
+            "customer_id": p.customer_id,
+            "entry_key": p.entry_key,
+            "entered_at": entered_at,
+            "holdout": in_holdout(customer_id, automation.id, percent),
+            "status": "running",
+        }
+        latest[customer_id] = rows[p.workflow_id]
+        passes.append(p)
+    started = store.add_runs(list(rows.values()))
+    for p in passes:
+        engine.start_pass(p)  # the same id starts nothing new: safe to repeat after a crash
     return started
 
 
