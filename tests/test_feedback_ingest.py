@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import ibis
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -302,3 +304,45 @@ def test_language_detection():
     assert detect_language("@Iberia ¿me dirías por favor qué cuesta?") == "es"
     assert detect_language("@united if you lost my belongings then be honest") == "en"
     assert detect_language("👍") is None and detect_language("") is None
+
+
+def test_refused_rows_keep_their_customer_for_export_and_erasure(workspace, survey, tmp_path):
+    from recorrido.feedback.store import QUARANTINE_SCHEMA
+    from recorrido.privacy.person import export_person, forget_person
+
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,customer_id,anonymous_id,timestamp,event\n"
+        "e1,,cookie-4,2024-05-01T08:00:00Z,buy\n"
+        "e2,u4,cookie-4,2024-05-01T08:05:00Z,identify\n"
+    )
+    workspace.ingest(events)
+    # A quarantine written before refused rows kept their customer: no customer_id column.
+    old = {name: [None] for name in QUARANTINE_SCHEMA.names if name != "customer_id"}
+    old.update(file=["old.csv"], row=[2], reason_code=["score_invalid"])
+    old["record"] = ['{"Cliente": "u9", "Puntuación": "mucho"}']
+    workspace.con.create_table(
+        "feedback_quarantine",
+        ibis.memtable(old, schema={n: QUARANTINE_SCHEMA[n] for n in old}),
+    )
+    columns = ["score=Puntuación", "text=Comentario", "customer_id=Cliente", "timestamp=Fecha"]
+    ingest_feedback(workspace, survey, columns=columns, kind="nps", delimiter=";")
+    refused = workspace.con.table("feedback_quarantine").to_pandas().set_index("row")
+    assert refused.loc[6, "customer_id"] == "u4"  # score 11: out of range, customer kept
+    assert refused.loc[8, "customer_id"] == "u6"
+    assert pd.isna(refused.loc[4, "customer_id"])  # the row without a customer
+    assert refused.loc[2, "file"] == "old.csv" and pd.isna(refused.loc[2, "customer_id"])
+    # The person's cookie finds them, and their refused feedback with them.
+    held = export_person(workspace, "cookie-4")
+    assert [r["reason_code"] for r in held["tables"]["feedback_quarantine"]] == [
+        "score_out_of_range"
+    ]
+    # An old row without the column is still found by the id in its record.
+    assert len(export_person(workspace, "u9")["tables"]["feedback_quarantine"]) == 1
+    before = workspace.con.table("feedback_quarantine").count().execute()
+    removed = forget_person(workspace, "cookie-4")["rows_removed"]
+    assert removed["feedback_quarantine"] == 1
+    after = workspace.con.table("feedback_quarantine")
+    assert after.count().execute() == before - 1
+    assert "u4" not in set(after.customer_id.to_pandas().dropna())
+    assert "feedback_quarantine" not in export_person(workspace, "u4")["tables"]

@@ -66,8 +66,8 @@ def report(
         with Workspace.open(workspace, read_only=True) as ws:
             measured = ws.measure(journey, start=date_from, end=date_to, inactivity=inactivity)
             # What customers said, where the workspace holds feedback: the measured emotion
-            # curve is drawn beside the designed one.
-            from recorrido.feedback.curve import measured_emotions
+            # curve is drawn beside the designed one, and the feedback section follows the map.
+            from recorrido.feedback.curve import report_feedback
 
             path = write_report(
                 measured,
@@ -75,7 +75,7 @@ def report(
                 source=ws,
                 lang=language,
                 funnel_window=window,
-                measured_emotion=measured_emotions(ws, journey) or None,
+                feedback=report_feedback(ws, journey),
             )
         out.print(message("report_written", language, path=path), highlight=False)
         if png:

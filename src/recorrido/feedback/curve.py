@@ -189,6 +189,9 @@ def emotion_curve(workspace, journey_map, *, period: str = "week", topics: bool 
             texts = at[at["text"].notna()]
             stage_topics, assignment = find_topics(texts["text"].tolist())
             rows.loc[texts.index, "topic"] = assignment
+            negative = texts["sentiment"].eq("negative").to_numpy()
+            for topic in stage_topics:
+                topic.negative = int(negative[np.asarray(assignment) == topic.id].sum())
         stages.append(StageEmotion(stage.id, stage.name, designed, found, worse, stage_topics))
     known = {s.id for s in journey.stages}
     curve = EmotionCurve(
@@ -372,6 +375,14 @@ def _drivers(rows: pd.DataFrame, journey) -> list[dict]:
         )
     found.sort(key=lambda d: -d["difference"])
     return found
+
+
+def report_feedback(workspace, journey_map) -> dict | None:
+    """The measured emotion curve with its topics as the report shows it (``to_dict()``), or
+    None when the workspace holds no feedback (the report then has no feedback section)."""
+    if read_feedback(workspace.con).empty:
+        return None
+    return emotion_curve(workspace, journey_map).to_dict()
 
 
 def measured_emotions(workspace, journey_map) -> dict[str, float]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 
 def _split(words: str) -> list[str]:
@@ -52,10 +53,21 @@ _TOKEN = re.compile(r"[\wáéíóúüñ]+|[^\w\s]", re.UNICODE)
 _DROP = re.compile(r"(https?://\S+|@\w+)")
 
 
+def _starts_with_any(stems: tuple[str, ...]) -> re.Pattern:
+    # One compiled alternation tests every stem in C (a Python loop over 200 stems per word
+    # made the fallback the slowest step of scoring); match() anchors it like startswith.
+    return re.compile("|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)))
+
+
+_NEGATIVE = _starts_with_any(NEGATIVE_STEMS)
+_POSITIVE = _starts_with_any(POSITIVE_STEMS)
+
+
+@lru_cache(maxsize=65_536)
 def _polarity(word: str) -> int:
-    if any(word.startswith(stem) for stem in NEGATIVE_STEMS):
+    if _NEGATIVE.match(word):
         return -1
-    if any(word.startswith(stem) for stem in POSITIVE_STEMS):
+    if _POSITIVE.match(word):
         return 1
     return 0
 

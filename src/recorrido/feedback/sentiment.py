@@ -1,8 +1,9 @@
 """Sentiment of a text: a model trained on the team's own labels, or an offline lexicon.
 
 **Trained** (the default wherever labels exist): TF-IDF of word 1–2-grams and of character 1–4
-grams inside words (accents folded, so "cancelación" and "cancelacion" meet; character grams
-catch inflections, misspellings and emoji), then logistic regression with balanced class
+grams inside words (accents folded, so "cancelación" and "cancelacion" meet; runs of a letter cut
+to two; character grams catch inflections, misspellings and emoji; made fast by
+:mod:`recorrido.feedback.features`), then logistic regression (C = 0.5) with balanced class
 weights (complaints outnumber praise in most feedback). It is evaluated by stratified k-fold
 cross-validation on the same labels before the final fit, and the figures travel with the model.
 
@@ -17,11 +18,11 @@ lexicon VADER's compound score or the Spanish polarity.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from recorrido.feedback.features import features, prepare
 from recorrido.feedback.labels import LABELS
 from recorrido.feedback.lexicon_es import spanish_score
 
@@ -33,34 +34,31 @@ FOLDS = 5
 #: Lexicon scores at or beyond these are positive / negative (VADER's documented threshold).
 LEXICON_THRESHOLD = 0.05
 
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_MENTION = re.compile(r"@\w+")
+#: The model's settings: the best mean macro-F1 (Spanish and English) of stratified 5-fold
+#: cross-validation on the training part of the airline tweets only
+#: (``benchmarks/select_feedback_model.py``; the test split played no part). The feature sets
+#: tried were within 0.006 of each other in Spanish, 0.005 in English; see docs/feedback.md.
+SETTINGS: dict = {
+    "word_ngrams": (1, 2),
+    "word_min_df": 1,
+    "negation": False,
+    "char_ngrams": (1, 4),
+    "char_min_df": 2,
+    "elongation": True,
+    "C": 0.5,
+    "class_weight": "balanced",
+}
 
 
-def prepare(text: str | None) -> str:
-    """Lower case; links and @handles become placeholders (they name brands, not feelings)."""
-    if not text:
-        return ""
-    return _MENTION.sub(" @user ", _URL.sub(" url ", str(text).lower()))
-
-
-def _pipeline(seed: int = 0):
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def _pipeline(settings: dict | None = None):
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.pipeline import make_pipeline
 
-    features = make_union(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode"),
-        TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(1, 4),
-            sublinear_tf=True,
-            min_df=2,
-            strip_accents="unicode",
-        ),
+    settings = {**SETTINGS, **(settings or {})}
+    classifier = LogisticRegression(
+        C=settings["C"], class_weight=settings["class_weight"], max_iter=2000
     )
-    classifier = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-    return make_pipeline(features, classifier)
+    return make_pipeline(features(settings), classifier)
 
 
 @dataclass
@@ -72,11 +70,13 @@ class SentimentModel:
     labels_used: int
     class_counts: dict[str, int]
     cross_validation: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=lambda: dict(SETTINGS))
 
     def score(self, texts: list[str | None]) -> tuple[list[str], list[float]]:
         if not texts:
             return [], []
-        prepared = [prepare(t) for t in texts]
+        elongation = self.settings["elongation"]
+        prepared = [prepare(t, elongation=elongation) for t in texts]
         probabilities = np.asarray(self.pipeline.predict_proba(prepared))
         classes = list(self.pipeline.classes_)
         labels = [classes[i] for i in probabilities.argmax(axis=1)]
@@ -114,19 +114,24 @@ def train_model(
     folds: int = FOLDS,
     seed: int = 0,
     evaluate: bool = True,
+    settings: dict | None = None,
 ) -> SentimentModel:
-    """Cross-validate (stratified ``folds``) then fit on all ``texts``/``labels``."""
+    """Cross-validate (stratified ``folds``) then fit on all ``texts``/``labels``; ``settings``
+    replace some of :data:`SETTINGS` (to choose them: benchmarks/select_feedback_model.py)."""
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    prepared = np.array([prepare(t) for t in texts], dtype=object)
+    settings = {**SETTINGS, **(settings or {})}
+    prepared = np.array(
+        [prepare(t, elongation=settings["elongation"]) for t in texts], dtype=object
+    )
     y = np.array(labels, dtype=object)
     counts = {label: int((y == label).sum()) for label in LABELS if (y == label).any()}
     report: dict = {}
     if evaluate:
         k = max(2, min(folds, min(counts.values())))
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-        predicted = cross_val_predict(_pipeline(seed), prepared, y, cv=splitter)
+        predicted = cross_val_predict(_pipeline(settings), prepared, y, cv=splitter)
         per_fold = []
         for _, test in splitter.split(prepared, y):
             per_fold.append(f1_score(y[test], predicted[test], average="macro"))
@@ -137,8 +142,8 @@ def train_model(
             "accuracy": round(float(accuracy_score(y, predicted)), 4),
             "majority_accuracy": round(max(counts.values()) / len(y), 4),
         }
-    pipeline = _pipeline(seed).fit(prepared, y)
-    return SentimentModel(pipeline, language, len(y), counts, report)
+    pipeline = _pipeline(settings).fit(prepared, y)
+    return SentimentModel(pipeline, language, len(y), counts, report, settings)
 
 
 # -- the lexicon fallback ------------------------------------------------------------------------

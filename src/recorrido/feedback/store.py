@@ -44,6 +44,8 @@ QUARANTINE_SCHEMA = ibis.schema(
         "reason_code": dt.string,
         "detail": dt.string,
         "record": dt.string,
+        # The refused row's customer id when it had one (for a person's export and erasure).
+        "customer_id": dt.string,
     }
 )
 
@@ -54,6 +56,13 @@ def ensure_tables(con: ibis.BaseBackend) -> None:
         con.create_table(FEEDBACK, schema=FEEDBACK_SCHEMA)
     if FEEDBACK_QUARANTINE not in existing:
         con.create_table(FEEDBACK_QUARANTINE, schema=QUARANTINE_SCHEMA)
+    elif "customer_id" not in con.table(FEEDBACK_QUARANTINE).columns:
+        # Made before refused rows kept their customer: the column is added, empty for old rows
+        # (a person's erasure still finds those by the ids in their record).
+        old = con.table(FEEDBACK_QUARANTINE).to_pandas()
+        old["customer_id"] = None
+        upgraded = ibis.memtable(old[list(QUARANTINE_SCHEMA.names)], schema=QUARANTINE_SCHEMA)
+        con.create_table(FEEDBACK_QUARANTINE, upgraded, schema=QUARANTINE_SCHEMA, overwrite=True)
 
 
 def read_feedback(con: ibis.BaseBackend) -> pd.DataFrame:

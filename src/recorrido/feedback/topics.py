@@ -41,6 +41,8 @@ class Topic:
     share: float
     texts: int
     quotes: list[str] = field(default_factory=list)
+    #: How many of its texts are negative (filled in by the emotion curve, which has sentiment).
+    negative: int = 0
 
     def to_dict(self) -> dict:
         return {
@@ -49,6 +51,7 @@ class Topic:
             "words": self.words,
             "share": round(self.share, 4),
             "texts": self.texts,
+            "negative": self.negative,
             "quotes": self.quotes,
         }
 

@@ -19,6 +19,7 @@ from recorrido.journey.model import PHASES
 from recorrido.measured.scratch import Scratch
 from recorrido.report import charts_below, comparisons, headline, readings
 from recorrido.report.emotion import emotion_lane
+from recorrido.report.feedback_section import feedback_section
 from recorrido.report.icons import icon
 from recorrido.report.overlays import flow_pieces
 from recorrido.report.render import (
@@ -53,6 +54,7 @@ def write_report(
     source=None,
     lang: str | None = None,
     measured_emotion: dict[str, float] | None = None,
+    feedback: dict | None = None,
     funnel_window: str = "30d",
     sankey_steps: int = 4,
     top_paths: int = 8,
@@ -64,6 +66,7 @@ def write_report(
         source=source,
         lang=lang,
         measured_emotion=measured_emotion,
+        feedback=feedback,
         funnel_window=funnel_window,
         sankey_steps=sankey_steps,
         top_paths=top_paths,
@@ -87,13 +90,16 @@ def build_context(
     source=None,
     lang: str | None = None,
     measured_emotion: dict[str, float] | None = None,
+    feedback: dict | None = None,
     funnel_window: str = "30d",
     sankey_steps: int = 4,
     top_paths: int = 8,
     retention_period: str = "week",
 ) -> dict:
     """Everything the template shows, as plain values (texts still unescaped: the template
-    escapes them)."""
+    escapes them). ``feedback`` is the measured emotion curve's ``to_dict()``
+    (:func:`recorrido.feedback.curve.report_feedback`): the feedback section, and the measured
+    emotion lane when ``measured_emotion`` is not given."""
     journey = measured.journey
     lang = lang if lang in ("es", "en") else journey.language
 
@@ -167,7 +173,13 @@ def build_context(
             start=options.get("start") or "…",
             end=options.get("end") or "…",
         )
-    emotion = emotion_lane(journey, measured_emotion)
+    if measured_emotion is None and feedback:
+        measured_emotion = {
+            s["stage"]: s["measured_emotion"]["value"]
+            for s in feedback["stages"]
+            if s.get("measured_emotion")
+        }
+    emotion = emotion_lane(journey, measured_emotion or None)
     return {
         "lang": lang,
         "t": t,
@@ -193,6 +205,7 @@ def build_context(
         "lanes": [lane for lane in LANES if _lane_has_content(lane, stages, emotion)],
         "flow": flow_pieces(rows),
         "emotion": emotion,
+        "feedback": feedback_section(feedback, lang),
         "charts": charts,
         "css": Markup(static_text("report.css")),
         "script": script_text(static_text("report.js")),

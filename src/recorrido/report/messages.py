@@ -384,4 +384,52 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "{path} es una carpeta; indica un archivo, p. ej. -o informe.html",
         "en": "{path} is a folder; give a file, e.g. -o report.html",
     },
+    # what customers say (feedback section, report/feedback_section.py)
+    "report_feedback_title": {"es": "Lo que dicen los clientes", "en": "What customers say"},
+    "report_feedback_reading": {
+        "es": "{answers} opiniones en {stages} etapas del mapa.",
+        "en": "{answers} answers at {stages} stages of the map.",
+    },
+    "report_feedback_unplaced": {
+        "es": "{count} más sin etapa (no se sabe dónde estaba el cliente).",
+        "en": "{count} more not placed at a stage (where the customer was is unknown).",
+    },
+    "report_feedback_worse": {
+        "es": "Peor de lo diseñado (con el 95 % de confianza): {stages}.",
+        "en": "Worse than designed (at 95 % confidence): {stages}.",
+    },
+    "report_feedback_stage": {"es": "etapa", "en": "stage"},
+    "report_feedback_answers": {"es": "opiniones", "en": "answers"},
+    "report_feedback_positive": {"es": "positivas", "en": "positive"},
+    "report_feedback_neutral": {"es": "neutras", "en": "neutral"},
+    "report_feedback_negative": {"es": "negativas", "en": "negative"},
+    "report_feedback_measured": {
+        "es": "emoción medida (diseñada)",
+        "en": "measured emotion (designed)",
+    },
+    "report_feedback_worse_mark": {"es": "peor de lo diseñado", "en": "worse than designed"},
+    "report_feedback_nps": {"es": "índice NPS", "en": "NPS"},
+    "report_feedback_csat": {"es": "CSAT medio", "en": "mean CSAT"},
+    "report_feedback_topics": {"es": "De qué hablan", "en": "What they talk about"},
+    "report_feedback_topic_meta": {
+        "es": "{texts} textos ({share}) · {negative} negativos",
+        "en": "{texts} texts ({share}) · {negative} negative",
+    },
+    "report_feedback_how": {
+        "es": "Sentimiento de cada opinión: la etiqueta del equipo o la puntuación del propio "
+        "cliente (NPS 0–6 negativa, 9–10 positiva; estrellas y CSAT 1–2 / 4–5) y, en los textos "
+        "sin ella, un modelo entrenado con esas etiquetas (o un léxico sin ellas). Emoción "
+        "medida = 2 × (% positivas − % negativas), de −2 a +2, con su intervalo del 95 %. "
+        "Temas: TF-IDF y NMF sobre los textos de cada etapa, nombrados por sus palabras, los de "
+        "más textos negativos primero; las "
+        "citas son textos de clientes tal como los escribieron. Todo el detalle: recorrido "
+        "emotions.",
+        "en": "Each answer's sentiment: the team's label or the customer's own score (NPS 0–6 "
+        "negative, 9–10 positive; stars and CSAT 1–2 / 4–5) and, for texts without one, a model "
+        "trained on those labels (or a lexicon without them). Measured emotion = 2 × (% "
+        "positive − % negative), from −2 to +2, with its 95 % interval. Topics: TF-IDF and NMF "
+        "on each stage's texts, named by their words, those with the most negative texts first; "
+        "quotes are customers' texts as they "
+        "wrote them. Every detail: recorrido emotions.",
+    },
 }

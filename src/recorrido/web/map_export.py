@@ -43,7 +43,7 @@ def download_name(map_file: str, suffix: str) -> str:
 
 
 def _report_html(workspace, path: Path, where: MapFilter, lang: str) -> str:
-    from recorrido.feedback.curve import measured_emotions
+    from recorrido.feedback.curve import report_feedback
     from recorrido.report.build import report_html
 
     measured = measured_map(workspace, path, where)
@@ -51,7 +51,7 @@ def _report_html(workspace, path: Path, where: MapFilter, lang: str) -> str:
         measured,
         source=workspace,
         lang=lang,
-        measured_emotion=measured_emotions(workspace, measured.journey) or None,
+        feedback=report_feedback(workspace, measured.journey),
     )
 
 
