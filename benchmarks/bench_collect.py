@@ -1,19 +1,26 @@
 """Sustained load on the collection API: concurrent clients on loopback against `recorrido serve`.
 
-Two phases, one after the other, on a fresh workspace:
+Phases one after the other on one fresh workspace (`--phases`, by default all three):
 
-- **batch**: clients send `POST /v1/batch` with 100 `track` calls each;
-- **track**: clients send single `POST /v1/track` calls.
+- **batch@20000**: clients send `POST /v1/batch` with 100 `track` calls each, at a steady
+  20,000 calls/s offered (the issue's target rate: latency and freshness there, not at
+  saturation);
+- **batch**: the same as fast as the clients can;
+- **track**: clients send single `POST /v1/track` calls as fast as they can.
 
 Reported per phase: calls accepted per second, request latency p50/p99 (client side, loopback),
-the server's memory (RSS) at the start, the end and its peak, and freshness: a probe sends one
+the server's memory (RSS) at the start, 10 s in (after warm-up), the end and its peak (and every
+10 s in the JSON), and freshness: a probe sends one
 call every second and times how long until it is visible in `events` (asked through the JSON API),
-plus the loader's own lag (closing of a landing file to its end of load). After the phases, every
+plus the loader's own lag (closing of a landing file to its end of load). Between phases the
+benchmark waits until the loader has caught up (`settle_s` in the JSON). After the phases, every
 acknowledged `messageId` is checked to be in `events` exactly once.
 
 The server runs as its own process (`python -m recorrido.cli serve`, rate limit off); the load comes
-from `--processes` processes with `--clients` threads each (HTTP keep-alive), all on this machine,
-so client and server share the CPUs.
+from `--processes` processes with `--clients` threads each (HTTP keep-alive, the standard
+library's `http.client`, bodies built from a template to spend little CPU), all on this machine,
+so client and server share the CPUs (on a machine shared with other work, run it under a lock
+such as `flock LOCKFILE ...` and read the load average it reports):
 
     .venv/bin/python benchmarks/bench_collect.py --seconds 60
 
@@ -24,11 +31,14 @@ Results: `benchmarks/results/collect.md` (table + command, machine, load average
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import http.client
 import json
 import multiprocessing as mp
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -66,59 +76,73 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _client_process(url, key, kind, seconds, threads, tag, out_queue):
+def _batch_body(number: int, prefix: str, now: str) -> tuple[bytes, list[str]]:
+    """A batch of 100 ``track`` calls as JSON bytes, built from a template: the load clients
+    share the two cores with the server, so they spend as little CPU per call as they can."""
+    ids = [f"{prefix}-{i}" for i in range(100)]
+    calls = ",".join(
+        _BATCH_CALL % ((number * 977 + i) % 5000, mid, now, i % 50) for i, mid in enumerate(ids)
+    )
+    return b'{"batch":[' + calls.encode() + b"]}", ids
+
+
+_BATCH_CALL = (
+    '{"type":"track","userId":"user-%d","event":"Product Viewed","messageId":"%s",'
+    '"timestamp":"%s","properties":{"sku":"sku-%d","price":19.9}}'
+)
+_TRACK_CALL = (
+    '{"userId":"user-%d","event":"Product Viewed","messageId":"%s","timestamp":"%s",'
+    '"properties":{"sku":"sku-1","price":19.9}}'
+)
+
+
+def _client_process(url, key, kind, seconds, threads, tag, out_queue, pause=0.0):
     """One load process: ``threads`` keep-alive clients for ``seconds``; returns latencies and
-    the acknowledged message ids."""
+    the acknowledged message ids. Clients use the standard library's ``http.client`` (a fraction
+    of ``httpx``'s CPU per request): what the server can take, not what the client can send."""
     latencies: list[float] = []
     acknowledged: list[str] = []
     refused = [0]
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    headers = {
+        "Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
+        "Content-Type": "application/json",
+    }
+    path = "/v1/batch" if kind == "batch" else "/v1/track"
 
     def client(number: int) -> None:
         mine_lat, mine_ack, count = [], [], 0
-        with httpx.Client(auth=(key, ""), timeout=30) as http:
-            while time.monotonic() < deadline:
-                prefix = f"{tag}-{number}-{count}"
-                count += 1
-                if kind == "batch":
-                    ids = [f"{prefix}-{i}" for i in range(100)]
-                    body = {
-                        "batch": [
-                            {
-                                "type": "track",
-                                "userId": f"user-{(number * 977 + i) % 5000}",
-                                "event": "Product Viewed",
-                                "messageId": mid,
-                                "timestamp": now,
-                                "properties": {"sku": f"sku-{i % 50}", "price": 19.9},
-                            }
-                            for i, mid in enumerate(ids)
-                        ]
-                    }
-                    path = "/v1/batch"
-                else:
-                    ids = [prefix]
-                    body = {
-                        "userId": f"user-{count % 5000}",
-                        "event": "Product Viewed",
-                        "messageId": prefix,
-                        "timestamp": now,
-                        "properties": {"sku": "sku-1", "price": 19.9},
-                    }
-                    path = "/v1/track"
-                started = time.perf_counter()
-                try:
-                    answer = http.post(url + path, json=body)
-                except httpx.HTTPError:
-                    refused[0] += 1
-                    continue
-                mine_lat.append(time.perf_counter() - started)
-                if answer.status_code == 200:
-                    mine_ack.extend(ids)
-                else:
-                    refused[0] += 1
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        due = time.monotonic() + pause * number / threads  # paced clients start staggered
+        while time.monotonic() < deadline:
+            if pause:  # a steady offered rate: each client sends on its own schedule
+                due += pause
+                time.sleep(max(0.0, due - time.monotonic()))
+            prefix = f"{tag}-{number}-{count}"
+            count += 1
+            if kind == "batch":
+                body, ids = _batch_body(number, prefix, now)
+            else:
+                body, ids = (_TRACK_CALL % (count % 5000, prefix, now)).encode(), [prefix]
+            started = time.perf_counter()
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                answer = connection.getresponse()
+                answer.read()
+            except (OSError, http.client.HTTPException):
+                refused[0] += 1
+                connection.close()
+                connection = http.client.HTTPConnection(host, int(port), timeout=30)
+                continue
+            mine_lat.append(time.perf_counter() - started)
+            if answer.status == 200:
+                mine_ack.extend(ids)
+            else:
+                refused[0] += 1
+        connection.close()
         with lock:
             latencies.extend(mine_lat)
             acknowledged.extend(mine_ack)
@@ -164,12 +188,26 @@ def _probe(url, write, read, stop, samples):
             stop.wait(1.0)
 
 
-def run_phase(url, server_pid, write, read, kind, seconds, processes, threads):
+def run_phase(url, server_pid, write, read, phase, seconds, processes, threads):
+    """One phase: ``batch`` or ``track`` as fast as the clients go, or ``batch@N`` / ``track@N``
+    at a steady N calls/s offered (latency at a given throughput, not at saturation)."""
+    kind, _, rate = phase.partition("@")
+    calls_per_request = 100 if kind == "batch" else 1
+    pause = processes * threads * calls_per_request / float(rate) if rate else 0.0
     queue: mp.Queue = mp.Queue()
     procs = [
         mp.Process(
             target=_client_process,
-            args=(url, write, kind, seconds, threads, f"{kind}{p}-{uuid.uuid4().hex[:6]}", queue),
+            args=(
+                url,
+                write,
+                kind,
+                seconds,
+                threads,
+                f"{kind}{p}-{uuid.uuid4().hex[:6]}",
+                queue,
+                pause,
+            ),
         )
         for p in range(processes)
     ]
@@ -197,7 +235,7 @@ def run_phase(url, server_pid, write, read, kind, seconds, processes, threads):
     acknowledged = [x for r in results for x in r["acknowledged"]]
     health = httpx.get(f"{url}/api/v1/health", timeout=30).json()["loader"]
     return {
-        "phase": kind,
+        "phase": f"{kind} at {int(rate):,} calls/s offered" if rate else kind,
         "seconds": round(elapsed, 1),
         "clients": processes * threads,
         "requests": len(latencies),
@@ -211,6 +249,9 @@ def run_phase(url, server_pid, write, read, kind, seconds, processes, threads):
         # DuckDB): what one core could sustain, whatever else shares the machine
         "server_cpu_us_per_call": round(1e6 * server_cpu / max(len(acknowledged), 1)),
         "rss_start_mb": round(rss[0]),
+        # the first seconds are warm-up (first loads, caches): growth is what comes after
+        "rss_10s_mb": round(rss[min(10, len(rss) - 1)]),
+        "rss_every_10s_mb": [round(x) for x in rss[::10]],
         "rss_end_mb": round(rss[-1]),
         "rss_peak_mb": round(max(rss)),
         "fresh_median_s": round(statistics.median(fresh), 2) if fresh else None,
@@ -220,12 +261,34 @@ def run_phase(url, server_pid, write, read, kind, seconds, processes, threads):
     }
 
 
+def _settle(url: str, read: str, wanted: int, limit: float = 120.0) -> tuple[dict, float]:
+    """Wait until ``events`` holds ``wanted`` acknowledged calls; their counts and the wait."""
+    started = time.perf_counter()
+    while True:
+        counts = _query(
+            url,
+            read,
+            "select count(*) as n, count(distinct event_id) as ids from events "
+            "where event_id not like 'probe-%'",
+        )[0]
+        waited = time.perf_counter() - started
+        if counts["n"] >= wanted or waited > limit:
+            return counts, waited
+        time.sleep(0.2)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60, help="per phase")
     parser.add_argument("--processes", type=int, default=2, help="load processes")
     parser.add_argument("--clients", type=int, default=8, help="threads per load process")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--phases",
+        nargs="+",
+        default=["batch@20000", "batch", "track"],
+        help="batch | track, as fast as the clients go; batch@N | track@N: N calls/s offered",
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
 
@@ -263,30 +326,22 @@ def main() -> int:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        phases = [
-            run_phase(
-                url, server.pid, write, read, kind, args.seconds, args.processes, args.clients
+        phases, every = [], []
+        for kind in args.phases:
+            if phases:  # each phase starts with the loader caught up, not on the last's backlog
+                phases[-1]["settle_s"] = round(_settle(url, read, len(set(every)))[1], 1)
+            phases.append(
+                run_phase(
+                    url, server.pid, write, read, kind, args.seconds, args.processes, args.clients
+                )
             )
-            for kind in ("batch", "track")
-        ]
-        every = [mid for phase in phases for mid in phase.pop("_ids")]
+            every.extend(phases[-1].pop("_ids"))
         wanted = len(set(every))
-        settle = time.perf_counter()
-        counts = None
-        while time.perf_counter() - settle < 120:
-            counts = _query(
-                url,
-                read,
-                "select count(*) as n, count(distinct event_id) as ids from events "
-                "where event_id not like 'probe-%'",
-            )[0]
-            if counts["n"] >= wanted:
-                break
-            time.sleep(0.2)
-        settle_seconds = time.perf_counter() - settle
+        counts, settle_seconds = _settle(url, read, wanted)
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(120)
+        shutil.rmtree(scratch, ignore_errors=True)  # gigabytes after a minute at saturation
     exact = counts is not None and counts["n"] == wanted == counts["ids"]
     write_results(args, phases, wanted, exact, settle_seconds, load_before, os.getloadavg())
     return 0 if exact else 1
@@ -297,14 +352,14 @@ def write_results(args, phases, wanted, exact, settle_seconds, load_before, load
     command = "python benchmarks/bench_collect.py " + " ".join(sys.argv[1:])
     head = (
         "| phase | clients | seconds | requests | calls/s | p50 ms | p99 ms | refused | "
-        "server CPU µs/call | RSS start/end/peak MB | fresh median/max s | loader lag s |\n"
+        "server CPU µs/call | RSS start/10 s/end/peak MB | fresh median/max s | loader lag s |\n"
         "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     rows = "".join(
         f"| {p['phase']} | {p['clients']} | {p['seconds']} | {p['requests']:,} | "
         f"{p['calls_per_second']:,} | {p['p50_ms']} | {p['p99_ms']} | {p['refused']} | "
         f"{p['server_cpu_us_per_call']:,} | "
-        f"{p['rss_start_mb']}/{p['rss_end_mb']}/{p['rss_peak_mb']} | "
+        f"{p['rss_start_mb']}/{p['rss_10s_mb']}/{p['rss_end_mb']}/{p['rss_peak_mb']} | "
         f"{p['fresh_median_s']}/{p['fresh_max_s']} | {p['loader_last_lag_s']} |\n"
         for p in phases
     )

@@ -378,3 +378,20 @@ def test_collectors_side_by_side_share_the_landing_folder_and_duckdb_reads_it(fo
     landed = str(folder / "landing" / "loaded" / "*.ndjson")
     found = duckdb.sql(f"select messageId from read_json_auto('{landed}') order by 1").fetchall()
     assert [row[0] for row in found] == wanted
+
+
+def test_other_methods_and_paths_still_go_through_the_router(folder):
+    """POST /v1/<type> is served ahead of FastAPI's router (collect.CollectFastPath); everything
+    else on those paths keeps the router's answers, and the spec still lists them."""
+    key = make_key(folder)
+    with running_server(folder) as (url, _):
+        wrong_method = httpx.get(url + "/v1/track", auth=(key, ""))
+        assert wrong_method.status_code == 405
+        assert wrong_method.json()["error"] == "server_method"
+        unknown = httpx.post(url + "/v1/trackk", auth=(key, ""), json=GOOD)
+        assert unknown.status_code == 404 and unknown.json()["error"] == "server_not_found"
+        spec = httpx.get(url + "/openapi.json").json()
+        assert {f"/v1/{p}" for p in ("track", "alias", "batch", "import")} <= set(spec["paths"])
+        served = _post(url, "/v1/track", GOOD, key)
+        assert served.status_code == 200 and served.json() == {"success": True}
+        assert served.headers["content-type"] == "application/json"

@@ -24,6 +24,12 @@ _ID_FIELDS = ("userId", "anonymousId", "previousId", "groupId")
 _TEXT_FIELDS = ("event", "name", "channel", "messageId", "category")
 _OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
 _TIME_FIELDS = ("timestamp", "originalTimestamp", "sentAt")
+#: The exact type each known field has when all is well (JSON gives str and dict, never a
+#: subclass); a field of another type is looked at in order by _field_refusal.
+_EXPECTED: dict[str, type] = {
+    **dict.fromkeys(_ID_FIELDS + _TEXT_FIELDS + _TIME_FIELDS, str),
+    **dict.fromkeys(_OBJECT_FIELDS, dict),
+}
 
 
 @dataclass
@@ -45,6 +51,41 @@ def check_call(call: object, received_at: str, *, kind: str | None = None) -> di
         call["type"] = kind
     if call.get("type") not in CALL_TYPES:
         return Refusal("server_bad_type", {"value": str(call.get("type"))[:40]})
+    if not _plain_fields(call):
+        refusal = _field_refusal(call)
+        if refusal is not None:
+            return refusal
+    if call["type"] == "alias":
+        if not _given(call.get("previousId")) or not _given(call.get("userId")):
+            return Refusal("server_missing_previous_id", {})
+    elif not _given(call.get("userId")) and not _given(call.get("anonymousId")):
+        return Refusal("server_missing_id", {})
+    if call["type"] == "track" and not _given(call.get("event")):
+        return Refusal("server_missing_event", {})
+    if not _given(call.get("messageId")):
+        call["messageId"] = f"recorrido-{uuid.uuid4()}"
+    call["receivedAt"] = received_at
+    if call.get("timestamp") is None:
+        call["timestamp"] = call.get("originalTimestamp") or received_at
+    return call
+
+
+def _plain_fields(call: dict) -> bool:
+    """Whether every known field has its usual type (ids as text): the common case, checked in
+    one pass over the call's own keys. Anything else goes to :func:`_field_refusal`."""
+    for field, value in call.items():
+        expected = _EXPECTED.get(field)
+        if expected is None or value is None:
+            continue
+        if type(value) is not expected:
+            return False
+        if expected is str and field in _TIME_FIELDS and not _is_iso_time(value):
+            return False
+    return True
+
+
+def _field_refusal(call: dict) -> Refusal | None:
+    """The first field of a wrong type or form, in a fixed order; numeric ids become text."""
     for field in _ID_FIELDS:
         value = call.get(field)
         if isinstance(value, bool) or not isinstance(value, str | int | float | type(None)):
@@ -65,29 +106,21 @@ def check_call(call: object, received_at: str, *, kind: str | None = None) -> di
             return Refusal("server_wrong_type", {"field": field, "expected": "ISO 8601 text"})
         if not _is_iso_time(value):
             return Refusal("server_bad_timestamp", {"field": field, "value": value[:60]})
-    if call["type"] == "alias":
-        if not _given(call.get("previousId")) or not _given(call.get("userId")):
-            return Refusal("server_missing_previous_id", {})
-    elif not _given(call.get("userId")) and not _given(call.get("anonymousId")):
-        return Refusal("server_missing_id", {})
-    if call["type"] == "track" and not _given(call.get("event")):
-        return Refusal("server_missing_event", {})
-    if not _given(call.get("messageId")):
-        call["messageId"] = f"recorrido-{uuid.uuid4()}"
-    call["receivedAt"] = received_at
-    if call.get("timestamp") is None:
-        call["timestamp"] = call.get("originalTimestamp") or received_at
-    return call
+    return None
 
 
 def landed_line(call: dict) -> bytes | Refusal:
     """The call as one NDJSON line, or a refusal when it is over the per-call limit."""
-    line = json.dumps(call, separators=(",", ":"), ensure_ascii=True, default=str)
+    line = _ENCODER.encode(call)
     if len(line) > MAX_CALL_BYTES:
         return Refusal(
             "server_call_too_large", {"size": len(line), "limit": MAX_CALL_BYTES}, status=413
         )
     return (line + "\n").encode("ascii")
+
+
+# One encoder for every call: json.dumps with options builds a new one each time.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, default=str)
 
 
 def _given(value: object) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from recorrido.i18n import message
 from recorrido.server.access import identify, token_from_headers
@@ -160,9 +160,9 @@ def _parse(request: Request, data: bytes) -> dict:
     return body
 
 
-def _authorize(request: Request, collector: Collector, body: dict | None) -> str:
-    """The caller's key id; ``body`` None checks the header's key before the body is read."""
-    token = token_from_headers(request)
+def _authorize(request: Request, collector: Collector, body: dict | None, token: str | None) -> str:
+    """The caller's key id, from the header's ``token`` or else the body's ``writeKey``;
+    ``body`` None checks the header's key before the body is read."""
     if token is None and body is not None and isinstance(body.get("writeKey"), str):
         token = body["writeKey"]
     if not token:
@@ -190,16 +190,17 @@ def _authorize(request: Request, collector: Collector, body: dict | None) -> str
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="recorrido"'}
 
 
-async def _collect(request: Request, kind: str | None) -> JSONResponse:
+async def _collect(request: Request, kind: str | None) -> Response:
     collector: Collector = request.app.state.collector
     try:
         limit, what = (MAX_CALL_BYTES, "call") if kind else (MAX_BATCH_BYTES, "batch")
-        if token_from_headers(request) is not None:
-            _authorize(request, collector, None)  # a wrong key is refused before any reading
+        token = token_from_headers(request)
+        if token is not None:
+            _authorize(request, collector, None, token)  # a wrong key is refused before reading
             body = _parse(request, await _read_limited(request, limit, what))
         else:
             body = _parse(request, await _read_limited(request, limit, what))
-            _authorize(request, collector, body)
+            _authorize(request, collector, body, None)
         received = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         if kind is None:
             calls = body.get("batch")
@@ -230,7 +231,7 @@ async def _collect(request: Request, kind: str | None) -> JSONResponse:
         if kind is not None and rejected:
             refusal = rejected[0][1]
             return problem(request, refusal.status, refusal.key, **refusal.params)
-        lang = request_language(request)
+        lang = request_language(request) if rejected else "en"
         listed = [
             {"index": i, "error": r.key, "message": message(r.key, lang, **r.params)}
             for i, r in rejected
@@ -255,11 +256,14 @@ async def _collect(request: Request, kind: str | None) -> JSONResponse:
         return stop.answer
     if rejected:
         return JSONResponse({"success": True, "accepted": len(lines), "rejected": listed})
-    return JSONResponse({"success": True})
+    return Response(_SUCCESS, media_type="application/json")
+
+
+_SUCCESS = b'{"success":true}'
 
 
 def _endpoint(kind: str | None):
-    async def collect(request: Request) -> JSONResponse:
+    async def collect(request: Request) -> Response:
         return await _collect(request, kind)
 
     collect.__name__ = f"collect_{kind or 'batch'}"
@@ -268,6 +272,34 @@ def _endpoint(kind: str | None):
     )
     return collect
 
+
+class CollectFastPath:
+    """The collection endpoints served before FastAPI's router: plain ASGI for ``POST /v1/...``.
+
+    A single ``track`` call costs about 120 µs of CPU in :func:`_collect`; FastAPI's route
+    matching and dependency solving added some 90 µs more to each. The routes stay declared on
+    the router (OpenAPI, and any other method or path goes through it); an unexpected error still
+    reaches the app's error middleware, which answers the fixed 500."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            kind = _FAST_PATHS.get(scope["path"], _OTHER)
+            if kind is not _OTHER:
+                response = await _collect(Request(scope, receive), kind)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+_OTHER = object()
+_FAST_PATHS: dict[str, str | None] = {
+    **{f"/v1/{kind}": kind for kind in CALL_TYPES},
+    "/v1/batch": None,
+    "/v1/import": None,
+}
 
 for _kind in CALL_TYPES:
     router.add_api_route(

@@ -54,9 +54,10 @@ class LandingLog:
     """This process's appender: :meth:`append` (or ``await`` :meth:`append_async`) returns once
     the lines are on disk.
 
-    Writes go to the OS at once, under a short lock; one syncer thread does the fsyncs, each
-    covering every byte written before it started (group commit), and wakes the waiters whose
-    bytes it covered. Closing a file (fsync, rename into ``ready/``) also happens in that thread,
+    A request only queues its bytes (no system call on the event loop, where each one means
+    waiting for the GIL again); one syncer thread writes everything queued in one go, fsyncs it
+    (group commit: one fsync covers every request queued before it) and wakes the requests it
+    covered. Opening and closing files (fsync, rename into ``ready/``) happen in that thread too,
     so no request waits behind a rotation.
     """
 
@@ -71,13 +72,16 @@ class LandingLog:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._seq = 0
+        # The open file belongs to the syncer thread; the fields below it are read under the lock.
         self._file = None
         self._path: Path | None = None
         self._opened_at = 0.0
         self._size = 0
-        self._written = 0  # bytes written by this process, ever (positions for group commit)
+        self._pending: list[bytes] = []  # queued by requests, not written yet
+        self._queued = 0  # bytes queued by this process, ever (positions for group commit)
         self._synced = 0  # of those, how many are known to be on disk
-        self._closing: list[tuple[object, Path]] = []  # files to fsync and move into ready/
+        self._rotate_asked = False  # close the open file at the next round
+        self._rotating = False  # the syncer is closing a file into ready/
         self._waiters: list[tuple[int, object]] = []
         self._stopping = False
         self._broken: OSError | None = None
@@ -89,15 +93,9 @@ class LandingLog:
         with self._lock:
             if self._broken is not None:
                 raise LandingError() from self._broken
-            if self._file is None:
-                self._open()
-            self._file.write(data)
-            self._file.flush()  # into the OS, so that the next fsync covers it
-            self._size += len(data)
-            self._written += len(data)
-            self._waiters.append((self._written, wake))
-            if self._size >= self.max_bytes:
-                self._close_locked()
+            self._pending.append(data)
+            self._queued += len(data)
+            self._waiters.append((self._queued, wake))
             self._wake.notify()
 
     def append(self, data: bytes) -> None:
@@ -116,7 +114,7 @@ class LandingLog:
             raise LandingError() from failed[0]
 
     async def append_async(self, data: bytes) -> None:
-        """:meth:`append` for the event loop: the write is immediate, the wait is awaited."""
+        """:meth:`append` for the event loop: queuing is immediate, the wait is awaited."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
 
@@ -129,86 +127,99 @@ class LandingLog:
     def _sync_loop(self) -> None:
         while True:
             with self._lock:
-                while not self._stopping and self._synced >= self._written and not self._closing:
+                while not self._stopping and not self._pending and not self._rotate_asked:
                     self._wake.wait()
-                if self._stopping and self._synced >= self._written and not self._closing:
+                if self._stopping and not self._pending and not self._rotate_asked:
                     return
-                target = self._written
-                closing, self._closing = self._closing, []
-                fd = os.dup(self._file.fileno()) if self._file is not None else -1
+                chunks, self._pending = self._pending, []
+                target = self._queued
+                rotate, self._rotate_asked = self._rotate_asked, False
+                self._rotating = rotate
             try:
-                self._sync_files(closing, fd)
+                self._write_and_sync(b"".join(chunks), rotate)
             except OSError as exc:
-                # After a failed fsync nothing written can be promised (the kernel may have
-                # dropped the pages): every waiter is answered with the failure, and so is every
-                # later write, until a restart recovers the files.
+                # After a failed write or fsync nothing written can be promised (the kernel may
+                # have dropped the pages, a line may be cut short): every waiter is answered
+                # with the failure, and so is every later write, until a restart recovers the
+                # files (cutting a torn tail).
                 with self._lock:
                     self._broken = exc
                     due, self._waiters = self._waiters, []
-                    self._closing = []
+                    self._pending, self._rotate_asked, self._rotating = [], False, False
                     self._wake.notify_all()
                 for _, wake in due:
                     wake(exc)
                 return
             with self._lock:
                 self._synced = max(self._synced, target)
+                self._rotating = False
                 due = [w for w in self._waiters if w[0] <= target]
                 self._waiters = [w for w in self._waiters if w[0] > target]
                 self._wake.notify_all()
             for _, wake in due:
                 wake(None)
 
-    def _sync_files(self, closing: list, fd: int) -> None:
-        try:
-            for handle, path in closing:
-                os.fsync(handle.fileno())
-                handle.close()
-                os.rename(path, _ready_name(self.folders[READY], path))
-            if closing:
-                _fsync_folder(self.folders[READY])
-                _fsync_folder(self.folders[OPEN])
-            if fd >= 0:
-                os.fsync(fd)
-        finally:
-            if fd >= 0:
-                os.close(fd)
+    def _write_and_sync(self, data: bytes, rotate: bool) -> None:
+        """Append ``data`` to the open file (opened when needed) and fsync it; close the file
+        into ``ready/`` when asked to or when it is full."""
+        if data:
+            if self._file is None:
+                self._open()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._file.fileno(), view) :]
+            self._size += len(data)
+        if self._file is None:
+            return
+        if rotate or self._size >= self.max_bytes:
+            handle, path = self._file, self._path
+            with self._lock:
+                self._file = None
+            os.fsync(handle.fileno())
+            handle.close()
+            os.rename(path, _ready_name(self.folders[READY], path))
+            _fsync_folder(self.folders[READY])
+            _fsync_folder(self.folders[OPEN])
+        elif data:
+            os.fsync(self._file.fileno())
 
     def _open(self) -> None:
         self._seq += 1
         name = f"{self._host}-{os.getpid()}-{self._instance}-{self._seq:06d}.ndjson"
-        self._path = self.folders[OPEN] / name
-        self._file = open(self._path, "ab")  # noqa: SIM115  (kept open across calls)
-        self._opened_at = time.monotonic()
-        self._size = 0
+        path = self.folders[OPEN] / name
+        handle = open(path, "ab", buffering=0)  # noqa: SIM115  (kept open across calls)
         _fsync_folder(self.folders[OPEN])  # the new name survives a crash
+        with self._lock:
+            self._file, self._path = handle, path
+            self._opened_at = time.monotonic()
+            self._size = 0
 
     # -- closing -----------------------------------------------------------------------------
     def rotate(self, min_age: float = 0.0) -> bool:
-        """Hand the open file (if it is ``min_age`` seconds old) to the syncer, which closes it
-        into ``ready/``; whether a file was handed over."""
+        """Ask the syncer to close the open file (if it is ``min_age`` seconds old) into
+        ``ready/``; whether it was asked. :meth:`flush` waits until it is there."""
         with self._lock:
             if self._file is None or time.monotonic() - self._opened_at < min_age:
                 return False
-            self._close_locked()
+            self._rotate_asked = True
             self._wake.notify()
             return True
 
-    def _close_locked(self) -> None:
-        assert self._file is not None and self._path is not None
-        self._closing.append((self._file, self._path))
-        self._file = None
-
     def flush(self) -> None:
-        """Wait until every file handed over is in ``ready/`` and every write is on disk."""
+        """Wait until every file asked to close is in ``ready/`` and every write queued before
+        this call is on disk (not later ones: under sustained load there always are some)."""
         with self._lock:
-            while self._broken is None and (self._closing or self._synced < self._written):
+            target = self._queued
+            while self._broken is None and (
+                self._rotate_asked or self._rotating or self._synced < target
+            ):
                 self._wake.wait(0.05)
 
     def close(self) -> None:
         """Close the open file into ``ready/`` and stop the syncer."""
-        self.rotate()
         with self._lock:
             self._stopping = True
+            self._rotate_asked = self._broken is None
             self._wake.notify_all()
         self._syncer.join()
         _LIVE_INSTANCES.discard(self._instance)

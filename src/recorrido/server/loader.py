@@ -1,12 +1,21 @@
 """The loader: closed landing files into the workspace, through ``recorrido ingest``'s own path.
 
 Every ``interval`` seconds the loader closes this process's open landing file (when it is at
-least ``rotate_age`` old), then ingests every file in ``landing/ready/`` with
-``Workspace.ingest(files, format="segment")``: the same reading, validation, quarantine,
-``messageId`` de-duplication and identity stitching as a file ingested by hand. Loaded files move
+least ``rotate_age`` old), then ingests the files in ``landing/ready/`` (oldest first, about
+``MAX_LOAD_BYTES`` at most per ingest) with ``Workspace.ingest(files, format="segment")``: the
+same reading, validation, quarantine, ``messageId`` de-duplication and identity stitching as a
+file ingested by hand. Loaded files move
 to ``landing/loaded/``. A crash between the ingest and the move re-loads the file on restart; the
 ingest log names the files it took, so such a file is skipped (and de-duplication by
 ``messageId`` would keep the events once even so). After each load the ``after_load`` hooks run.
+
+An ingest has a fixed cost (a few tenths of a second, mostly Python building and compiling its
+queries, which holds the GIL that the HTTP side needs) whatever the number of rows, so the loader
+paces itself: after a load it waits until the load's time is at most ``duty`` of the elapsed time
+(at most ``max_gap`` seconds, at least ``interval``). On a quiet server that is one load a quarter
+of a second after a file closes; under sustained load it is fewer, bigger loads, each taking the
+whole open file, and an acknowledged call is still in ``events`` within about
+``max_gap`` + ``rotate_age`` + one load.
 """
 
 from __future__ import annotations
@@ -23,6 +32,9 @@ from recorrido.server.context import WorkspaceContext
 from recorrido.server.landing import FAILED, LOADED, LandingLog, move_to, ready_files, recover
 
 log = logging.getLogger("recorrido.server.loader")
+_RECOVERY_SECONDS = 10.0
+#: About 120,000 calls of Segment's usual size: one ingest's memory stays in the hundreds of MB.
+MAX_LOAD_BYTES = 24 * 1024 * 1024
 
 
 @dataclass
@@ -48,13 +60,18 @@ class Loader:
         *,
         interval: float = 0.25,
         rotate_age: float = 0.5,
+        max_gap: float = 2.0,
+        duty: float = 0.25,
     ) -> None:
         self.ctx = ctx
         self.landing = landing
         self.after_load = after_load
         self.interval = interval
         self.rotate_age = rotate_age
+        self.max_gap = max(max_gap, interval)
+        self.duty = duty
         self.stats = LoaderStats()
+        self._next_load = 0.0  # time.monotonic() before which the loader does not load
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -70,27 +87,41 @@ class Loader:
             self._thread.join()
         if self.landing is not None:
             self.landing.close()
-        self.load_ready()
+        while self.load_ready():  # a backlog goes in bounded bites
+            pass
 
     def _loop(self) -> None:
-        rounds = 0
+        next_recovery = time.monotonic() + _RECOVERY_SECONDS
         while not self._stop.is_set():
-            rounds += 1
             try:
-                if rounds % 40 == 0:  # now and then: files of collectors that died meanwhile
+                now = time.monotonic()
+                if now >= next_recovery:  # now and then: files of collectors that died meanwhile
                     recover(self.ctx.folder)
-                if self.landing is not None and self.landing.rotate(self.rotate_age):
-                    self.landing.flush()  # the closed file is in ready/ for this round
-                self.load_ready()
+                    next_recovery = now + _RECOVERY_SECONDS
+                if now >= self._next_load:
+                    self._round()
             except Exception:  # a loader that dies silently would stop all loading
                 log.exception("landing load failed; retrying")
             self._stop.wait(self.interval)
 
+    def _round(self) -> None:
+        """Close the open file when old enough, load what is ready, and set the next load's
+        earliest time from what this one cost."""
+        if self.landing is not None and self.landing.rotate(self.rotate_age):
+            self.landing.flush()  # the closed file is in ready/ for this round
+        started = time.monotonic()
+        if self.load_ready():
+            spent = time.monotonic() - started
+            gap = min(self.max_gap, spent * (1 - self.duty) / self.duty)
+            self._next_load = time.monotonic() + gap
+
     def load_ready(self) -> int:
-        """Ingest the files waiting in ``ready/``; the number of files handled."""
-        files = ready_files(self.ctx.folder)
+        """Ingest the files waiting in ``ready/`` (the oldest, up to about ``MAX_LOAD_BYTES`` in
+        one ingest); the number of files handled."""
+        files = _oldest(ready_files(self.ctx.folder), MAX_LOAD_BYTES)
         if not files:
             return 0
+        handled = len(files)
         started = time.perf_counter()
         already = self.ctx.run(_loaded_names, [f.name for f in files])
         folders = self.landing.folders if self.landing else None
@@ -112,7 +143,7 @@ class Loader:
                     log.exception("after_load hook %r failed", hook)
         self.stats.loads += 1
         self.stats.last_load_seconds = time.perf_counter() - started
-        return len(files)
+        return handled
 
     def _ingest(self, files: list[Path]) -> None:
         folders = _folders(self.ctx.folder)
@@ -145,6 +176,21 @@ class Loader:
         target = move_to(path, folders[FAILED])
         target.with_suffix(".reason").write_text(reason + "\n", encoding="utf-8")
         self.stats.failures.append(path.name)
+
+
+def _oldest(files: list[Path], budget: int) -> list[Path]:
+    """The first of ``files`` (sorted oldest first) up to ``budget`` bytes, at least one: an
+    ingest's memory grows with its size, so a backlog is loaded in bounded bites."""
+    taken, size = [], 0
+    for path in files:
+        try:
+            size += path.stat().st_size
+        except FileNotFoundError:
+            continue
+        if taken and size > budget:
+            break
+        taken.append(path)
+    return taken
 
 
 def _folders(folder: Path) -> dict[str, Path]:
