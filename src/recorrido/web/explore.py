@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from recorrido.errors import RecorridoError
+from recorrido.web.explore_source import events_for, remembered, source_key, their_events
 from recorrido.web.map_files import list_maps, map_path
 from recorrido.web.pages import SECURITY_HEADERS, Viewer, clean, page, render
 
@@ -84,45 +85,78 @@ def tagged_events(workspace, level: str, map_file: str, folder):
     return tag_events(workspace.events, map_path(folder, map_file))
 
 
-def _events(workspace, query: FunnelQuery, folder):
-    return tagged_events(workspace, query.level, query.map, folder)
-
-
 def run_funnel(workspace, query: FunnelQuery, folder) -> dict:
-    """The CLI's ``funnel --json`` object for ``query``."""
+    """The CLI's ``funnel --json`` object for ``query`` (kept for the next request that asks
+    the same of the same events: ``web/explore_source.py``)."""
     from recorrido.analytics import funnel
 
-    result = funnel(_events(workspace, query, folder), query.steps, **query.options())
-    return {
-        "kind": query.kind,
-        "window": query.window,
-        "level": query.level,
-        "count": "customers",
-        "interval": "wilson-95",
-        "steps": clean(result.to_dict("records")),
-    }
+    key = source_key(workspace, query.level, query.map, folder)
+
+    def compute() -> dict:
+        events = events_for(workspace, query.level, query.map, folder, key)
+        result = funnel(events, query.steps, **query.options())
+        return {
+            "kind": query.kind,
+            "window": query.window,
+            "level": query.level,
+            "count": "customers",
+            "interval": "wilson-95",
+            "steps": clean(result.to_dict("records")),
+        }
+
+    return remembered(workspace, ("funnel", query.query_string()), key, compute)
 
 
 def event_names(workspace) -> list[str]:
     import ibis
 
-    events = workspace.events
-    top = (
-        events.group_by("event")
-        .aggregate(n=ibis._.count())
-        .order_by([ibis.desc("n"), "event"])
-        .limit(100)
-    )
-    return [row["event"] for row in top.to_pyarrow().to_pylist() if row["event"] is not None]
+    key = source_key(workspace, "event", "", None)
+
+    def compute() -> list[str]:
+        events = events_for(workspace, "event", "", None, key)
+        top = (
+            events.group_by("event")
+            .aggregate(n=ibis._.count())
+            .order_by([ibis.desc("n"), "event"])
+            .limit(100)
+        )
+        rows = top.to_pyarrow().to_pylist()
+        return [row["event"] for row in rows if row["event"] is not None]
+
+    return remembered(workspace, ("event_names",), key, compute)
 
 
 def dropped_after(workspace, query: FunnelQuery, folder, step: int) -> dict:
     from recorrido.analytics import dropoff_paths, funnel_customers
 
-    events = _events(workspace, query, folder)
-    people = funnel_customers(events, query.steps, step=step, dropped=True, **query.options())
-    after = dropoff_paths(events, query.steps, after_step=step, depth=3, **query.options())
-    return {"people": people, "next": clean(after.to_dict("records"))}
+    key = source_key(workspace, query.level, query.map, folder)
+
+    def compute() -> dict:
+        import ibis
+
+        events = events_for(workspace, query.level, query.map, folder, key)
+        options = query.options()
+        people = funnel_customers(events, query.steps, step=step, dropped=True, **options)
+        # A customer's funnel depends on their own events only, so what the drop-offs did next
+        # is asked of their events alone: the same answer, from a fraction of the rows
+        # (dropoff_paths works the funnel out again in each of its queries).
+        if people.empty:  # nobody dropped there: nothing to follow
+            return {"people": people, "next": []}
+        ids = ibis.memtable(
+            {"customer_id": people["customer_id"].astype(str).tolist()},
+            schema={"customer_id": "string"},
+        )
+        with their_events(workspace, events.semi_join(ids, "customer_id")) as theirs:
+            try:
+                after = dropoff_paths(theirs, query.steps, after_step=step, depth=3, **options)
+            except RecorridoError as exc:
+                # A later step's name may be in no drop-off's events (few customers): ask all.
+                if not exc.key.startswith("analytics_unknown_name"):
+                    raise
+                after = dropoff_paths(events, query.steps, after_step=step, depth=3, **options)
+        return {"people": people, "next": clean(after.to_dict("records"))}
+
+    return remembered(workspace, ("dropped", query.query_string(), step), key, compute)
 
 
 def _figure(payload: dict) -> dict:

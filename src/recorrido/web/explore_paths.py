@@ -10,12 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from recorrido.errors import RecorridoError
-from recorrido.web.explore import LEVELS, tagged_events
+from recorrido.web.explore import LEVELS
+from recorrido.web.explore_source import events_for, remembered, source_key, steps_for
 from recorrido.web.map_files import list_maps
 from recorrido.web.pages import Viewer, clean, page
 
 router = APIRouter()
 TOP_PAIRS = 30
+MAX_VARIANTS = 50
 
 
 def _options(request: Request) -> dict:
@@ -32,24 +34,54 @@ def _options(request: Request) -> dict:
         "map": q.get("map", ""),
         "start_at": q.get("start_at", "").strip(),
         "steps": number("steps", 4, 2, 8),
-        "variants": number("variants", 10, 0, 50),
+        "variants": number("variants", 10, 0, MAX_VARIANTS),
     }
 
 
 def run_paths(workspace, options: dict, folder) -> dict:
-    """The CLI's ``paths --json`` object (pairs; flows with ``start_at``; top variants)."""
+    """The CLI's ``paths --json`` object (pairs; flows with ``start_at``; top variants).
+
+    The pairs and the variants do not depend on ``start_at`` or ``steps``: they are kept per
+    level (the variants as the longest list the form allows, cut to the number asked; the cut
+    of a list sorted by customers and text is the shorter list), and the Sankey reads the kept
+    step table (``web/explore_source.py``)."""
     from recorrido.analytics import flows, transitions, variants
 
-    events = tagged_events(workspace, options["level"], options["map"], folder)
     level = options["level"]
-    payload: dict = {"level": level, "edges": clean(transitions(events, level).to_dict("records"))}
-    if options["start_at"]:
-        found = flows(events, level, start_at=options["start_at"], steps=options["steps"])
-        payload["flows"] = clean(found.to_dict("records"))
-    if options["variants"]:
-        top = variants(events, level, top=options["variants"])
-        payload["variants"] = clean(top.drop(columns="steps").to_dict("records"))
-    return payload
+    key = source_key(workspace, level, options["map"], folder)
+
+    def events():
+        return events_for(workspace, level, options["map"], folder, key)
+
+    def steps():
+        return steps_for(workspace, level, options["map"], folder, key)
+
+    def pairs() -> list[dict]:
+        return clean(transitions(events(), level).to_dict("records"))
+
+    def top() -> list[dict]:
+        found = variants(events(), level, top=MAX_VARIANTS, steps_table=steps())
+        return clean(found.drop(columns="steps").to_dict("records"))
+
+    def compute() -> dict:
+        edges = remembered(workspace, ("pairs", level), key, pairs)
+        payload: dict = {"level": level, "edges": edges}
+        if options["start_at"]:
+            found = flows(
+                events(),
+                level,
+                start_at=options["start_at"],
+                steps=options["steps"],
+                steps_table=steps(),
+            )
+            payload["flows"] = clean(found.to_dict("records"))
+        if options["variants"]:
+            kept = remembered(workspace, ("variants", level), key, top)
+            payload["variants"] = kept[: options["variants"]]
+        return payload
+
+    question = ("paths", tuple(sorted(options.items())))
+    return remembered(workspace, question, key, compute)
 
 
 def _sankey(flows: list[dict]) -> dict | None:

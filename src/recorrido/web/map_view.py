@@ -76,7 +76,11 @@ class MapFilter:
         """The workspace's events under this filter (the dates are left to ``measure``)."""
         import ibis
 
-        events = workspace.events
+        from recorrido.web.explore_source import events_for
+
+        # The copy the explorations read (no identity join per scan): about a quarter off a
+        # new filter's measure on 1M events.
+        stored = events = events_for(workspace, "event", "", None)
         if self.channel:
             events = events.filter(events.channel == self.channel)
         if self.persona:
@@ -84,7 +88,7 @@ class MapFilter:
                 journey.persona(self.persona)
             except KeyError:
                 raise RecorridoError("web_map_unknown_persona", persona=self.persona) from None
-            people = journey.persona_customers(workspace.events, self.persona)
+            people = journey.persona_customers(stored, self.persona)
             # isin, not a join: the events expression already joins the identity map.
             events = events.filter(events.customer_id.isin(people.customer_id))
         if self.prop:
