@@ -12,7 +12,8 @@ Prints one Markdown table per evaluation (and writes them to ``benchmarks/result
 - ``mta``: conversion within 7 days on the multi-touch attribution touchpoints (time split,
   :func:`recorrido.predict.models.train_model`) beside the base rate and recency alone;
 - ``scale`` (not in the default run): features and scoring beside the measured map on the
-  generated ``benchmarks/.data/journeys_1M.parquet``, read in place;
+  generated ``benchmarks/.data/journeys_<ROWS>.parquet`` (``--rows 1M`` or ``10M``), read in
+  place, in wall and CPU seconds (``resource``: DuckDB's threads included);
 - ``bpi``: BPI 2012 loan applications, approved or not, from the first 5 events of each case,
   on cases still undecided after those events; trained on the first 70 % of cases by start time.
 """
@@ -20,6 +21,7 @@ Prints one Markdown table per evaluation (and writes them to ``benchmarks/result
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -257,6 +259,13 @@ def bpi(data: Path, prefix: int = 5) -> str:
     return "\n".join(lines)
 
 
+def _cpu() -> float:
+    """CPU seconds of this process, DuckDB's threads included: steadier than wall time on a
+    shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def scale(data: Path, rows: str = "1M") -> str:
     """Features + scoring against the measured map on the generated journeys (read in place)."""
     import ibis
@@ -265,52 +274,73 @@ def scale(data: Path, rows: str = "1M") -> str:
     from recorrido.analytics.sequence import epoch_micros
     from recorrido.measured import measure
     from recorrido.predict.explain import contributions
-    from recorrido.predict.features import customer_features
+    from recorrido.predict.features import customer_features, fetch
     from recorrido.predict.labels import Target
     from recorrido.predict.propensity import last_event_time, train
 
     path = HERE / ".data" / f"journeys_{rows}.parquet"
     if not path.exists():
         return (
-            f"{path} is missing: run `benchmarks/bench_analytics.py 1M` first, which generates it."
+            f"{path} is missing: run `benchmarks/bench_analytics.py {rows}` first, which "
+            "generates it."
         )
     table = ibis.duckdb.connect().read_parquet(path)
-    started = time.perf_counter()
-    measure(table, HERE / "maps" / "bench-6-stages.yaml")
-    map_seconds = time.perf_counter() - started
+    timings: dict[str, tuple[float, float]] = {}
+
+    def timed(name, work):
+        wall, cpu = time.perf_counter(), _cpu()
+        result = work()
+        timings[name] = (time.perf_counter() - wall, _cpu() - cpu)
+        return result
+
+    timed("map", lambda: measure(table, HERE / "maps" / "bench-6-stages.yaml"))
     # The generated journeys thin out over years: evaluate where 80 % of the events lie before.
     moment = table.select(us=epoch_micros(table)).us.quantile(0.8).execute()
     evaluate_at = datetime.fromtimestamp(int(moment) // 86_400_000_000 * 86_400, tz=UTC)
-    started = time.perf_counter()
-    model = train(
-        table,
-        Target(kind="convert", horizon_days=7, event="purchase"),
-        evaluate_at=evaluate_at,
-        train_cutoffs=2,
-        max_rows=200_000,
+    model = timed(
+        "train",
+        lambda: train(
+            table,
+            Target(kind="convert", horizon_days=7, event="purchase"),
+            evaluate_at=evaluate_at,
+            train_cutoffs=2,
+            max_rows=200_000,
+        ),
     )
-    train_seconds = time.perf_counter() - started
-    started = time.perf_counter()
     at = last_event_time(table)
-    features = customer_features(table, at, model.spec).execute()
+    features = timed("features", lambda: fetch(customer_features(table, at, model.spec)))
     columns = list(model.spec.columns)
     with threadpool_limits(1):
-        scores = model.estimator.predict_proba(features[columns])[:, 1]
+        scores = timed("scores", lambda: model.estimator.predict_proba(features[columns])[:, 1])
         candidates = [row["feature"] for row in model.importance[:8]]
-        contributions(model.estimator, features[columns], model.medians, candidates=candidates)
-    score_seconds = time.perf_counter() - started
+        timed(
+            "explanations",
+            lambda: contributions(
+                model.estimator, features[columns], model.medians, candidates=candidates
+            ),
+        )
+
+    def cell(*names: str) -> str:
+        wall = sum(timings[n][0] for n in names)
+        cpu = sum(timings[n][1] for n in names)
+        base_wall, base_cpu = timings["map"]
+        return f"{wall:.1f} | {cpu:.1f} | {wall / base_wall:.2f} | {cpu / base_cpu:.2f}"
+
+    customers = len(scores)
     return "\n".join(
         [
-            "| work | seconds |",
-            "|---|---|",
-            f"| measured map (6 stages) | {map_seconds:.1f} |",
-            f"| features + scores + explanations of {len(scores)} customers "
-            f"| {score_seconds:.1f} |",
-            f"| training (2 cutoffs, {model.training_rows} rows, plus evaluation) | "
-            f"{train_seconds:.1f} |",
+            "| work | wall s | CPU s | × map (wall) | × map (CPU) |",
+            "|---|---|---|---|---|",
+            f"| measured map (6 stages) | {cell('map')} |",
+            f"| features of {customers} customers | {cell('features')} |",
+            f"| scores | {cell('scores')} |",
+            f"| **features + scores** | {cell('features', 'scores')} |",
+            f"| explanations (8 most important features) | {cell('explanations')} |",
+            f"| features + scores + explanations | {cell('features', 'scores', 'explanations')} |",
+            f"| training (2 cutoffs, sample of {model.training_rows} rows"
+            f"{' drawn' if model.sampled else ''}, plus evaluation) | {cell('train')} |",
             "",
-            f"{rows} generated events ({path.name}); ratio features+scoring / map: "
-            f"{score_seconds / map_seconds:.2f}. Model AUC at {model.evaluate_at:%Y-%m-%d}: "
+            f"{rows} generated events ({path.name}). Model AUC at {model.evaluate_at:%Y-%m-%d}: "
             f"{_f(model.metrics['auc'])} (recency alone {_f(model.baselines['recency']['auc'])}).",
         ]
     )
@@ -324,8 +354,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--only", default="cdnow,next,mta,bpi")
+    parser.add_argument(
+        "--rows", default="1M", help="scale: which journeys_<ROWS>.parquet to read (1M, 10M)"
+    )
     args = parser.parse_args(argv)
-    runs = {"cdnow": cdnow, "next": next_step, "mta": mta, "bpi": bpi, "scale": scale}
+    runs = {
+        "cdnow": cdnow,
+        "next": next_step,
+        "mta": mta,
+        "bpi": bpi,
+        "scale": lambda data: scale(data, args.rows),
+    }
     sections = []
     for name in args.only.split(","):
         started = time.perf_counter()

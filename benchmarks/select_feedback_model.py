@@ -5,10 +5,11 @@
 The same fixed split as ``bench_feedback.py`` (stratified, 25 % test, ``random_state=0``); the
 test part is never read here. On each language's training part: stratified 5-fold
 cross-validation of every feature set (word and character grams, accents folded, with and
-without elongation cut and negation marks, other gram ranges) at each ``C`` of the logistic
-regression. The settings kept in ``recorrido.feedback.sentiment.SETTINGS`` are those with the
-best mean macro-F1 over the two languages (``best_settings`` in the JSON, which
-``bench_feedback.py --settings`` can read). Writes ``benchmarks/results/feedback_selection.md``
+without elongation cut and negation marks, other gram ranges, the lexicon and punctuation
+signals beside them, balanced or unweighted classes) at each ``C`` of the logistic regression.
+The settings kept in ``recorrido.feedback.sentiment.SETTINGS`` are those with the best mean
+macro-F1 over the two languages (``best_settings`` in the JSON, which ``bench_feedback.py
+--settings`` can read). Writes ``benchmarks/results/feedback_selection.md``
 and ``.json``.
 """
 
@@ -35,13 +36,21 @@ from recorrido.feedback.features import features, prepare  # noqa: E402
 from recorrido.feedback.sentiment import SETTINGS  # noqa: E402
 
 #: Feature sets tried (each replaces some of SETTINGS); "before" is the model shipped until now.
+#: The rows of an earlier run that this one does not make again (the first run's ``before``,
+#: ``elongation+negation``, ``elongation, char 2-5`` and C = 2) are carried from its JSON, marked.
 FEATURE_SETS: dict[str, dict] = {
-    "before": {"elongation": False},
     "elongation": {"elongation": True},
-    "elongation+negation": {"elongation": True, "negation": True},
-    "elongation, char 2-5": {"elongation": True, "char_ngrams": (2, 5)},
+    "elongation, class_weight=None": {"elongation": True, "class_weight": None},
+    "elongation+lexicon 0.3": {"elongation": True, "lexicon_weight": 0.3},
+    "elongation+lexicon 1": {"elongation": True, "lexicon_weight": 1.0},
+    "elongation+punctuation 0.3": {"elongation": True, "punctuation_weight": 0.3},
+    "elongation+lexicon+punctuation 0.3": {
+        "elongation": True,
+        "lexicon_weight": 0.3,
+        "punctuation_weight": 0.3,
+    },
 }
-C_VALUES = (0.5, 1.0, 2.0)
+C_VALUES = (0.5, 1.0)
 FOLDS = 5
 
 
@@ -86,18 +95,37 @@ def cross_validate(texts: list[str], labels: list[str]) -> dict:
     return found
 
 
+def earlier_results(path: Path) -> dict:
+    """The rows of the previous run that this one does not make again (marked "earlier run")."""
+    if not path.exists():
+        return {"es": {}, "en": {}}
+    previous = json.loads(path.read_text())["results"]
+    marker = " (earlier run)"
+    kept: dict = {"es": {}, "en": {}}
+    for language in kept:
+        for key, row in previous.get(language, {}).items():
+            name, c = key.split(" | C=")
+            name = name.removesuffix(marker)
+            if name not in FEATURE_SETS or float(c) not in C_VALUES:
+                kept[language][f"{name}{marker} | C={c}"] = row
+    return kept
+
+
 def main() -> None:
     load_before = os.getloadavg()
+    earlier = earlier_results(ROOT / "benchmarks" / "results" / "feedback_selection.json")
     results = {}
     for language in ("es", "en"):
         texts, labels = training_part(language)
-        results[language] = cross_validate(texts, labels)
+        results[language] = {**earlier[language], **cross_validate(texts, labels)}
     mean = {
         key: round((results["es"][key]["macro_f1"] + results["en"][key]["macro_f1"]) / 2, 4)
         for key in results["es"]
     }
     best = max(mean, key=mean.get)
     name, c = best.split(" | C=")
+    if name not in FEATURE_SETS:
+        raise SystemExit(f"the best is a set of the earlier run ({best}): add it to FEATURE_SETS")
     chosen = {**SETTINGS, **FEATURE_SETS[name], "C": float(c)}
     meta = {
         "command": "flock /work/notes/bench.lock .venv/bin/python "

@@ -10,6 +10,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from recorrido.feedback import lexicon_es
 from recorrido.feedback.features import (
     FastTfidf,
+    Signals,
     char_grams,
     prepare,
     word_char_grams,
@@ -95,3 +96,38 @@ def test_compiled_stems_match_the_listed_stems():
         negative = any(word.startswith(s) for s in lexicon_es.NEGATIVE_STEMS)
         positive = any(word.startswith(s) for s in lexicon_es.POSITIVE_STEMS)
         assert lexicon_es._polarity(word) == (-1 if negative else 1 if positive else 0)
+
+
+def test_spanish_counts_add_up_to_the_lexicon_score():
+    for text in TEXTS + MORE:
+        positive, negative = lexicon_es.spanish_counts(text)
+        assert lexicon_es.spanish_score(text) == pytest.approx(np.tanh((positive - negative) / 2))
+    # "no" flips the next words: "no es bueno" is one negative hit, not a positive one.
+    assert lexicon_es.spanish_counts("no es bueno") == (0, 1)
+    assert lexicon_es.spanish_counts("excelente servicio, gracias") == (2, 0)
+
+
+def test_signals_are_standardised_on_training_texts_and_say_the_polarity():
+    texts = [prepare(t) for t in TEXTS + MORE]
+    signals = Signals(lexicon=True, punctuation=True, weight=0.5).fit(texts)
+    fitted = signals.transform(texts).toarray()
+    assert fitted.shape == (len(texts), 4 + 5)
+    assert np.abs(fitted.mean(axis=0)).max() < 1e-9
+    good, bad = signals.transform(["excelente, gracias!! :)", "horrible, perdieron todo :("])
+    good, bad = good.toarray().ravel(), bad.toarray().ravel()
+    assert good[0] > bad[0] and good[1] < bad[1]  # Spanish positive / negative hits
+    assert good[3] > bad[3]  # VADER's compound
+    assert good[6] > bad[6] and good[7] > bad[7] and good[8] < bad[8]  # !!, :) and :(
+
+
+def test_the_model_learns_with_lexicon_and_punctuation_signals():
+    texts = (MORE + TEXTS[:6]) * 4
+    labels = [
+        *["negative", "positive", "negative", "negative", "positive", "negative"],
+        *["negative", "positive", "negative", "positive", "negative", "negative"],
+    ] * 4
+    settings = {"lexicon_weight": 0.3, "punctuation_weight": 0.3}
+    model = train_model(texts, labels, evaluate=False, settings=settings)
+    assert len(model.pipeline.steps[0][1].transformer_list) == 4
+    found, _ = model.score(["gracias, atención perfecta", "lost bag, no answer"])
+    assert found == ["positive", "negative"]

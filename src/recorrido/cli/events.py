@@ -351,8 +351,18 @@ def query(
     ] = 60.0,
 ) -> None:
     """Run a read-only SQL query over events, customers, quarantine, ingest_log."""
+    from recorrido.cli.forward import ask_server
+    from recorrido.events.query import DEFAULT_TIMEOUT_SECONDS
+
     lang = lang_of()
     try:
+        # A running server answers the rows' JSON (with its own, default, time limit); the table
+        # needs the result's column names, which the JSON of no rows does not have.
+        if as_json and timeout == DEFAULT_TIMEOUT_SECONDS:
+            answer = ask_server(workspace, "/query", {"sql": sql})
+            if answer is not None:
+                print(answer.text)
+                return
         with Workspace.open(workspace, read_only=True) as ws:
             lang = lang_of(ws)
             result = ws.query(sql, timeout=timeout)

@@ -33,6 +33,7 @@ from recorrido.cli.common import (
     lang_of,
     out,
 )
+from recorrido.cli.forward import ask_for_events, frame_of
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 
@@ -108,42 +109,82 @@ def funnel(
     lang = lang_of()
     step_list = [s.strip() for s in steps.split(",") if s.strip()]
     exclusions = [s.strip() for s in (exclude or "").split(",") if s.strip()]
+    # The server answers the funnel itself, not the options it has no parameter for.
+    forwardable = (
+        step_window is None
+        and not optional
+        and not (mid_entry or first_only or collapse_repeats)
+        and exclusion_rule == "drop"
+        and customers_at is None
+        and next_after is None
+        and html is None
+    )
+    answer = None
     try:
-        with analysed_events(workspace, backend, map_path) as (ws, events):
-            lang = lang_of(ws)
-            options = {
-                "window": window,
-                "kind": kind,
-                "exclusions": exclusions,
-                "exclusion_rule": exclusion_rule,
-                "level": level,
-                "start": date_from,
-                "end": date_to,
-                "step_windows": _step_windows(step_window),
-                "optional": _numbers(optional),
-                "mid_entry": mid_entry,
-                "first_only": first_only,
-                "collapse_repeats": collapse_repeats,
-            }
-            result = run_funnel(events, step_list, count=count, **options)
-            split = (
-                run_funnel(events, step_list, breakdown=breakdown, count=count, **options)
-                if breakdown
-                else None
+        if forwardable:
+            answer = ask_for_events(
+                workspace,
+                backend,
+                map_path,
+                "/funnel",
+                {
+                    "steps": steps,
+                    "window": window,
+                    "kind": kind,
+                    "exclude": exclude,
+                    "breakdown": breakdown,
+                    "count": count,
+                    "level": level,
+                    "from": date_from,
+                    "to": date_to,
+                },
             )
-            people = (
-                funnel_customers(events, step_list, step=customers_at, dropped=dropped, **options)
-                if customers_at is not None
-                else None
-            )
-            after = (
-                dropoff_paths(events, step_list, after_step=next_after, depth=depth, **options)
-                if next_after is not None
-                else None
-            )
+        if answer is None:
+            with analysed_events(workspace, backend, map_path) as (ws, events):
+                lang = lang_of(ws)
+                options = {
+                    "window": window,
+                    "kind": kind,
+                    "exclusions": exclusions,
+                    "exclusion_rule": exclusion_rule,
+                    "level": level,
+                    "start": date_from,
+                    "end": date_to,
+                    "step_windows": _step_windows(step_window),
+                    "optional": _numbers(optional),
+                    "mid_entry": mid_entry,
+                    "first_only": first_only,
+                    "collapse_repeats": collapse_repeats,
+                }
+                result = run_funnel(events, step_list, count=count, **options)
+                split = (
+                    run_funnel(events, step_list, breakdown=breakdown, count=count, **options)
+                    if breakdown
+                    else None
+                )
+                people = (
+                    funnel_customers(
+                        events, step_list, step=customers_at, dropped=dropped, **options
+                    )
+                    if customers_at is not None
+                    else None
+                )
+                after = (
+                    dropoff_paths(events, step_list, after_step=next_after, depth=depth, **options)
+                    if next_after is not None
+                    else None
+                )
     except RecorridoError as exc:
         fail(exc, as_json, lang)
-    write_html(charts.funnel_figure(split if split is not None else result, lang=lang), html)
+    if answer is not None:
+        if as_json:
+            print(answer.text)
+            return
+        lang, people, after = answer.lang, None, None
+        result = frame_of(answer.data["steps"])
+        split = frame_of(answer.data["breakdown"]["rows"]) if breakdown else None
+    else:
+        write_html(charts.funnel_figure(split if split is not None else result, lang=lang), html)
     if people is not None and export is not None:
         people.to_csv(export, index=False)
     if as_json:

@@ -20,6 +20,7 @@ from recorrido.cli.common import (
     lang_of,
     out,
 )
+from recorrido.cli.forward import ask_about_map
 from recorrido.cli.journey import map_app
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
@@ -41,6 +42,18 @@ def _run(workspace: Path, backend: str, as_json: bool, work):
             return work(events_table(ws, backend)), lang
     except RecorridoError as exc:
         fail(exc, as_json, lang)
+
+
+def _forwarded(workspace: Path, backend: str, map_path: Path, question: str, params: dict) -> bool:
+    """Whether the server running for the workspace answered (its JSON printed as it is): its
+    answer is the object ``--json`` prints; the tables need the report objects themselves."""
+    try:
+        answer = ask_about_map(workspace, backend, map_path, question, params)
+    except RecorridoError as exc:
+        fail(exc, True, lang_of())
+    if answer is not None:
+        print(answer.text)
+    return answer is not None
 
 
 def _dump(data: dict) -> None:
@@ -96,6 +109,19 @@ def friction(
         options.failure_patterns = tuple(
             p.strip() for p in failure_patterns.split(",") if p.strip()
         )
+    dates = {"from": date_from, "to": date_to}
+    if (
+        as_json
+        and not (kinds or segment_by or failure_patterns)
+        and _forwarded(
+            workspace,
+            backend,
+            map_path,
+            "friction",
+            {**dates, "min_customers": min_customers, "inactivity": inactivity},
+        )
+    ):
+        return
     report, lang = _run(
         workspace,
         backend,
@@ -144,6 +170,9 @@ def moments(
     chance of reaching it the most, with confidence intervals."""
     from recorrido.insights.moments import moments as find
 
+    params = {"from": date_from, "to": date_to, "min_support": min_support}
+    if as_json and _forwarded(workspace, backend, map_path, "moments", params):
+        return
     report, lang = _run(
         workspace,
         backend,

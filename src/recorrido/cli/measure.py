@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated
 
 import typer
@@ -21,6 +22,7 @@ from recorrido.cli.common import (
     lang_of,
     out,
 )
+from recorrido.cli.forward import ask_about_map
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.workspace import Workspace
@@ -47,6 +49,19 @@ def measure(
 
     lang = lang_of()
     try:
+        answer = ask_about_map(
+            workspace,
+            backend,
+            map_path,
+            "measure",
+            {"from": date_from, "to": date_to, "inactivity": inactivity, "breakdown": breakdown},
+        )
+        if answer is not None:
+            if as_json:
+                print(answer.text)
+            else:
+                show_measured(AnsweredMap(answer.data), answer.lang, out)
+            return
         with Workspace.open(workspace, read_only=True) as ws:
             lang = lang_of(ws)
             events = events_table(ws, backend)
@@ -117,6 +132,26 @@ def show_measured(result, lang: str, console) -> None:
     console.print(view)
     share = _percent(summary["unmapped_share"], lang)
     console.print(message("measure_unmapped", lang, share=share), highlight=False)
+
+
+class AnsweredMap:
+    """A measured map as the server answered it (``MeasuredMap.to_dict()``), with what
+    :func:`show_measured` reads of a :class:`MeasuredMap`."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.journey = SimpleNamespace(name=data["map"])
+        self.summary = data["summary"]
+        self.options = data["options"]
+
+    def stage_rows(self, segment: str | None = None) -> list[dict]:
+        for part in self.data.get("breakdown", {}).get("segments", []):
+            if part["segment"] == segment:
+                return part["stages"]
+        return self.data["stages"]
+
+    def to_dict(self) -> dict:
+        return self.data
 
 
 def _col(key: str, lang: str) -> str:

@@ -30,6 +30,7 @@ from recorrido.cli.common import (
     lang_of,
     out,
 )
+from recorrido.cli.forward import ask_for_events, frame_of
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 
@@ -72,37 +73,62 @@ def paths(
     from recorrido.analytics import variants as top_variants
 
     lang = lang_of()
+    answer = None
     try:
-        with analysed_events(workspace, backend, map_path) as (ws, events):
-            lang = lang_of(ws)
-            dates = {"start": date_from, "end": date_to}
-            edges = transitions(events, level, collapse_repeats=collapse_repeats, **dates)
-            flow = None
-            if start_at is not None or end_at is not None:
-                flow = flows(
-                    events,
-                    level,
-                    start_at=start_at,
-                    end_at=end_at,
-                    steps=steps,
-                    window=flow_window,
-                    include_end=include_end,
-                    **dates,
-                )
-            grid = (
-                step_matrix(events, level, steps=steps, start_at=start_at, **dates)
-                if matrix
-                else None
+        # The server answers the graph and the variants, not flows or the step matrix.
+        if html is None and start_at is None and end_at is None and not matrix:
+            answer = ask_for_events(
+                workspace,
+                backend,
+                map_path,
+                "/paths",
+                {
+                    "level": level,
+                    "collapse_repeats": str(collapse_repeats).lower(),
+                    "variants": variants,
+                    "from": date_from,
+                    "to": date_to,
+                },
             )
-            found = top_variants(events, level, top=variants, **dates) if variants > 0 else None
+        if answer is not None:
+            if as_json:
+                print(answer.text)
+                return
+            lang, flow, grid = answer.lang, None, None
+            edges = frame_of(answer.data["edges"])
+            found = frame_of(answer.data["variants"]) if variants > 0 else None
+        else:
+            with analysed_events(workspace, backend, map_path) as (ws, events):
+                lang = lang_of(ws)
+                dates = {"start": date_from, "end": date_to}
+                edges = transitions(events, level, collapse_repeats=collapse_repeats, **dates)
+                flow = None
+                if start_at is not None or end_at is not None:
+                    flow = flows(
+                        events,
+                        level,
+                        start_at=start_at,
+                        end_at=end_at,
+                        steps=steps,
+                        window=flow_window,
+                        include_end=include_end,
+                        **dates,
+                    )
+                grid = (
+                    step_matrix(events, level, steps=steps, start_at=start_at, **dates)
+                    if matrix
+                    else None
+                )
+                found = top_variants(events, level, top=variants, **dates) if variants > 0 else None
     except RecorridoError as exc:
         fail(exc, as_json, lang)
-    write_html(
-        charts.flows_figure(flow)
-        if flow is not None
-        else charts.transitions_figure(edges, lang=lang),
-        html,
-    )
+    if answer is None:
+        write_html(
+            charts.flows_figure(flow)
+            if flow is not None
+            else charts.transitions_figure(edges, lang=lang),
+            html,
+        )
     if as_json:
         payload: dict = {"level": level, "edges": records(edges)}
         if flow is not None:

@@ -29,6 +29,7 @@ from recorrido.cli.common import (
     lang_of,
     out,
 )
+from recorrido.cli.forward import ask_for_events, frame_of
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 
@@ -53,15 +54,43 @@ def retention(
     from recorrido.analytics import retention as run_retention
 
     lang = lang_of()
+    answer = None
     try:
-        with analysed_events(workspace, backend, map_path) as (ws, events):
-            lang = lang_of(ws)
-            result = run_retention(
-                events, period, return_event=return_event, level=level, start=date_from, end=date_to
+        if html is None:
+            answer = ask_for_events(
+                workspace,
+                backend,
+                map_path,
+                "/retention",
+                {
+                    "period": period,
+                    "return_event": return_event,
+                    "level": level,
+                    "from": date_from,
+                    "to": date_to,
+                },
             )
+        if answer is None:
+            with analysed_events(workspace, backend, map_path) as (ws, events):
+                lang = lang_of(ws)
+                result = run_retention(
+                    events,
+                    period,
+                    return_event=return_event,
+                    level=level,
+                    start=date_from,
+                    end=date_to,
+                )
     except RecorridoError as exc:
         fail(exc, as_json, lang)
-    write_html(charts.retention_figure(result, lang=lang), html)
+    if answer is not None:
+        if as_json:
+            print(answer.text)
+            return
+        lang = answer.lang
+        result = frame_of(answer.data["cohorts"])
+    else:
+        write_html(charts.retention_figure(result, lang=lang), html)
     if as_json:
         print_json(
             {

@@ -30,6 +30,7 @@ from recorrido.cli.common import (
     lang_of,
     out,
 )
+from recorrido.cli.forward import ask_for_events, frame_of
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 
@@ -52,15 +53,35 @@ def sessions(
     from recorrido.analytics import sessions as run_sessions
 
     lang = lang_of()
+    answer = None
     try:
-        with analysed_events(workspace, backend, map_path) as (ws, events):
-            lang = lang_of(ws)
-            dates = {"start": date_from, "end": date_to}
-            summary = run_sessions(events, gap, level, **dates)
-            periods = run_sessions(events, gap, level, by=by, **dates) if by else None
+        if html is None:
+            dates = {"from": date_from, "to": date_to}
+            answer = ask_for_events(
+                workspace,
+                backend,
+                map_path,
+                "/sessions",
+                {"gap": gap, "by": by, "level": level, **dates},
+            )
+        if answer is None:
+            with analysed_events(workspace, backend, map_path) as (ws, events):
+                lang = lang_of(ws)
+                dates = {"start": date_from, "end": date_to}
+                summary = run_sessions(events, gap, level, **dates)
+                periods = run_sessions(events, gap, level, by=by, **dates) if by else None
     except RecorridoError as exc:
         fail(exc, as_json, lang)
-    write_html(charts.sessions_figure(periods if periods is not None else summary, lang=lang), html)
+    if answer is not None:
+        if as_json:
+            print(answer.text)
+            return
+        lang = answer.lang
+        summary = frame_of([answer.data["summary"]])
+        periods = frame_of(answer.data["periods"]) if by else None
+    else:
+        figure = charts.sessions_figure(periods if periods is not None else summary, lang=lang)
+        write_html(figure, html)
     if as_json:
         payload: dict = {"gap": gap, "level": level, "summary": records(summary)[0]}
         if periods is not None:

@@ -17,6 +17,7 @@ replaced by placeholders, so each analyzer works on plain text once.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import partial
@@ -27,6 +28,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
+
+from recorrido.feedback.lexicon_es import spanish_counts
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
@@ -192,8 +195,78 @@ class FastTfidf(BaseEstimator, TransformerMixin):
         return ends[bounds[1:]] - ends[bounds[:-1]], columns
 
 
+#: Emoticons and emoji that say how the writer feels, where a word may not (text is lower case).
+_SMILEY = re.compile(
+    r"[:;=]-?[)dp\]]|<3|[\U0001F600-\U0001F60F\u2764\u2665\U0001F499\U0001F495\U0001F44D\U0001F44F\U0001F64F]"
+)
+_FROWN = re.compile(
+    r"[:;=]-?[(/\\\[]|[\U0001F612\U0001F61E\U0001F620-\U0001F62B\U0001F62D\U0001F44E\U0001F92C]"
+)
+_vader = None
+
+
+def lexicon_signals(text: str) -> list[float]:
+    """The lexicons' verdicts as numbers: Spanish positive and negative hits (log), their
+    polarity, and VADER's compound score (English words, emoticons)."""
+    global _vader
+    if _vader is None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        _vader = SentimentIntensityAnalyzer()
+    positive, negative = spanish_counts(text)
+    return [
+        math.log1p(positive),
+        math.log1p(negative),
+        math.tanh((positive - negative) / 2),
+        _vader.polarity_scores(text)["compound"] if text else 0.0,
+    ]
+
+
+def punctuation_signals(text: str) -> list[float]:
+    """Exclamations, questions, "!!", smileys and frowns (log counts)."""
+    return [
+        math.log1p(text.count("!")),
+        math.log1p(text.count("?")),
+        float("!!" in text),
+        math.log1p(len(_SMILEY.findall(text))),
+        math.log1p(len(_FROWN.findall(text))),
+    ]
+
+
+class Signals(BaseEstimator, TransformerMixin):
+    """A few dense per-text numbers (lexicon verdicts, punctuation), standardised on the
+    training texts and multiplied by ``weight`` so that they sit beside the TF-IDF columns
+    (each row of unit length) without drowning them."""
+
+    def __init__(self, lexicon=True, punctuation=False, weight=0.3):
+        self.lexicon = lexicon
+        self.punctuation = punctuation
+        self.weight = weight
+
+    def _raw(self, texts) -> np.ndarray:
+        rows = []
+        for text in texts:
+            row = lexicon_signals(text) if self.lexicon else []
+            if self.punctuation:
+                row += punctuation_signals(text)
+            rows.append(row)
+        return np.asarray(rows, dtype=float).reshape(len(rows), -1)
+
+    def fit(self, texts, y=None):
+        raw = self._raw(list(texts))
+        self.mean_ = raw.mean(axis=0)
+        self.scale_ = raw.std(axis=0)
+        self.scale_[self.scale_ == 0] = 1.0
+        return self
+
+    def transform(self, texts):
+        raw = self._raw(list(texts))
+        return sp.csr_matrix(self.weight * (raw - self.mean_) / self.scale_)
+
+
 def features(settings: dict):
-    """The word and character TF-IDF blocks, side by side, as ``settings`` says."""
+    """The word and character TF-IDF blocks, side by side, as ``settings`` says, with the
+    lexicon and punctuation signals when their weight is not zero."""
     from sklearn.pipeline import make_union
 
     words = partial(
@@ -205,7 +278,14 @@ def features(settings: dict):
     low, high = settings["char_ngrams"]
     chars = partial(char_grams, low=low, high=high)
     one_word = partial(word_char_grams, low=low, high=high)
-    return make_union(
+    blocks = [
         FastTfidf(words, min_df=settings["word_min_df"]),
         FastTfidf(chars, per_word=one_word, min_df=settings["char_min_df"]),
-    )
+    ]
+    lexicon = settings.get("lexicon_weight", 0.0)
+    punctuation = settings.get("punctuation_weight", 0.0)
+    if lexicon:
+        blocks.append(Signals(lexicon=True, weight=lexicon))
+    if punctuation:
+        blocks.append(Signals(lexicon=False, punctuation=True, weight=punctuation))
+    return make_union(*blocks)

@@ -72,12 +72,12 @@ def _polarity(word: str) -> int:
     return 0
 
 
-def spanish_score(text: str | None) -> float:
-    """A polarity in [-1, 1]: positive minus negative hits, negation flipped, squashed by tanh."""
+def spanish_counts(text: str | None) -> tuple[int, int]:
+    """Positive and negative hits in ``text``, a negator flipping the next three words."""
     if not text:
-        return 0.0
+        return 0, 0
     tokens = _TOKEN.findall(_DROP.sub(" ", text.lower()))
-    total, flip = 0, 0
+    positive, negative, flip = 0, 0, 0
     for token in tokens:
         if token in NEGATORS:
             flip = 3
@@ -85,5 +85,14 @@ def spanish_score(text: str | None) -> float:
         polarity = _polarity(token)
         if flip:
             polarity, flip = -polarity, flip - 1
-        total += polarity
-    return math.tanh(total / 2)
+        if polarity > 0:
+            positive += 1
+        elif polarity < 0:
+            negative += 1
+    return positive, negative
+
+
+def spanish_score(text: str | None) -> float:
+    """A polarity in [-1, 1]: positive minus negative hits, negation flipped, squashed by tanh."""
+    positive, negative = spanish_counts(text)
+    return math.tanh((positive - negative) / 2)

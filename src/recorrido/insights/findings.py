@@ -142,39 +142,43 @@ def friction(
     """The friction findings of ``journey_map`` on ``source`` (a workspace or events table),
     ranked by score; see the module text for the definitions."""
     from recorrido.insights import abandonment, changes, drift, failures, handoffs, loops, waits
+    from recorrido.measured.scratch import Scratch
 
     options = options or FrictionOptions()
-    journeys = prepare(source, journey_map, start=start, end=end)
-    detectors = {
-        "loop": loops.candidates,
-        "failure": failures.candidates,
-        "wait": waits.candidates,
-        "abandonment": abandonment.candidates,
-        "handoff": handoffs.candidates,
-        "drift": drift.candidates,
-        "change": changes.candidates,
-    }
-    sets = [detectors[k](journeys, options) for k in KINDS if k in options.kinds]
-    findings, tested = evaluate(journeys, sets, options)
-    skipped = concentration.unreadable_keys(journeys) if options.segment_by is None else []
-    return FrictionReport(
-        skipped_properties=skipped,
-        map=journeys.journey.name,
-        findings=findings,
-        tested=tested,
-        customers=journeys.customers,
-        converted=journeys.converted,
-        options={
-            "start": None if start is None else str(start),
-            "end": None if end is None else str(end),
-            **{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(options).items()},
-        },
-    )
+    # About twenty queries read the tagged events: they are tagged and ordered once, kept for
+    # this run only (dropped when it ends, error or not).
+    with Scratch() as scratch:
+        journeys = prepare(source, journey_map, start=start, end=end, scratch=scratch)
+        detectors = {
+            "loop": loops.candidates,
+            "failure": failures.candidates,
+            "wait": waits.candidates,
+            "abandonment": abandonment.candidates,
+            "handoff": handoffs.candidates,
+            "drift": drift.candidates,
+            "change": changes.candidates,
+        }
+        sets = [detectors[k](journeys, options) for k in KINDS if k in options.kinds]
+        findings, tested = evaluate(journeys, sets, options, scratch)
+        skipped = concentration.unreadable_keys(journeys) if options.segment_by is None else []
+        return FrictionReport(
+            skipped_properties=skipped,
+            map=journeys.journey.name,
+            findings=findings,
+            tested=tested,
+            customers=journeys.customers,
+            converted=journeys.converted,
+            options={
+                "start": None if start is None else str(start),
+                "end": None if end is None else str(end),
+                **{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(options).items()},
+            },
+        )
 
 
 # -- evaluation ------------------------------------------------------------------------------
 def evaluate(
-    journeys: Journeys, sets: list[Candidates], options: FrictionOptions
+    journeys: Journeys, sets: list[Candidates], options: FrictionOptions, scratch=None
 ) -> tuple[list[Finding], int]:
     """Test every candidate, keep those above the noise threshold, date, locate, rank them."""
     frames = [_counts(journeys, s) for s in sets]
@@ -216,7 +220,7 @@ def evaluate(
             )
         )
     if kept:
-        _enrich(journeys, sets, kept, options)
+        _enrich(journeys, sets, kept, options, scratch)
     kept.sort(key=lambda f: (-f.score, f.id))
     return kept, tested
 
@@ -250,7 +254,11 @@ def _counts(journeys: Journeys, cands: Candidates) -> pd.DataFrame | None:
 
 
 def _enrich(
-    journeys: Journeys, sets: list[Candidates], kept: list[Finding], options: FrictionOptions
+    journeys: Journeys,
+    sets: list[Candidates],
+    kept: list[Finding],
+    options: FrictionOptions,
+    scratch=None,
 ) -> None:
     """Dates, segment and example customers of the kept findings (small queries)."""
     ids = [f.id for f in kept]
@@ -258,6 +266,10 @@ def _enrich(
     pool = union([s.pool for s in sets])
     affected = affected.filter(affected.cid.isin(ids))
     pool = pool.filter(pool.cid.isin(ids))
+    if scratch is not None:
+        # Four queries below read them (days, segments twice, examples): each detector's
+        # windows run once, not four times.
+        affected, pool = scratch.keep(affected), scratch.keep(pool)
     known = {cid: span for s in sets for cid, span in s.periods.items()}
 
     daily = _daily(affected, pool)

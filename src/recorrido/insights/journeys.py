@@ -67,9 +67,17 @@ def touchpoint_index(journey, column: ibis.Value) -> ibis.Value:
     return column.cases(*pairs, else_=ibis.null("int64")).cast("int64")
 
 
-def prepare(source, journey_map, *, start=None, end=None, need_goal: bool = True) -> Journeys:
+def prepare(
+    source, journey_map, *, start=None, end=None, need_goal: bool = True, scratch=None
+) -> Journeys:
     """Tag and order the events of ``source`` (a workspace or an events table) by ``journey_map``
-    (a JourneyMap or a YAML path), between ``start`` and ``end`` (UTC dates, ``end`` inclusive)."""
+    (a JourneyMap or a YAML path), between ``start`` and ``end`` (UTC dates, ``end`` inclusive).
+
+    With a ``scratch`` (:class:`recorrido.measured.scratch.Scratch`) the tagged, ordered events
+    and the per-customer table are computed once and kept there: a question that runs many
+    queries (friction runs about twenty) then reads them instead of applying the match rules
+    and the ordering window to the raw events in every query. The order is total, so the
+    answers are the same (``docs/tagged-relation.md``)."""
     journey = load_map(journey_map)
     if need_goal and journey.goal is None:
         raise RecorridoError("insights_no_goal", name=journey.name)
@@ -83,6 +91,8 @@ def prepare(source, journey_map, *, start=None, end=None, need_goal: bool = True
         events = events.filter(events.us < upper)
     events = tag_events(events, journey)
     events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
+    if scratch is not None:
+        events = scratch.keep(events)
 
     tagged = events.filter(events.touchpoint.notnull())
     order = customer_order(tagged)
@@ -100,6 +110,8 @@ def prepare(source, journey_map, *, start=None, end=None, need_goal: bool = True
         converted=events.is_goal.any(),
         goal_us=goal_us.min(),
     )
+    if scratch is not None:
+        people = scratch.keep(people)
     span = people.aggregate(
         customers=people.count(),
         converted=people.converted.cast("int64").sum(),

@@ -19,7 +19,7 @@ from recorrido import __version__
 from recorrido.errors import RecorridoError
 from recorrido.predict import record as records
 from recorrido.predict.explain import contributions
-from recorrido.predict.features import FeatureSpec, customer_features
+from recorrido.predict.features import FeatureSpec, customer_features, fetch
 from recorrido.predict.labels import Target
 from recorrido.predict.scores import read_scores, write_scores
 
@@ -159,7 +159,7 @@ def score_model(workspace, name: str, *, at: datetime | None = None, top: int = 
         frame = _score_ltv(workspace, record, at)
     else:
         spec = FeatureSpec.from_dict(record["features"])
-        features = customer_features(workspace.events, at, spec).execute()
+        features = fetch(customer_features(workspace.events, at, spec))
         features = features.sort_values("customer_id").reset_index(drop=True)
         columns = list(spec.columns)
         with threadpool_limits(1):

@@ -103,6 +103,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Error interno del servidor; está anotado en el registro del servidor.",
         "en": "Internal server error; it is written in the server's log.",
     },
+    "server_forward_timeout": {
+        "es": "El servidor de recorrido ({address}) no respondió a tiempo; mira su registro o "
+        "para el servidor para usar este comando.",
+        "en": "The recorrido server ({address}) did not answer in time; see its log, or stop "
+        "the server to use this command.",
+    },
+    "server_http_status": {
+        "es": "El servidor de recorrido respondió HTTP {status} sin explicación.",
+        "en": "The recorrido server answered HTTP {status} without an explanation.",
+    },
     "server_map_missing": {
         "es": "No hay ningún mapa «{name}» en el espacio de trabajo.",
         "en": "There is no map '{name}' in the workspace.",

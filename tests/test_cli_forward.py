@@ -1,0 +1,162 @@
+"""While `recorrido serve` holds a workspace, the CLI's read commands ask it and print what they
+print without it: the same JSON, tables and errors (a real server, the real OTTO sample)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from recorrido import Workspace
+from recorrido.cli import app as cli
+from recorrido.cli import forward
+from recorrido.demo import bundled
+from recorrido.server.runfile import read_run_file, remove_run_file, write_run_file
+from tests.server_helpers import running_server
+
+MAP = "journey-map.yaml"
+COMMANDS = [
+    ["measure", MAP, "--inactivity", "7d"],
+    ["measure", MAP, "--breakdown", "channel"],
+    ["funnel", "--steps", "clicks,carts,orders", "--window", "7d"],
+    ["funnel", "--steps", "clicks,carts", "--breakdown", "channel", "--kind", "any"],
+    [
+        "funnel",
+        "--steps",
+        "product-view,add-to-cart,purchase",
+        "--level",
+        "touchpoint",
+        "--map",
+        MAP,
+    ],
+    ["paths", "--variants", "3"],
+    ["sessions", "--gap", "30m", "--by", "week"],
+    ["retention", "--period", "week"],
+]
+#: Their tables need more than the JSON (report objects, column names): the server answers --json.
+JSON_ONLY = [
+    ["friction", MAP, "--min-customers", "5"],
+    ["moments", MAP, "--min-support", "5"],
+    [
+        "query",
+        "select event, count(*) as n, max(timestamp) as last from events group by 1 order by 1",
+    ],
+]
+
+
+@pytest.fixture(scope="module")
+def otto(tmp_path_factory):
+    from recorrido.journey.templates import load_template
+
+    folder = tmp_path_factory.mktemp("forward") / "ws"
+    with (
+        Workspace.init(folder, language="en") as ws,
+        bundled("otto_sample.jsonl") as data,
+        bundled("otto_mapping.yaml") as mapping,
+    ):
+        ws.ingest(data, mapping=mapping)
+    load_template("ecommerce", "en").save(folder / MAP)
+    return folder
+
+
+def _run(folder, command, *extra):
+    done = CliRunner().invoke(cli, ["--lang", "en", *command, "-w", str(folder), *extra])
+    return done.exit_code, done.stdout, done.stderr
+
+
+def _process(folder, *command):
+    """A command in another process, as a user runs it beside the server."""
+    return subprocess.run(
+        [sys.executable, "-m", "recorrido.cli", "--lang", "en", *command, "-w", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def served(otto, monkeypatch):
+    """The workspace while a real server holds it, with the run file `recorrido serve` writes."""
+    monkeypatch.chdir(otto)  # maps named relative to the workspace folder, as the API names them
+    token = "local-test-token"
+    with running_server(otto, local_token=token) as (url, _):
+        info = write_run_file(otto, url, token)
+        try:
+            yield otto
+        finally:
+            remove_run_file(otto, info)
+
+
+def test_read_commands_print_the_same_through_the_server(otto, monkeypatch, request):
+    monkeypatch.chdir(otto)
+    assert read_run_file(otto) is None
+    asked = [(c, ("--json",)) for c in COMMANDS + JSON_ONLY] + [(c, ()) for c in COMMANDS]
+    alone = {i: _run(otto, command, *extra) for i, (command, extra) in enumerate(asked)}
+    for i, (code, stdout, _) in alone.items():
+        assert code == 0 and stdout.strip(), (asked[i], stdout[-300:])
+    request.getfixturevalue("served")
+    assert read_run_file(otto) is not None
+    answered = []
+
+    def counted(*args, **kwargs):  # the real call, counted: these answers came from the server
+        answer = real_ask(*args, **kwargs)
+        answered.append(answer is not None)
+        return answer
+
+    real_ask = forward.ask_server
+    monkeypatch.setattr(forward, "ask_server", counted)
+    for i, expected in alone.items():
+        assert _run(otto, asked[i][0], *asked[i][1]) == expected, asked[i]
+    assert answered == [True] * len(alone)
+    measured = json.loads(alone[0][1])
+    assert measured["summary"]["customers"] > 0  # a real answer, not two empty ones
+
+
+def test_a_second_process_reads_through_the_server_holding_the_file(served):
+    # This process's server holds the DuckDB file: another process can only answer by asking it.
+    done = _process(served, "measure", MAP, "--json")
+    assert done.returncode == 0, done.stderr[-500:]
+    assert json.loads(done.stdout)["map"] and "Traceback" not in done.stderr
+
+
+def test_errors_from_the_server_read_as_the_cli_errors(otto, monkeypatch, request):
+    monkeypatch.chdir(otto)
+    bad = ["funnel", "--steps", "clicks,carts", "--window", "7 fortnights"]
+    alone_json, alone_text = _run(otto, bad, "--json"), _run(otto, bad)
+    assert alone_json[0] == 1 and alone_text[0] == 1
+    request.getfixturevalue("served")
+    forwarded_json, forwarded_text = _run(otto, bad, "--json"), _run(otto, bad)
+    assert forwarded_text == alone_text  # the same sentence on stderr, exit status 1
+    assert forwarded_json[0] == 1
+    expected, got = json.loads(alone_json[1]), json.loads(forwarded_json[1])
+    assert (got["error"], got["message"]) == (expected["error"], expected["message"])
+    spanish = CliRunner().invoke(cli, ["--lang", "es", *bad, "-w", str(otto)])
+    assert spanish.exit_code == 1 and spanish.stderr != alone_text[2]
+
+
+def test_options_the_server_cannot_answer_still_name_the_server(served):
+    # --customers-at has no API parameter: the command opens the workspace and says who holds it.
+    done = _process(served, "funnel", "--steps", "clicks,carts", "--customers-at", "1")
+    assert done.returncode == 1
+    assert f"The recorrido server (pid {os.getpid()}," in done.stderr, done.stderr[-500:]
+
+
+def test_a_run_file_nobody_answers_at_is_passed_by(otto, monkeypatch):
+    # A live pid (this one) but no server at the address: the command opens the workspace itself.
+    import socket
+
+    monkeypatch.chdir(otto)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    expected = _run(otto, COMMANDS[2], "--json")
+    info = write_run_file(otto, f"http://127.0.0.1:{port}", "nobody-listens")
+    try:
+        assert _run(otto, COMMANDS[2], "--json") == expected
+    finally:
+        remove_run_file(otto, info)
+    assert expected[0] == 0 and json.loads(expected[1])["steps"]
