@@ -123,8 +123,18 @@ def test_missing_workspace_says_how_to_make_one(tmp_path):
 
 
 def test_demo_runs_on_the_bundled_data(tmp_path):
-    done = run("demo", "--workspace", str(tmp_path / "demo"), lang="es")
+    # The real sample alone (--customers 0) is the 862 OTTO events of 20 sessions.
+    alone = run("demo", "--workspace", str(tmp_path / "otto"), "--customers", "0", lang="es")
+    assert alone.returncode == 0, alone.stderr
+    assert "862 eventos de 20 clientes" in alone.stdout and "Tienda generada" not in alone.stdout
+    # With a small generated shop beside it (the default is 30,000 customers).
+    done = run("demo", "--workspace", str(tmp_path / "demo"), "--customers", "300", lang="es")
     assert done.returncode == 0, done.stderr
-    assert "862 eventos de 20 clientes" in done.stdout
-    again = run("demo", "--workspace", str(tmp_path / "demo"), lang="es")
-    assert "862 duplicadas" in again.stdout
+    assert "862 filas leídas · 862 importadas" in done.stdout
+    assert "Tienda generada: 300 clientes (semilla 2022" in done.stdout
+    assert " eventos de 320 clientes" in done.stdout
+    again = run("demo", "--workspace", str(tmp_path / "demo"), "--customers", "300", lang="es")
+    assert "862 duplicadas" in again.stdout and " 0 importadas" in again.stdout
+    assert "0 importadas" in again.stdout.split("Tienda generada")[1]
+    bad = run("demo", "--workspace", str(tmp_path / "bad"), "--customers", "-1", lang="en")
+    assert bad.returncode == 1 and "--customers must be 0 or more" in bad.stderr

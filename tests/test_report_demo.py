@@ -14,7 +14,7 @@ RECORRIDO = Path(sys.executable).with_name("recorrido")
 def test_demo_writes_the_report(tmp_path):
     folder = tmp_path / "demo"
     done = subprocess.run(
-        [str(RECORRIDO), "--lang", "es", "demo", "-w", str(folder)],
+        [str(RECORRIDO), "--lang", "es", "demo", "-w", str(folder), "--customers", "500"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -33,8 +33,15 @@ def test_run_demo_returns_the_report_path(tmp_path):
 
     from recorrido.demo import run_demo
 
-    result = run_demo(tmp_path / "d", "en", Console(file=open(tmp_path / "log", "w")))  # noqa: SIM115
+    log = Console(file=open(tmp_path / "log", "w"))  # noqa: SIM115
+    result = run_demo(tmp_path / "d", "en", log, customers=400)
     assert {"report", "totals", "by_event", "measured", "report_path"} <= set(result)
+    assert result["shop"]["ingested"] > 400 * 3 and result["shop"]["quarantined"] == 0
+    assert result["totals"]["customers"] == 420  # 20 OTTO sessions and the shop's 400
+    # The automation the demo attaches to the map is valid against it.
+    from recorrido.automations.validate import validate_file
+
+    assert validate_file(Path(result["automation"]), "en")[0] == []
     assert Path(result["report_path"]).read_text(encoding="utf-8").startswith("<!doctype html>")
 
 

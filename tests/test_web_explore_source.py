@@ -103,8 +103,12 @@ def test_answers_follow_ingests_and_map_changes(tmp_path):
         assert customers(events) == [4, 3]
         dropped = dropped_after(ws, FunnelQuery(["view", "order"], window="7d"), folder, 1)
         assert dropped["people"]["customer_id"].tolist() == ["c4"]
-        # Old copies are dropped: no more than TABLES stay on the connection.
-        assert len(_temp_tables(ws)) <= explore_source.TABLES
+        # Old copies are dropped: no more than TABLES stay on the connection, each with the
+        # step tables made from it (the drop-offs' next steps read them), and nothing else.
+        state = explore_source._state(ws)
+        assert len(state.tables) <= explore_source.TABLES
+        kept = set(state.tables.values()) | {name for _, name in state.steps.values()}
+        assert set(_temp_tables(ws)) == kept
 
         # The map's rule changes (the file keeps its size, maybe its modification second):
         # the stage funnel reads the new text, where no event is the stage "buy" any more.

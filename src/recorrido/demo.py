@@ -1,4 +1,6 @@
-"""The main job on the bundled real dataset: build a workspace, ingest, show what it holds."""
+"""The main job on the bundled data: build a workspace, ingest the real OTTO sample and the
+generated shop beside it (:mod:`recorrido.demo_shop`, ``customers`` of them; 0 leaves it out),
+show what it holds, measure the e-commerce map, write the report and attach an automation."""
 
 from __future__ import annotations
 
@@ -8,12 +10,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.settings import SETTINGS_FILE
 from recorrido.workspace import Workspace
 
 DEMO_MAP = "journey-map.yaml"
 DEMO_REPORT = "report.html"
+#: The automation the demo attaches to the map: the stall at the cart, a reminder.
+DEMO_AUTOMATION = "abandoned-cart.yaml"
 
 
 def bundled(name: str):
@@ -21,7 +26,20 @@ def bundled(name: str):
     return as_file(files("recorrido") / "data" / name)
 
 
-def run_demo(folder: Path, lang: str, console: Console) -> dict:
+def run_demo(
+    folder: Path,
+    lang: str,
+    console: Console,
+    *,
+    customers: int | None = None,
+    seed: int | None = None,
+) -> dict:
+    from recorrido import demo_shop
+
+    customers = demo_shop.CUSTOMERS if customers is None else customers
+    seed = demo_shop.SEED if seed is None else seed
+    if customers < 0:
+        raise RecorridoError("demo_bad_customers", customers=customers)
     console.print(f"[bold]{message('demo_title', lang)}[/]")
     if (folder / SETTINGS_FILE).exists():
         ws = Workspace.open(folder)
@@ -30,18 +48,12 @@ def run_demo(folder: Path, lang: str, console: Console) -> dict:
     with ws, bundled("otto_sample.jsonl") as data, bundled("otto_mapping.yaml") as mapping:
         report = ws.ingest(data, mapping=mapping)
         console.print(message("demo_workspace", lang, path=folder))
-        console.print(
-            "  "
-            + message(
-                "ingest_summary",
-                lang,
-                **{
-                    k: report.to_dict()[k]
-                    for k in ("rows_read", "ingested", "duplicates", "quarantined")
-                },
-            ),
-            highlight=False,
-        )
+        _print_ingest(console, lang, report)
+        shop = None
+        if customers:
+            console.print(message("demo_shop", lang, customers=customers, seed=seed))
+            shop = _ingest_shop(ws, customers, seed)
+            _print_ingest(console, lang, shop)
         events = ws.events
         totals = (
             events.aggregate(
@@ -78,14 +90,50 @@ def run_demo(folder: Path, lang: str, console: Console) -> dict:
     console.print(view)
     measured = _measure_demo_map(folder, lang, console)
     report_path = _write_demo_report(folder, measured, lang, console)
+    automation = _attach_automation(folder, lang, console)
     console.print(message("demo_next", lang, path=folder))
     return {
         "report": report.to_dict(),
+        "shop": shop.to_dict() if shop is not None else None,
+        "automation": str(automation),
         "totals": totals,
         "by_event": by_event,
         "measured": measured.to_dict(),
         "report_path": str(report_path),
     }
+
+
+def _print_ingest(console: Console, lang: str, report) -> None:
+    figures = report.to_dict()
+    keys = ("rows_read", "ingested", "duplicates", "quarantined")
+    console.print(
+        "  " + message("ingest_summary", lang, **{k: figures[k] for k in keys}), highlight=False
+    )
+
+
+def _ingest_shop(ws: Workspace, customers: int, seed: int):
+    """The generated shop, written to a temporary Parquet file and ingested like any file (its
+    event ids are stable, so running the demo again adds nothing)."""
+    import tempfile
+
+    from recorrido import demo_shop
+    from recorrido.events.mapping import ColumnMapping
+
+    with tempfile.TemporaryDirectory(prefix="recorrido-demo-") as scratch:
+        path = demo_shop.write(Path(scratch) / "generated_shop.parquet", customers, seed)
+        return ws.ingest(path, mapping=ColumnMapping(defaults={"source": "generated-shop"}))
+
+
+def _attach_automation(folder: Path, lang: str, console: Console) -> Path:
+    """The abandoned-cart automation beside the map (written once, then the team's to edit):
+    the Act page draws it, and its dry run has the shop's stalled carts to remind."""
+    from recorrido.automations.templates import template_text
+
+    path = folder / DEMO_AUTOMATION
+    if not path.exists():
+        path.write_text(template_text("abandoned-cart", lang), encoding="utf-8")
+    console.print(message("demo_automation", lang, path=path, folder=folder), highlight=False)
+    return path
 
 
 def _write_demo_report(folder: Path, measured, lang: str, console: Console) -> Path:

@@ -177,8 +177,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "query_rows": {"es": "{count} filas", "en": "{count} rows"},
     # demo
     "demo_title": {
-        "es": "recorrido · demostración con la muestra real de OTTO (CC BY 4.0)",
-        "en": "recorrido · demo on the real OTTO sample (CC BY 4.0)",
+        "es": "recorrido · demostración con la muestra real de OTTO (CC BY 4.0) y una tienda "
+        "generada",
+        "en": "recorrido · demo on the real OTTO sample (CC BY 4.0) and a generated shop",
+    },
+    "demo_shop": {
+        "es": "Tienda generada: {customers} clientes (semilla {seed}; qué se planta en ella: "
+        "recorrido/data/SOURCE.md)",
+        "en": "Generated shop: {customers} customers (seed {seed}; what is planted in it: "
+        "recorrido/data/SOURCE.md)",
+    },
+    "demo_bad_customers": {
+        "es": "--customers debe ser 0 o más (se dio {customers}).",
+        "en": "--customers must be 0 or more (got {customers}).",
+    },
+    "demo_automation": {
+        "es": "Automatización sobre el mapa (carrito abandonado): {path}; ensáyala con "
+        "recorrido automations dry-run {path} -w {folder}",
+        "en": "Automation on the map (abandoned cart): {path}; try it with "
+        "recorrido automations dry-run {path} -w {folder}",
     },
     "demo_workspace": {
         "es": "Espacio de trabajo: {path}",
@@ -204,10 +221,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Open the measured map at {url}",
     },
     "demo_next": {
-        "es": "Prueba: recorrido measure {path}/journey-map.yaml --workspace {path} --breakdown "
-        "persona, o recorrido funnel --workspace {path} --steps clicks,carts,orders",
-        "en": "Try: recorrido measure {path}/journey-map.yaml --workspace {path} --breakdown "
-        "persona, or recorrido funnel --workspace {path} --steps clicks,carts,orders",
+        "es": "Prueba: recorrido friction {path}/journey-map.yaml --workspace {path}, recorrido "
+        "measure {path}/journey-map.yaml --workspace {path} --breakdown persona, o recorrido "
+        "funnel --workspace {path} --steps clicks,carts,orders",
+        "en": "Try: recorrido friction {path}/journey-map.yaml --workspace {path}, recorrido "
+        "measure {path}/journey-map.yaml --workspace {path} --breakdown persona, or recorrido "
+        "funnel --workspace {path} --steps clicks,carts,orders",
     },
     "col_event": {"es": "evento", "en": "event"},
     "col_events": {"es": "eventos", "en": "events"},
@@ -225,6 +244,7 @@ _PART_CATALOGS = (
     "recorrido.privacy.messages",
     "recorrido.server.messages",
     "recorrido.web.messages",
+    "recorrido.web.explore_messages",
     "recorrido.automations.messages",
     "recorrido.predict.messages",
     "recorrido.feedback.messages",

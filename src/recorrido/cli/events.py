@@ -392,13 +392,22 @@ def demo(
         ),
     ] = False,
     port: Annotated[int, typer.Option(help="Port for --serve / puerto")] = 8321,
+    customers: Annotated[
+        int,
+        typer.Option(
+            help="Customers of the generated shop, 0 for the real sample alone / clientes de la "
+            "tienda generada, 0 para solo la muestra real"
+        ),
+    ] = 30_000,
+    seed: Annotated[int, typer.Option(help="Seed of the generated shop / semilla")] = 2022,
 ) -> None:
-    """Ingest the bundled real dataset (OTTO sample) and show what it holds."""
+    """Ingest the bundled real OTTO sample and a generated shop, measure the map, write the
+    report."""
     from recorrido.demo import DEMO_MAP, run_demo
 
     lang = lang_of()
     try:
-        run_demo(workspace, lang, out)
+        run_demo(workspace, lang, out, customers=customers, seed=seed)
     except RecorridoError as exc:
         fail(exc, False, lang)
     if serve:

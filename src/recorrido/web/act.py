@@ -15,6 +15,7 @@ import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -23,7 +24,7 @@ from ruamel.yaml import YAML
 
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
-from recorrido.web.map_files import map_names
+from recorrido.web.map_files import map_names, map_path
 from recorrido.web.pages import SECURITY_HEADERS, Editor, PageError, Viewer, check_csrf, page
 
 router = APIRouter()
@@ -149,11 +150,65 @@ def _folder(request: Request) -> Path:
 
 
 @router.get("/act")
-async def act(request: Request, current: Viewer):
+async def act(request: Request, current: Viewer, draft: str = ""):
     folder = _folder(request)
     names = automation_names(folder)
     files = [await run_in_threadpool(describe, folder, n, current.lang) for n in names]
-    return page("act.html.j2", current, files=files, box_width=BOX_WIDTH, row=ROW)
+    return page(
+        "act.html.j2",
+        current,
+        files=files,
+        box_width=BOX_WIDTH,
+        row=ROW,
+        draft=draft if draft in names else "",
+    )
+
+
+@router.post("/act/draft")
+async def start_draft(
+    request: Request,
+    current: Editor,
+    map: str = Form(...),
+    touchpoint: str = Form(""),
+    stage: str = Form(""),
+    days: str = Form(""),
+):
+    """A draft automation from the map's panel (``web/act_draft.py``), then the Act page with
+    it: nothing is published until its confirmation there."""
+    from recorrido.journey import JourneyMap
+    from recorrido.web.act_draft import DAYS_DEFAULT
+    from recorrido.web.act_draft import draft as write_draft
+
+    await check_csrf(request, current)
+    folder = _folder(request)
+    path = map_path(folder, map)
+    if bool(touchpoint) == bool(stage):
+        raise PageError(404, "not_found")
+    try:
+        wait = int(days.strip()) if days.strip() else DAYS_DEFAULT
+    except ValueError:
+        wait = -1
+
+    def work() -> str:
+        journey = JourneyMap.load(path)
+        return write_draft(
+            folder,
+            map,
+            journey,
+            touchpoint=touchpoint or None,
+            stage=stage or None,
+            days=wait,
+            author=current.user.name,
+        )
+
+    try:
+        name = await run_in_threadpool(work)
+    except RecorridoError as exc:
+        problem = message(exc.key, current.lang, **exc.params)
+        return page("act_draft_error.html.j2", current, 422, problem=problem, map=map)
+    return RedirectResponse(
+        f"/act?draft={quote(name)}#draft", status_code=303, headers=SECURITY_HEADERS
+    )
 
 
 @router.get("/act/{name}/dry-run")

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from recorrido.errors import RecorridoError
-from recorrido.web.explore_source import events_for, remembered, source_key, their_events
+from recorrido.web.explore_source import events_for, remembered, source_key, steps_for
 from recorrido.web.map_files import list_maps, map_path
 from recorrido.web.pages import SECURITY_HEADERS, Viewer, clean, page, render
 
@@ -132,28 +132,26 @@ def dropped_after(workspace, query: FunnelQuery, folder, step: int) -> dict:
     key = source_key(workspace, query.level, query.map, folder)
 
     def compute() -> dict:
-        import ibis
-
         events = events_for(workspace, query.level, query.map, folder, key)
         options = query.options()
         people = funnel_customers(events, query.steps, step=step, dropped=True, **options)
-        # A customer's funnel depends on their own events only, so what the drop-offs did next
-        # is asked of their events alone: the same answer, from a fraction of the rows
-        # (dropoff_paths works the funnel out again in each of its queries).
         if people.empty:  # nobody dropped there: nothing to follow
             return {"people": people, "next": []}
-        ids = ibis.memtable(
-            {"customer_id": people["customer_id"].astype(str).tolist()},
-            schema={"customer_id": "string"},
+        # What they did next reads the drop-offs just listed and each customer's steps kept
+        # for this copy of the events (steps_for), so neither the funnel's attempts nor the
+        # events' order is worked out again; with dates, the steps are made within them.
+        kept = None
+        if not (query.date_from or query.date_to):
+            kept = steps_for(workspace, query.level, query.map, folder, key)
+        after = dropoff_paths(
+            events,
+            query.steps,
+            after_step=step,
+            depth=3,
+            dropped=people,
+            steps_table=kept,
+            **options,
         )
-        with their_events(workspace, events.semi_join(ids, "customer_id")) as theirs:
-            try:
-                after = dropoff_paths(theirs, query.steps, after_step=step, depth=3, **options)
-            except RecorridoError as exc:
-                # A later step's name may be in no drop-off's events (few customers): ask all.
-                if not exc.key.startswith("analytics_unknown_name"):
-                    raise
-                after = dropoff_paths(events, query.steps, after_step=step, depth=3, **options)
         return {"people": people, "next": clean(after.to_dict("records"))}
 
     return remembered(workspace, ("dropped", query.query_string(), step), key, compute)

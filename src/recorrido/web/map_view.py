@@ -22,6 +22,7 @@ from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.journey.rules import Condition
 from recorrido.measured import measure
+from recorrido.web.act_draft import offer
 from recorrido.web.map_files import map_path
 from recorrido.web.pages import PageError, Viewer, page
 
@@ -203,6 +204,7 @@ async def panel(
             tp_names={tp.id: tp.name for tp in journey.touchpoints},
             feedback=feedback,
             predictions=predictions,
+            draft=offer(journey, name, stage=stage),
         )
     if touchpoint is None:
         raise PageError(404, "not_found")
@@ -227,6 +229,7 @@ async def panel(
         funnel=steps,
         goal=message("web_panel_goal", lang),
         tp_names={tp.id: tp.name for tp in journey.touchpoints},
+        draft=offer(journey, name, touchpoint=touchpoint),
     )
 
 

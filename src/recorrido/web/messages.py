@@ -488,6 +488,54 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web_act_col_sent": {"es": "enviados", "en": "sent"},
     "web_act_col_deferred": {"es": "aplazados", "en": "deferred"},
     "web_act_col_capped": {"es": "tope", "en": "capped"},
+    # a draft automation started from the map's panel (web/act_draft.py)
+    "web_act_draft_title": {"es": "Actuar aquí", "en": "Act here"},
+    "web_act_draft_help": {
+        "es": "Quien llegue aquí y no siga con «{next}» en los días indicados recibe un "
+        "recordatorio (un 10 % queda fuera para medirlo). Se crea como borrador: lo simulas y "
+        "lo publicas en Automatizaciones.",
+        "en": "Whoever gets here and does not go on to '{next}' within the days given gets a "
+        "reminder (10 % held out to measure it). It is made as a draft: dry-run and publish it "
+        "on the Automations page.",
+    },
+    "web_act_draft_days": {"es": "Días de espera", "en": "Days to wait"},
+    "web_act_draft_start": {
+        "es": "Crear automatización borrador",
+        "en": "Create a draft automation",
+    },
+    "web_act_draft_made": {
+        "es": "Borrador creado desde el mapa: {file}. Simúlalo sobre el historial y publícalo "
+        "cuando quieras.",
+        "en": "Draft made from the map: {file}. Dry-run it over history and publish it when "
+        "you are ready.",
+    },
+    "web_act_draft_failed": {
+        "es": "No se pudo crear el borrador",
+        "en": "The draft could not be made",
+    },
+    "web_act_draft_back_to_map": {"es": "Volver al mapa", "en": "Back to the map"},
+    "web_act_draft_header": {
+        "es": "Borrador creado desde el mapa {map} por {author} el {when}.\n"
+        "Quien llegó a «{at}» y no a «{next}» en {days} días recibe un recordatorio;\n"
+        "un {holdout} % queda fuera para medirlo. Simúlalo en Automatizaciones, edítalo y "
+        "publícalo.",
+        "en": "Draft started from the map {map} by {author} on {when}.\n"
+        "Who reached '{at}' and not '{next}' within {days} days gets a reminder;\n"
+        "{holdout} % are held out to measure it. Dry-run it on the Act page, edit it, then "
+        "publish.",
+    },
+    "web_act_draft_days_bad": {
+        "es": "Los días de espera deben ser de 1 a {most} (se dio {days}).",
+        "en": "The days to wait must be 1 to {most} (got {days}).",
+    },
+    "web_act_draft_unmeasured": {
+        "es": "«{id}» no tiene regla en el mapa: ningún cliente podría entrar.",
+        "en": "'{id}' has no rule in the map: no customer could enter.",
+    },
+    "web_act_draft_no_next": {
+        "es": "Después de «{at}» el mapa no tiene ningún paso medible que esperar.",
+        "en": "After '{at}' the map has no measurable step to wait for.",
+    },
     "web_panel_feedback": {"es": "Lo que dicen en esta etapa", "en": "What customers say here"},
     "web_panel_answers": {"es": "Respuestas", "en": "Answers"},
     "web_panel_sentiment_positive": {"es": "Positivas", "en": "Positive"},
