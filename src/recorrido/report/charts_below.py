@@ -8,6 +8,7 @@ from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.report import figures, readings
 from recorrido.report.render import format_duration
+from recorrido.report.stage_funnel import stage_funnel
 
 #: The columns of the tagged events the charts read (the one order's keys, the customer, the
 #: levels they ask about): the rest (``properties`` above all, the widest) is copied only when a
@@ -90,7 +91,7 @@ def chart_list(
 
     # The Sankey and the top paths ask about one sequence (touchpoints, repeats collapsed, the
     # same dates): its step table is made once, by whichever of them comes first.
-    settings = {**settings, "_steps": _SharedSteps(tagged, options, scratch)}
+    settings = {**settings, "_steps": _SharedSteps(tagged, options, scratch), "_scratch": scratch}
 
     window = format_duration(settings["funnel_window"], lang)
     specs = [
@@ -139,8 +140,8 @@ def _chart(key, measured, tagged, lang, names, stage_color, tp_color, options, s
         )
         if len(reached) < 2:
             return None, message("report_chart_funnel_short", lang)
-        steps = analytics.funnel(
-            tagged, reached, window=settings["funnel_window"], level="stage", **span
+        steps = stage_funnel(
+            tagged, reached, window=settings["funnel_window"], scratch=settings["_scratch"], **span
         )
         map_counts = {r["id"]: int(r["customers"]) for r in measured.stage_rows()}
         reading = readings.funnel_reading(steps, names, lang, window_text)

@@ -24,6 +24,8 @@ _MONTHS = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
 }
 DASH = "—"
+#: Below this every whole float is written exactly by ``repr`` (no exponent, no rounding).
+_EXACT_INTEGERS = 2**53
 
 
 def format_number(value, lang: str, decimals: int | None = None) -> str:
@@ -31,6 +33,12 @@ def format_number(value, lang: str, decimals: int | None = None) -> str:
     numbers get ``decimals`` (default: 1, trailing zero dropped). ``None``/NaN → ``—``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return DASH
+    number = float(value)
+    if decimals in (None, 0) and number.is_integer() and abs(number) < _EXACT_INTEGERS:
+        # A whole number below 2**53: the Decimal rounding below gives its digits unchanged,
+        # and the retention triangle alone writes tens of thousands of them.
+        text = f"{int(number):,}"
+        return text.replace(",", ".") if lang == "es" else text
     if decimals is None:
         if float(value).is_integer():
             decimals = 0
