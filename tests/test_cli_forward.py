@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -36,6 +37,8 @@ COMMANDS = [
     ["paths", "--variants", "3"],
     ["sessions", "--gap", "30m", "--by", "week"],
     ["retention", "--period", "week"],
+    ["attribution", "--conversion", "orders"],
+    ["attribution", "--conversion", "orders", "--by", "touchpoint", "--map", MAP, "--show-value"],
 ]
 #: Their tables need more than the JSON (report objects, column names): the server answers --json.
 JSON_ONLY = [
@@ -45,6 +48,8 @@ JSON_ONLY = [
         "query",
         "select event, count(*) as n, max(timestamp) as last from events group by 1 order by 1",
     ],
+    # (its table says how many seconds the resampling took: the same only in JSON)
+    ["attribution", "--conversion", "orders", "--bootstrap", "20", "-m", "linear", "-m", "markov"],
 ]
 
 
@@ -160,3 +165,119 @@ def test_a_run_file_nobody_answers_at_is_passed_by(otto, monkeypatch):
     finally:
         remove_run_file(otto, info)
     assert expected[0] == 0 and json.loads(expected[1])["steps"]
+
+
+#: The console script's first step (``launcher/entry.py``), with what it had to import.
+_LAUNCHER = (
+    "import sys; from recorrido.launcher.entry import forwarded; "
+    "status = forwarded(sys.argv[1:]); "
+    "heavy = sorted(m for m in ('duckdb', 'ibis', 'pandas', 'pyarrow', 'typer') "
+    "if m in sys.modules); "
+    "print(repr((status, heavy)), file=sys.stderr)"
+)
+
+
+def _launched(*words):
+    return subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, *words], capture_output=True, text=True, timeout=120
+    )
+
+
+def _whole_cli(*words):
+    return subprocess.run(
+        [sys.executable, "-m", "recorrido.cli", *words], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_launcher_prints_measure_from_the_server_without_loading_the_engine(
+    otto, monkeypatch, request
+):
+    monkeypatch.chdir(otto)
+    asked = [
+        ["--lang", "en", "measure", MAP, "-w", str(otto)],
+        ["--lang", "es", "measure", MAP, f"--workspace={otto}", "--breakdown", "channel"],
+        ["measure", MAP, "-w", str(otto), "--inactivity", "3d", "--json"],
+    ]
+    alone = [_whole_cli(*words) for words in asked]  # no server: the command line computes
+    for done in alone:
+        assert done.returncode == 0 and done.stdout.strip(), done.stderr[-500:]
+    # nothing runs for the workspace: the launcher leaves every command to the command line
+    assert _launched(*asked[0]).stderr.strip() == "(None, [])"
+    request.getfixturevalue("served")
+    for words, expected in zip(asked, alone, strict=True):
+        done = _launched(*words)
+        assert done.stderr.strip() == "(0, [])", (words, done.stderr[-500:])
+        assert done.stdout == expected.stdout, words
+    assert "Etapas" in _launched(*asked[1]).stdout  # the Spanish tables, not the English ones
+
+
+def test_the_launcher_leaves_what_it_does_not_know_exactly_to_the_command_line(served, tmp_path):
+    elsewhere = tmp_path / "map.yaml"
+    elsewhere.write_text((served / MAP).read_text(encoding="utf-8"), encoding="utf-8")
+    for words in (
+        ["measure", MAP, "-w", str(served), "--help"],
+        ["measure", MAP, "-w", str(served), "--backend", "pyspark"],
+        ["measure", str(elsewhere), "-w", str(served)],  # the API reaches no map outside
+        ["measure", MAP, "-w", str(served), "--from", "2020-01-01", "--from", "2021-01-01"],
+        ["measure", MAP, "-w", str(served), "--unknown"],
+        ["measure", MAP, MAP, "-w", str(served)],
+        ["--version", "measure", MAP, "-w", str(served)],
+        ["funnel", "--steps", "clicks,carts", "-w", str(served)],
+    ):
+        done = _launched(*words)
+        assert (done.stdout, done.stderr.strip()) == ("", "(None, [])"), words
+    # a server that answers an error: the command line asks again and words it as always
+    bad = _launched("measure", MAP, "-w", str(served), "--inactivity", "7 fortnights")
+    assert bad.stderr.strip() == "(None, [])"
+
+
+def test_the_console_script_runs_the_command_line_when_the_launcher_cannot_answer(otto):
+    main = "from recorrido.launcher.entry import main; main()"
+    for words in (["map", "templates"], ["measure", MAP, "-w", str(otto), "--json"]):
+        launched = subprocess.run(
+            [sys.executable, "-c", main, *words],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=otto,
+        )
+        expected = subprocess.run(
+            [sys.executable, "-m", "recorrido.cli", *words],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=otto,
+        )
+        assert launched.returncode == expected.returncode == 0, launched.stderr[-500:]
+        assert launched.stdout == expected.stdout and launched.stdout.strip()
+
+
+def _report(folder, output, *extra):
+    done = CliRunner().invoke(
+        cli, ["report", MAP, "-w", str(folder), "-o", str(output), "--window", "7d", *extra]
+    )
+    assert done.exit_code == 0, done.output[-500:]
+    # The footer says when it was made: the one line two runs cannot share.
+    text = output.read_text(encoding="utf-8")
+    shown = done.stdout.replace(str(output), "OUT")
+    return shown, re.sub(r"<footer.*?</footer>", "", text, flags=re.S)
+
+
+def test_the_report_is_written_from_the_server_the_same(otto, monkeypatch, request, tmp_path):
+    monkeypatch.chdir(otto)
+    alone = _report(otto, tmp_path / "a" / "report.html")  # paths of one length: one wrapping
+    alone_es = _report(otto, tmp_path / "a" / "report-es.html", "--lang", "es")
+    request.getfixturevalue("served")
+    answered = []
+
+    def counted(*args, **kwargs):
+        answer = real_ask(*args, **kwargs)
+        answered.append(args[1] if answer is not None else None)
+        return answer
+
+    real_ask = forward.ask_server
+    monkeypatch.setattr(forward, "ask_server", counted)
+    assert _report(otto, tmp_path / "b" / "report.html") == alone
+    assert _report(otto, tmp_path / "b" / "report-es.html", "--lang", "es") == alone_es
+    assert answered == [f"/maps/{MAP}/report"] * 2
+    assert alone[1] != alone_es[1] and "<html" in alone[1]

@@ -311,11 +311,24 @@ def test_batch_keeps_good_calls_and_names_each_bad_one(folder):
             (4, "server_not_object"),
         ]
         assert wait_for(lambda: sorted(event_ids(app)) == ["good-1", "good-2"], timeout=5.0)
-        quarantined = wait_for(
-            lambda: _rows(app, "select file, reason_code from quarantine"), timeout=5.0
-        )
-    assert [r["reason_code"] for r in quarantined] == ["timestamp_in_future"]
-    assert "landing" in quarantined[0]["file"]
+        sql = 'select file, "row", "column", reason_code, detail, record from quarantine'
+        quarantined = wait_for(lambda: len(_rows(app, sql)) == 4 and _rows(app, sql), timeout=5.0)
+    assert quarantined, "each refused call reaches the quarantine"
+    by_reason = {r["reason_code"]: r for r in quarantined}
+    assert sorted(by_reason) == [
+        "server_bad_timestamp",
+        "server_missing_id",
+        "server_not_object",
+        "timestamp_in_future",
+    ]
+    # each with the reason it was answered with, its place in the batch and the call as sent
+    for listed in body["rejected"]:
+        row = by_reason[listed["error"]]
+        assert (row["row"], row["detail"]) == (listed["index"], listed["message"])
+        assert json.loads(row["record"]) == batch[listed["index"]]
+        assert "landing" in row["file"]
+    assert by_reason["server_bad_timestamp"]["column"] == "timestamp"
+    assert "landing" in by_reason["timestamp_in_future"]["file"]
 
 
 def test_message_id_deduplicates_retries(folder):

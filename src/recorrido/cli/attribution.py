@@ -116,6 +116,9 @@ def attribution(
     try:
         if (workspace is None) == (paths is None):
             raise RecorridoError("attribution_source_choice")
+        answer = None
+        if paths is None:  # a server holding the workspace answers for it
+            answer = _ask_server(workspace, map_path, html, by, conversion, lookback, options)
         if paths is not None:
             with _progress(bootstrap > 0 and not as_json, lang) as tick:
                 result = attribute_file(
@@ -129,6 +132,12 @@ def attribution(
                     progress=tick,
                     **options,
                 )
+        elif answer is not None:
+            if as_json:
+                print(answer.text)
+                return
+            lang = answer.lang
+            result = AnsweredAttribution(answer.data)
         else:
             from recorrido.workspace import Workspace
 
@@ -160,6 +169,56 @@ def attribution(
     _show(result, lang, show_value, seconds)
     if html is not None:
         out.print(message("attribution_chart_written", lang, path=html), highlight=False)
+
+
+def _ask_server(workspace, map_path, html, by, conversion, lookback, options):
+    """The server's answer when one holds ``workspace`` and can give this one (every option
+    has its API parameter; the chart needs the result itself, so ``--html`` is answered here)."""
+    from recorrido.cli.forward import ask_server, map_name
+    from recorrido.server.limits import MAX_BOOTSTRAP, MAX_SAMPLES
+
+    name = map_name(workspace, map_path)
+    if html is not None or (map_path is not None and name is None):
+        return None
+    if options["bootstrap"] > MAX_BOOTSTRAP or options["shapley_samples"] > MAX_SAMPLES:
+        return None  # more than the server does for one request: the command says who holds it
+    params = {
+        "by": by,
+        "conversion": conversion,
+        "lookback": lookback,
+        "map": name,
+        "model": options["models"],
+        "order": options["order"],
+        "half_life": options["half_life"],
+        "position": ",".join(options["position"]),
+        "shapley": options["shapley_characteristic"],
+        "samples": options["shapley_samples"],
+        "bootstrap": options["bootstrap"],
+        "level": options["level"],
+        "seed": options["seed"],
+    }
+    return ask_server(workspace, "/attribution", params)
+
+
+class AnsweredAttribution:
+    """An attribution as the server answered it (``AttributionResult.to_dict()``), with what
+    :func:`_show` reads of an :class:`AttributionResult`."""
+
+    def __init__(self, data: dict) -> None:
+        import pandas as pd
+
+        self.table = pd.DataFrame(data["channels"])
+        self.models = data["models"]
+        self.totals = data["totals"]
+        self.has_value = data["totals"].get("value") is not None
+        self.shapley = data.get("shapley")
+        bootstrap = dict(data["bootstrap"]) if data.get("bootstrap") is not None else None
+        self.differences = None
+        if bootstrap is not None:
+            rows = bootstrap.pop("differences")
+            columns = ["model", "channel", "next_channel", "difference", "low", "high"]
+            self.differences = pd.DataFrame(rows, columns=[*columns, "significant"])
+        self.bootstrap = bootstrap
 
 
 @contextmanager

@@ -3,23 +3,20 @@ writer), the read commands send their question to its JSON API instead of openin
 
 The API answers the same objects as the commands' ``--json`` (``server/api.py``), so a command
 prints the answer's text as it is, or shows the decoded object with its usual renderer. The run
-file ``DIR/server.json`` gives the address and the local token that reads the API. Only the
-standard library is used here: no HTTP client becomes a runtime dependency.
+file ``DIR/server.json`` gives the address and the local token that reads the API; the asking
+itself (standard library only) is ``launcher/ask.py``, shared with the launcher, which answers
+``measure`` this way before the command line loads.
 """
 
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from recorrido.errors import RecorridoError
-
-#: A measure over millions of events may take a while on the server; past this, say so.
-TIMEOUT_SECONDS = 600
+from recorrido.launcher.ask import get, running_server
 
 
 @dataclass
@@ -66,39 +63,24 @@ def ask_server(workspace: Path, endpoint: str, params: dict | None = None) -> An
 
     Parameters that are None are left out; a list is sent as repeated parameters."""
     from recorrido.cli.common import lang_of
-    from recorrido.server.runfile import read_run_file
     from recorrido.settings import Settings
 
-    info = read_run_file(workspace)
-    if info is None or not info.get("token") or not info.get("address"):
+    info = running_server(workspace)
+    if info is None:
         return None
     try:
         lang = lang_of(preferred=Settings.load(Path(workspace)).language)
     except RecorridoError:
         lang = lang_of()
-    query = urllib.parse.urlencode(
-        {k: v for k, v in (params or {}).items() if v is not None}, doseq=True
-    )
-    url = f"{str(info['address']).rstrip('/')}/api/v1{endpoint}" + (f"?{query}" if query else "")
-    request = urllib.request.Request(
-        url,
-        headers={
-            "Authorization": f"Bearer {info['token']}",
-            "Accept-Language": lang,
-            "Accept": "application/json",
-        },
-    )
     try:
-        # No proxy from the environment: the local token goes to the server and nowhere else.
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return Answer(response.read().decode("utf-8"), lang)
-    except urllib.error.HTTPError as exc:
-        raise _problem(exc) from None
-    except (urllib.error.URLError, ConnectionError):
-        return None  # a run file left by a server that no longer listens: open it here
+        status, body = get(info, endpoint, params, lang)
     except TimeoutError:
         raise RecorridoError("server_forward_timeout", address=info["address"]) from None
+    except OSError:
+        return None  # a run file left by a server that no longer listens: open it here
+    if status != 200:
+        raise _problem(status, body)
+    return Answer(body.decode("utf-8"), lang)
 
 
 def ask_for_events(
@@ -132,9 +114,9 @@ def frame_of(rows: list[dict]):
     return pd.DataFrame(rows)
 
 
-def _problem(exc: urllib.error.HTTPError) -> RecorridoError:
+def _problem(status: int, body: bytes) -> RecorridoError:
     try:
-        body = json.loads(exc.read().decode("utf-8"))
-        return ServerProblem(str(body["error"]), str(body["message"]))
-    except (ValueError, KeyError, TypeError, OSError):
-        return RecorridoError("server_http_status", status=exc.code)
+        problem = json.loads(body.decode("utf-8"))
+        return ServerProblem(str(problem["error"]), str(problem["message"]))
+    except (ValueError, KeyError, TypeError):
+        return RecorridoError("server_http_status", status=status)

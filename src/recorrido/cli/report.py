@@ -50,7 +50,6 @@ def report(
     """Write the journey map report: the map with its measured figures, the funnel, the first
     steps (Sankey), the top paths and retention, in one HTML file that opens offline."""
     from recorrido.journey import JourneyMap
-    from recorrido.report.build import write_report
     from recorrido.report.export import export_pdf, export_png
 
     language = lang.lower()[:2] if lang and lang.lower()[:2] in ("es", "en") else lang_of()
@@ -63,19 +62,14 @@ def report(
             language = lang_of(preferred=journey.language)
         if output.is_dir():
             raise RecorridoError("report_output_is_folder", path=output)
-        with Workspace.open(workspace, read_only=True) as ws:
-            measured = ws.measure(journey, start=date_from, end=date_to, inactivity=inactivity)
-            # What customers said, where the workspace holds feedback: the measured emotion
-            # curve is drawn beside the designed one, and the feedback section follows the map.
-            from recorrido.feedback.curve import report_feedback
-
-            path = write_report(
-                measured,
-                output,
-                source=ws,
-                lang=language,
-                funnel_window=window,
-                feedback=report_feedback(ws, journey),
+        answer = _ask_server(workspace, map_path, language, date_from, date_to, inactivity, window)
+        if answer is not None:  # the server holding the workspace wrote it
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(answer.text, encoding="utf-8")
+            path = output
+        else:
+            path = _write(
+                workspace, journey, output, language, date_from, date_to, inactivity, window
             )
         out.print(message("report_written", language, path=path), highlight=False)
         if png:
@@ -86,3 +80,42 @@ def report(
             out.print(message("report_exported", language, path=done), highlight=False)
     except RecorridoError as exc:
         fail(exc, False, language)
+
+
+def _write(workspace, journey, output, language, date_from, date_to, inactivity, window) -> Path:
+    from recorrido.report.build import write_report
+
+    with Workspace.open(workspace, read_only=True) as ws:
+        measured = ws.measure(journey, start=date_from, end=date_to, inactivity=inactivity)
+        # What customers said, where the workspace holds feedback: the measured emotion
+        # curve is drawn beside the designed one, and the feedback section follows the map.
+        from recorrido.feedback.curve import report_feedback
+
+        return write_report(
+            measured,
+            output,
+            source=ws,
+            lang=language,
+            funnel_window=window,
+            feedback=report_feedback(ws, journey),
+        )
+
+
+def _ask_server(workspace, map_path, language, date_from, date_to, inactivity, window):
+    """The report's HTML from the server holding ``workspace``, or None (no server, or a map
+    outside the workspace folder, which the API cannot reach)."""
+    from urllib.parse import quote
+
+    from recorrido.cli.forward import ask_server, map_name
+
+    name = map_name(workspace, map_path)
+    if name is None:
+        return None
+    params = {
+        "lang": language,
+        "from": date_from,
+        "to": date_to,
+        "inactivity": inactivity,
+        "window": window,
+    }
+    return ask_server(workspace, f"/maps/{quote(name)}/report", params)

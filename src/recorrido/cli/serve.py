@@ -76,10 +76,34 @@ def serve(
         err.print(message("server_no_keys_yet", lang, folder=folder))
     try:
         config = uvicorn.Config(application, log_level="warning", access_log=False)
-        uvicorn.Server(config).run(sockets=[listener])
+        _server(config).run(sockets=[listener])
     finally:
         if info is not None:
             remove_run_file(folder, info)
+    out.print(message("server_stopped", lang, folder=folder), highlight=False)
+
+
+def _server(config):
+    """A uvicorn server whose ``run`` returns once SIGTERM or Ctrl+C has shut it down.
+
+    uvicorn raises the signal again after its graceful shutdown (so that the process ends as the
+    signal says): that ended the process before ``serve`` removed its run file, and Ctrl+C
+    printed a traceback. By then the shutdown is done (requests answered, the loader's last load,
+    the database closed), so the signal is let go and ``serve`` cleans up and says so."""
+    import contextlib
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    self._captured_signals.clear()
+
+    return Server(config)
 
 
 def _workspace_folder(workspace: Path) -> Path:

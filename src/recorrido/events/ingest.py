@@ -19,6 +19,7 @@ import ibis
 
 from recorrido.errors import RecorridoError
 from recorrido.events import schema
+from recorrido.events.customer_updates import updated_customers
 from recorrido.events.handoff import (
     Transaction,
     clean_stale_scratch,
@@ -28,7 +29,7 @@ from recorrido.events.handoff import (
     session_timezone,
     upload,
 )
-from recorrido.events.identity import connected_customers, customer_profiles, identity_links
+from recorrido.events.identity import connected_customers, identity_links
 from recorrido.events.ingest_model import FileReport, IngestOptions, IngestReport, Refusal
 from recorrido.events.sources import RawSource
 from recorrido.events.staging import quarantined_rows, stage_file
@@ -122,11 +123,8 @@ def run_ingest(
         if relinked or sum(r.ingested for r in reports):
             # Worked out before the transaction from the stored and the fresh rows: DuckDB scans
             # rows inserted inside an open transaction at a fraction of its usual speed.
-            stored = store.table(schema.RAW_EVENTS).select(*_CANONICAL)
-            profiles = customer_profiles(
-                ibis.union(stored, fresh.select(*_CANONICAL)),
-                identity if identity is not None else store.table(schema.IDENTITY_MAP),
-            ).cache()
+            # Only the customers this ingest touched are worked out again (customer_updates.py).
+            profiles = updated_customers(store, fresh.select(*_CANONICAL), identity).cache()
 
         with Transaction(staging if same_engine else None):
             copy_into(store, schema.QUARANTINE, quarantined, handoff if not same_engine else None)

@@ -20,6 +20,7 @@ A timer interrupts the query when it runs past its limit.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Iterable
@@ -99,11 +100,15 @@ def run_query(
     tables: Iterable[str],
     locked: bool,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    read_only_transaction: bool = False,
 ):
     """The Arrow result of ``sql`` on the DuckDB connection ``con`` (an Ibis backend).
 
     ``locked`` applies :data:`SANDBOX_SETTINGS` to the database first: only for a connection no one
-    will write through again (they last until it closes).
+    will write through again (they last until it closes). ``read_only_transaction`` runs the
+    statement in a read-only transaction of its own cursor, rolled back after: on a connection
+    that others write through (the server's), the database itself then refuses a write that got
+    past the statement check.
     """
     import duckdb
 
@@ -116,6 +121,8 @@ def run_query(
     timer = threading.Timer(timeout, cursor.interrupt)
     timer.start()
     try:
+        if read_only_transaction:
+            cursor.execute("BEGIN TRANSACTION READ ONLY")
         return cursor.sql(statement.sql(dialect="duckdb")).to_arrow_table()
     except duckdb.InterruptException as exc:
         raise RecorridoError("sandbox_timeout", seconds=_seconds(timeout)) from exc
@@ -123,6 +130,9 @@ def run_query(
         raise RecorridoError("query_failed", detail=str(exc).strip().splitlines()[0]) from exc
     finally:
         timer.cancel()
+        if read_only_transaction:
+            with contextlib.suppress(duckdb.Error):
+                cursor.execute("ROLLBACK")
         cursor.close()
 
 

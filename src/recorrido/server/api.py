@@ -23,6 +23,7 @@ from recorrido.analytics.windows import DEFAULT_INACTIVITY
 from recorrido.errors import RecorridoError
 from recorrido.server.access import identify, token_from_headers
 from recorrido.server.answers import Denied
+from recorrido.server.limits import MAX_BOOTSTRAP, MAX_SAMPLES
 from recorrido.settings import SETTINGS_FILE
 
 
@@ -86,8 +87,22 @@ def _records(frame) -> list[dict]:
     return records(frame)
 
 
-async def _events_call(request: Request, map_name: str | None, work):
-    """``work(events)`` on the workspace's events (tagged with the map when named)."""
+async def _kept(request: Request, work, files: tuple[Path, ...] = ()):
+    """``work(workspace)`` on the server's workspace, or the answer it gave to the same request
+    while the data, the settings and ``files`` (the map) are unchanged (``kept_answers.py``)."""
+    ctx = request.app.state.ctx
+    kept = request.app.state.kept_answers
+    question = (
+        request.url.path,
+        tuple(sorted(request.query_params.multi_items())),
+        request.headers.get("accept-language", ""),
+    )
+    return await ctx.arun(lambda ws: kept.answer(ws, question, files, work))
+
+
+async def _events_call(request: Request, map_name: str | None, work, files=()):
+    """``work(events)`` on the workspace's events (tagged with the map when named); kept
+    while nothing it reads changes (see :func:`_kept`). ``files``: other files it reads."""
     ctx = request.app.state.ctx
     path = map_file(ctx.folder, map_name) if map_name else None
 
@@ -101,7 +116,7 @@ async def _events_call(request: Request, map_name: str | None, work):
             events = tag_events(events, path)
         return work(events)
 
-    return await ctx.arun(run)
+    return await _kept(request, run, (*files, *([path] if path is not None else [])))
 
 
 @health_router.get("/health")
@@ -139,8 +154,22 @@ async def maps(request: Request) -> Response:
 @router.get("/query")
 async def query(request: Request, sql: Annotated[str, Query(max_length=20000)]) -> Response:
     """One read-only SQL statement (as ``recorrido query --json``)."""
-    result = await request.app.state.ctx.arun(lambda ws: ws.query(sql))
+    result = await request.app.state.ctx.arun(_read_only_query, sql)
     return _answer(result.to_pylist())
+
+
+def _read_only_query(ws, sql: str):
+    """``ws.query(sql)``, on DuckDB in a read-only transaction as well: the server's connection
+    is the workspace's writer and cannot be locked down as ``recorrido query`` locks its own, so
+    besides the statement check the database refuses any write to the workspace's tables
+    (``events/query.py``). PostgreSQL's ``query`` already runs in a read-only transaction."""
+    if ws.con.name != "duckdb":
+        return ws.query(sql)
+    from recorrido.events.query import run_query
+
+    return run_query(
+        ws.con, sql, tables=ws.con.list_tables(), locked=False, read_only_transaction=True
+    )
 
 
 @router.get("/maps/{name}/measure")
@@ -167,6 +196,7 @@ async def measure(
             inactivity=inactivity,
             breakdown=breakdown,
         ).to_json(),
+        files=(path,),
     )
     return Response(result, media_type="application/json")
 
@@ -313,13 +343,46 @@ async def retention(
     )
 
 
+@router.get("/maps/{name}/report")
+async def report(
+    request: Request,
+    name: str,
+    lang: Annotated[str, Query(pattern="^(es|en)$", description="es | en")] = "en",
+    date_from: From = None,
+    date_to: To = None,
+    inactivity: str = DEFAULT_INACTIVITY,
+    window: str = "30d",
+) -> Response:
+    """The journey map report, one self-contained HTML file (as ``recorrido report`` writes it;
+    the command chooses the language, from the map's unless asked)."""
+    from recorrido.feedback.curve import report_feedback
+    from recorrido.journey import JourneyMap
+    from recorrido.report.build import report_html
+
+    path = map_file(request.app.state.ctx.folder, name)
+
+    def work(ws):
+        journey = JourneyMap.load(path)
+        measured = ws.measure(journey, start=date_from, end=date_to, inactivity=inactivity)
+        return report_html(
+            measured,
+            source=ws,
+            lang=lang,
+            funnel_window=window,
+            feedback=report_feedback(ws, journey),
+        )
+
+    html = await request.app.state.ctx.arun(work)
+    return Response(html, media_type="text/html; charset=utf-8")
+
+
 @router.get("/maps/{name}/friction")
 async def friction(
     request: Request,
     name: str,
     date_from: From = None,
     date_to: To = None,
-    min_customers: Annotated[int, Query(ge=1)] = 20,
+    min_customers: Annotated[int, Query(ge=1)] = 10,
     inactivity: str = "7d",
 ) -> Response:
     """Friction findings ranked by the customers they cost (as ``recorrido friction --json``)."""
@@ -332,6 +395,7 @@ async def friction(
         request,
         None,
         lambda events: find(events, path, start=date_from, end=date_to, options=options).to_dict(),
+        files=(path,),
     )
     return _answer(report)
 
@@ -354,6 +418,7 @@ async def moments(
         lambda events: find(
             events, path, start=date_from, end=date_to, min_support=min_support
         ).to_dict(),
+        files=(path,),
     )
     return _answer(report)
 
@@ -366,20 +431,41 @@ async def attribution(
     lookback: str = "30d",
     map_name: MapName = None,
     model: Annotated[list[str] | None, Query()] = None,
+    order: int = 1,
+    half_life: float = 1.0,
+    position: str = "0.4,0.2,0.4",
+    shapley: str = "conversions",
+    samples: Annotated[int, Query(le=MAX_SAMPLES)] = 2000,
+    bootstrap: Annotated[int, Query(le=MAX_BOOTSTRAP)] = 0,
+    level: float = 0.95,
+    seed: int = 0,
 ) -> Response:
-    """Conversions and value attributed to channels (as ``recorrido attribution --json``)."""
+    """Conversions and value attributed to channels (as ``recorrido attribution --json``, with
+    the same options)."""
     from recorrido.analytics.attribution import attribute_workspace
+    from recorrido.journey import JourneyMap
 
-    journey = None
-    if map_name:
-        from recorrido.journey import JourneyMap
+    path = map_file(request.app.state.ctx.folder, map_name) if map_name else None
+    options = {
+        "models": model or None,
+        "order": order,
+        "half_life": half_life,
+        "position": position.split(","),
+        "shapley_characteristic": shapley,
+        "shapley_samples": samples,
+        "seed": seed,
+        "bootstrap": bootstrap,
+        "level": level,
+    }
 
-        journey = JourneyMap.load(map_file(request.app.state.ctx.folder, map_name))
-    result = await request.app.state.ctx.arun(
-        lambda ws: attribute_workspace(
-            ws, by=by, conversion=conversion, lookback=lookback, journey=journey, models=model
+    def work(ws):
+        # The map is read here, under the key that its text is part of (see _kept).
+        journey = JourneyMap.load(path) if path is not None else None
+        return attribute_workspace(
+            ws, by=by, conversion=conversion, lookback=lookback, journey=journey, **options
         ).to_dict()
-    )
+
+    result = await _kept(request, work, (path,) if path is not None else ())
     return _answer(result)
 
 

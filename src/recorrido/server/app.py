@@ -29,8 +29,9 @@ from recorrido.server.collect import CollectFastPath, Collector
 from recorrido.server.collect import router as collect_router
 from recorrido.server.context import WorkspaceContext
 from recorrido.server.docs_page import install_docs
+from recorrido.server.kept_answers import KeptAnswers
 from recorrido.server.keys import KeyStore
-from recorrido.server.landing import LandingLog
+from recorrido.server.landing import REFUSED, LandingLog
 from recorrido.server.limits import RateLimiter
 from recorrido.server.loader import Loader
 
@@ -61,10 +62,13 @@ def create_app(
     """
     folder = Path(folder)
     landing = LandingLog(folder)
+    refused = LandingLog(folder, root=REFUSED)
     if collect_only:
-        return _collector_app(folder, landing, rate_limit, rate_burst, rotate_age)
+        return _collector_app(folder, landing, refused, rate_limit, rate_burst, rotate_age)
     ctx = WorkspaceContext(folder)
-    loader = Loader(ctx, landing, [], interval=load_interval, rotate_age=rotate_age)
+    loader = Loader(
+        ctx, landing, [], interval=load_interval, rotate_age=rotate_age, refused=refused
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,11 +106,13 @@ def create_app(
     app.state.on_start = []
     app.state.on_stop = []
     app.state.loader = loader
+    app.state.kept_answers = KeptAnswers()
     app.state.collector = Collector(
         keys=KeyStore(folder),
         landing=landing,
         limiter=RateLimiter(rate_limit, rate_burst),
         local_token=local_token,
+        refused=refused,
     )
     install_answers(app)
     app.include_router(collect_router)
@@ -123,6 +129,7 @@ def create_app(
 def _collector_app(
     folder: Path,
     landing: LandingLog,
+    refused: LandingLog,
     rate_limit: float,
     rate_burst: float | None,
     rotate_age: float,
@@ -133,6 +140,7 @@ def _collector_app(
         while True:
             await asyncio.sleep(rotate_age / 2)
             await run_in_threadpool(landing.rotate, rotate_age)
+            await run_in_threadpool(refused.rotate, rotate_age)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -142,10 +150,14 @@ def _collector_app(
         finally:
             task.cancel()
             landing.close()
+            refused.close()
 
     app = FastAPI(title="recorrido collector", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.collector = Collector(
-        keys=KeyStore(folder), landing=landing, limiter=RateLimiter(rate_limit, rate_burst)
+        keys=KeyStore(folder),
+        landing=landing,
+        limiter=RateLimiter(rate_limit, rate_burst),
+        refused=refused,
     )
     install_answers(app)
     app.include_router(collect_router)

@@ -43,6 +43,9 @@ class Collector:
     local_token: str | None = None
     accepted_calls: int = 0
     refused_calls: int = 0
+    #: Where the calls refused in a batch go, each with its reason, for the loader to put in the
+    #: quarantine (``landing.REFUSED``); None: answered only.
+    refused: LandingLog | None = None
 
 
 class _Stop(Exception):
@@ -236,6 +239,14 @@ async def _collect(request: Request, kind: str | None) -> Response:
             {"index": i, "error": r.key, "message": message(r.key, lang, **r.params)}
             for i, r in rejected
         ]
+        if kind is None and rejected and collector.refused is not None:
+            # On disk before the answer, like the good calls: each refused call reaches the
+            # quarantine with the reason it was answered with.
+            try:
+                await collector.refused.append_async(_refusal_lines(calls, rejected, received))
+            except (LandingError, OSError):
+                log.exception("landing the refused calls failed; nothing was acknowledged")
+                return problem(request, 503, "server_landing_failed", headers={"Retry-After": "5"})
         if not lines:
             status = 413 if all(r.status == 413 for _, r in rejected) else 400
             first = rejected[0][1]
@@ -260,6 +271,30 @@ async def _collect(request: Request, kind: str | None) -> Response:
 
 
 _SUCCESS = b'{"success":true}'
+#: The longest text of a refused call kept in the quarantine (a call over the size limit is
+#: kept cut, so the quarantine does not grow by what the limit kept out).
+MAX_REFUSED_RECORD = 8 * 1024
+
+
+def _refusal_lines(calls: list, rejected: list[tuple[int, Refusal]], received: str) -> bytes:
+    """One NDJSON line per refused call: its index in the batch, the field, the reason's key
+    and English sentence, and the call as sent (without its write key)."""
+    lines = []
+    for index, refusal in rejected:
+        call = calls[index]
+        if isinstance(call, dict):
+            call = {k: v for k, v in call.items() if k != "writeKey"}
+        record = json.dumps(call, ensure_ascii=False, default=str)[:MAX_REFUSED_RECORD]
+        line = {
+            "row": index,
+            "column": refusal.params.get("field"),
+            "reason_code": refusal.key,
+            "detail": message(refusal.key, "en", **refusal.params),
+            "record": record,
+            "received_at": received,
+        }
+        lines.append(json.dumps(line, ensure_ascii=True) + "\n")
+    return "".join(lines).encode("ascii")
 
 
 def _endpoint(kind: str | None):

@@ -31,11 +31,14 @@ import time
 from pathlib import Path
 
 LANDING = "landing"
+#: Calls the collection API refused, each with its reason, on their way to the quarantine: a
+#: landing log of their own (the same files, rotation and recovery), read by the loader.
+REFUSED = "landing/refused"
 OPEN, READY, LOADED, FAILED = "open", "ready", "loaded", "failed"
 
 
-def landing_folders(workspace_folder: str | Path) -> dict[str, Path]:
-    root = Path(workspace_folder) / LANDING
+def landing_folders(workspace_folder: str | Path, root: str = LANDING) -> dict[str, Path]:
+    root = Path(workspace_folder) / root
     folders = {name: root / name for name in (OPEN, READY, LOADED, FAILED)}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
@@ -61,8 +64,14 @@ class LandingLog:
     so no request waits behind a rotation.
     """
 
-    def __init__(self, workspace_folder: str | Path, *, max_bytes: int = 16 * 1024 * 1024):
-        self.folders = landing_folders(workspace_folder)
+    def __init__(
+        self,
+        workspace_folder: str | Path,
+        *,
+        max_bytes: int = 16 * 1024 * 1024,
+        root: str = LANDING,
+    ):
+        self.folders = landing_folders(workspace_folder, root)
         self.max_bytes = max_bytes
         self._host = _host()
         # Names carry the pid and a per-log token: after a restart under the same pid (pid 1 in
@@ -250,9 +259,9 @@ def _ready_name(ready: Path, open_path: Path) -> Path:
     return ready / f"{time.time_ns():020d}-{open_path.name}"
 
 
-def recover(workspace_folder: str | Path) -> list[Path]:
+def recover(workspace_folder: str | Path, root: str = LANDING) -> list[Path]:
     """Close the ``open/`` files left by dead landing logs of this host; the files moved."""
-    folders = landing_folders(workspace_folder)
+    folders = landing_folders(workspace_folder, root)
     host = _host()
     moved = []
     for path in sorted(folders[OPEN].glob("*.ndjson")):
@@ -312,8 +321,8 @@ def _cut_torn_tail(path: Path) -> None:
             os.fsync(handle.fileno())
 
 
-def ready_files(workspace_folder: str | Path) -> list[Path]:
-    return sorted(landing_folders(workspace_folder)[READY].glob("*.ndjson"))
+def ready_files(workspace_folder: str | Path, root: str = LANDING) -> list[Path]:
+    return sorted(landing_folders(workspace_folder, root)[READY].glob("*.ndjson"))
 
 
 def move_to(path: Path, folder: Path) -> Path:

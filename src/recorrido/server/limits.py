@@ -31,3 +31,8 @@ class RateLimiter:
 
 def retry_after(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
+
+
+#: Bounds on one JSON API request's attribution work (the command line, on its own machine, has
+#: none; it does not forward past them).
+MAX_SAMPLES, MAX_BOOTSTRAP = 100_000, 10_000

@@ -20,16 +20,28 @@ whole open file, and an acknowledged call is still in ``events`` within about
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from recorrido.errors import RecorridoError
 from recorrido.server.context import WorkspaceContext
-from recorrido.server.landing import FAILED, LOADED, LandingLog, move_to, ready_files, recover
+from recorrido.server.landing import (
+    FAILED,
+    LANDING,
+    LOADED,
+    REFUSED,
+    LandingLog,
+    move_to,
+    ready_files,
+    recover,
+)
 
 log = logging.getLogger("recorrido.server.loader")
 _RECOVERY_SECONDS = 10.0
@@ -62,9 +74,11 @@ class Loader:
         rotate_age: float = 0.5,
         max_gap: float = 2.0,
         duty: float = 0.25,
+        refused: LandingLog | None = None,
     ) -> None:
         self.ctx = ctx
         self.landing = landing
+        self.refused = refused
         self.after_load = after_load
         self.interval = interval
         self.rotate_age = rotate_age
@@ -77,6 +91,7 @@ class Loader:
 
     def start(self) -> None:
         recover(self.ctx.folder)
+        recover(self.ctx.folder, REFUSED)
         self._thread = threading.Thread(target=self._loop, name="recorrido-loader", daemon=True)
         self._thread.start()
 
@@ -87,8 +102,11 @@ class Loader:
             self._thread.join()
         if self.landing is not None:
             self.landing.close()
+        if self.refused is not None:
+            self.refused.close()
         while self.load_ready():  # a backlog goes in bounded bites
             pass
+        self.quarantine_refused()
 
     def _loop(self) -> None:
         next_recovery = time.monotonic() + _RECOVERY_SECONDS
@@ -97,6 +115,7 @@ class Loader:
                 now = time.monotonic()
                 if now >= next_recovery:  # now and then: files of collectors that died meanwhile
                     recover(self.ctx.folder)
+                    recover(self.ctx.folder, REFUSED)
                     next_recovery = now + _RECOVERY_SECONDS
                 if now >= self._next_load:
                     self._round()
@@ -109,6 +128,9 @@ class Loader:
         earliest time from what this one cost."""
         if self.landing is not None and self.landing.rotate(self.rotate_age):
             self.landing.flush()  # the closed file is in ready/ for this round
+        if self.refused is not None and self.refused.rotate(self.rotate_age):
+            self.refused.flush()
+        self.quarantine_refused()
         started = time.monotonic()
         if self.load_ready():
             spent = time.monotonic() - started
@@ -144,6 +166,22 @@ class Loader:
         self.stats.loads += 1
         self.stats.last_load_seconds = time.perf_counter() - started
         return handled
+
+    def quarantine_refused(self) -> int:
+        """Put the calls the collection API refused (``landing/refused/ready``) in the
+        quarantine, each with the reason it was answered with; the number of calls."""
+        folders = _folders(self.ctx.folder, REFUSED)
+        files = ready_files(self.ctx.folder, REFUSED)
+        if not files:
+            return 0
+        already = self.ctx.run(_loaded_names, [f.name for f in files])
+        count = 0
+        for path in files:
+            if path.name not in already:
+                count += self.ctx.run(_quarantine_file, path)
+            move_to(path, folders[LOADED])
+        self.stats.quarantined += count
+        return count
 
     def _ingest(self, files: list[Path]) -> None:
         folders = _folders(self.ctx.folder)
@@ -193,10 +231,62 @@ def _oldest(files: list[Path], budget: int) -> list[Path]:
     return taken
 
 
-def _folders(folder: Path) -> dict[str, Path]:
+def _folders(folder: Path, root: str = LANDING) -> dict[str, Path]:
     from recorrido.server.landing import landing_folders
 
-    return landing_folders(folder)
+    return landing_folders(folder, root)
+
+
+def _quarantine_file(workspace, path: Path) -> int:
+    """The refused calls of one file into ``quarantine``, logged as one ingest that kept none
+    of them (so ``recorrido quarantine`` lists them with a time, and a file taken once is known
+    after a crash before its move); one transaction on DuckDB."""
+    import ibis
+
+    from recorrido.events import schema
+    from recorrido.events.handoff import Transaction
+    from recorrido.privacy.pseudonyms import redact_quarantine
+
+    refused = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        with contextlib.suppress(ValueError):
+            row = json.loads(line)
+            if isinstance(row, dict) and row.get("reason_code"):
+                refused.append(row)
+    if not refused:
+        return 0
+    con = workspace.con
+    last = workspace.ingest_log.ingest_id.max().execute()
+    ingest_id = 1 if last is None or last != last else int(last) + 1
+    rows = ibis.memtable(
+        {
+            "ingest_id": [ingest_id] * len(refused),
+            "file": [str(path)] * len(refused),
+            **{
+                name: [r.get(name) for r in refused]
+                for name in ("row", "column", "reason_code", "detail", "record")
+            },
+        },
+        schema=schema.QUARANTINE_SCHEMA,
+    )
+    if workspace.settings.pseudonymise:  # the call as sent carries the raw ids
+        rows = redact_quarantine(rows)
+    entry = ibis.memtable(
+        {
+            "ingest_id": [ingest_id],
+            "finished_at": [datetime.now(UTC)],
+            "files": [str(path)],
+            "rows_read": [len(refused)],
+            "ingested": [0],
+            "duplicates": [0],
+            "quarantined": [len(refused)],
+        },
+        schema=schema.INGEST_LOG_SCHEMA,
+    )
+    with Transaction(con if con.name == "duckdb" else None):
+        con.insert(schema.QUARANTINE, rows)
+        con.insert(schema.INGEST_LOG, entry)
+    return len(refused)
 
 
 def _mtime(path: Path) -> float:

@@ -118,6 +118,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no map '{name}' in the workspace.",
     },
     # serve / keys commands
+    "server_stopped": {
+        "es": "recorrido se ha parado (espacio de trabajo {folder}).",
+        "en": "recorrido stopped (workspace {folder}).",
+    },
     "server_listening": {
         "es": "recorrido escucha en {address} (espacio de trabajo {folder}). Ctrl+C para parar.",
         "en": "recorrido is listening on {address} (workspace {folder}). Ctrl+C to stop.",
