@@ -33,24 +33,70 @@ def planted_truth(days: int) -> dict:
     return {"incident": incident, "loop": loop, "failure": None}
 
 
-def write(path, n: int = 600, days: int = 180, *, planted: bool = True, seed: int = 1):
-    """Write the events as Parquet at ``path``; return the path."""
+def truth(days: int = 180):
+    """The planted problems as :class:`planted.Planted` (customers counted by :func:`write`)."""
+    from planted import Planted, Truth
+
+    span = planted_truth(days)
+    return Truth(
+        START,
+        "purchase",
+        [
+            Planted(
+                "change",
+                ("error_shown", "support_contact", "purchase"),
+                "incident",
+                3.0,
+                *span["incident"],
+            ),
+            Planted(
+                "loop",
+                ("checkout_shipping", "checkout_payment"),
+                "loop on android",
+                10.0,
+                *span["loop"],
+                segment=("platform", "android"),
+            ),
+            Planted(
+                "failure",
+                ("payment_failed",),
+                "payment failures on ios",
+                10.0,
+                segment=("platform", "ios"),
+            ),
+        ],
+    )
+
+
+def write(
+    path,
+    n: int = 600,
+    days: int = 180,
+    *,
+    planted: bool = True,
+    seed: int = 1,
+    counted: dict | None = None,
+):
+    """Write the events as Parquet at ``path``; return the path. ``counted`` (labels of
+    :func:`truth`) receives the ids of the customers each planted problem touched."""
     rng = random.Random(seed)
     truth = planted_truth(days)
+    counted = counted if counted is not None else {}
     rows: list[dict] = []
     for i in range(n):
-        rows.extend(_customer(rng, f"u{i:06d}", days, planted, truth))
+        rows.extend(_customer(rng, f"u{i:06d}", days, planted, truth, counted))
     frame = pd.DataFrame(rows)
     frame["event_id"] = [f"e{i}" for i in range(len(frame))]
     frame.to_parquet(path, index=False)
     return path
 
 
-def _customer(rng, cid, days, planted, truth) -> list[dict]:
+def _customer(rng, cid, days, planted, truth, counted) -> list[dict]:
     platform = rng.choices(["android", "ios", "web"], [0.35, 0.25, 0.4])[0]
     channel = "web" if platform == "web" else "app"
     rows: list[dict] = []
     failing = planted and platform == "ios" and rng.random() < 0.5
+    hits = counted.setdefault
     first = rng.uniform(0, days - 1)
     sessions = 1 + min(int(rng.expovariate(1 / 3)), 12)
     moments = sorted([first] + [rng.uniform(first, days - 0.01) for _ in range(sessions - 1)])
@@ -88,7 +134,10 @@ def _customer(rng, cid, days, planted, truth) -> list[dict]:
         emit("checkout_shipping")
         emit("checkout_payment")
         chance = 0.6
+        if incident:
+            hits("incident", set()).add(cid)
         if looping:
+            hits("loop on android", set()).add(cid)
             for _ in range(2 + int(rng.random() < 0.5)):
                 emit("checkout_shipping")
                 emit("checkout_payment")
@@ -97,6 +146,7 @@ def _customer(rng, cid, days, planted, truth) -> list[dict]:
             emit("checkout_shipping")
             emit("checkout_payment")
         if failing:
+            hits("payment failures on ios", set()).add(cid)
             emit("payment_failed")
             emit("checkout_payment")
             emit("payment_failed")

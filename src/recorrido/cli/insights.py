@@ -74,7 +74,9 @@ def friction(
         str | None,
         typer.Option(help="loop,failure,wait,abandonment,handoff,drift (default: all)"),
     ] = None,
-    min_customers: Annotated[int, typer.Option(help="Least customers per group")] = 20,
+    min_customers: Annotated[
+        int, typer.Option(help="Least customers per group (a floor: more when the data needs)")
+    ] = 10,
     segment_by: Annotated[
         str | None, typer.Option(help="Property keys to locate findings (default: auto)")
     ] = None,

@@ -10,7 +10,7 @@ tables ``(cid, customer_id, us)``, ``us`` being when the customer met that place
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ibis
 import pandas as pd
@@ -42,6 +42,8 @@ class Candidates:
     stages and touchpoints) and its message parameters; ``periods`` holds a cid's known (first
     day, last day); ``harm_only`` keeps only findings whose effect is negative; ``tests`` counts
     tests already made to choose the candidates (for the multiple-testing correction).
+    ``after_goal(cid)`` says whether the place lies after the goal: there success is a later
+    outcome (coming back), not reaching the goal (:mod:`recorrido.insights.later_outcome`).
     """
 
     kind: str
@@ -52,3 +54,26 @@ class Candidates:
     periods: dict[str, tuple[int, int]] = field(default_factory=dict)
     harm_only: bool = True
     tests: int = 0
+    after_goal: Callable[[str], bool] = lambda cid: False
+
+
+def kept_rows(cands: Candidates, scratch) -> Candidates:
+    """``cands`` with its affected and pool rows computed once and kept in ``scratch`` when the
+    ranking reads them whole (no ``stats``): it counts them, then dates, locates and samples
+    the kept findings from them, and each read would otherwise run the detector's windows
+    again. Both are copied by one query (one table, ``affected`` telling them apart): what
+    they share (a detector's ordered runs, say) is then worked out once, not once for each.
+    Candidates with ``stats`` are read only for their few kept findings: left as they are (a
+    copy of every row would cost more than the filtered reads)."""
+    if scratch is None or cands.stats is not None:
+        return cands
+    if cands.affected is None or cands.pool is None:
+        return cands
+    both = ibis.union(
+        cands.affected.select(*SCHEMA, affected=ibis.literal(True)),
+        cands.pool.select(*SCHEMA, affected=ibis.literal(False)),
+    )
+    both = scratch.keep(both)
+    affected = both.filter(both.affected).select(*SCHEMA)
+    pool = both.filter(~both.affected).select(*SCHEMA)
+    return replace(cands, affected=affected, pool=pool)

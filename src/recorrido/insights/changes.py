@@ -28,9 +28,14 @@ Across all series tested, Benjamini–Hochberg keeps a false discovery rate of `
 **Size.** A change is kept only when the rate inside is at least ``MIN_RATIO`` times the rate
 outside (or at most 1 / ``MIN_RATIO``) and at least ``MIN_EXCESS`` customer-bins beyond normal.
 It must also be a **period**, not a trend: its rate departs by ``MIN_RATIO`` from the rate
-before it and from the rate after it (where the window does not reach the data's edge).
-A segment's change is dropped when the overall series of the same metric changed in an
-overlapping window (the overall finding stands; its segment is located afterwards).
+before it and from the rate after it, each side at least ``MIN_SIDE_BINS`` (2) bins long; a
+window that reaches the first or last bin is not a period (the customer mix shifts at an
+export's edges: only newcomers at the start, only the long-lived at the end). A segment's change
+is dropped when the overall series of the same metric changed in an overlapping window (the
+overall finding stands; its segment is located afterwards).
+
+**Effect on the goal.** Each change also gives ``where.goal_rate``: the share of the same
+active customers who reached the goal, before, during and after its window.
 
 The candidate's counts (``stats``) are customer-bins: inside the window (affected) against
 outside (comparable); "success" is doing the metric, so ``effect`` is the change of its rate.
@@ -50,6 +55,7 @@ from recorrido.analytics.sequence import property_value
 from recorrido.insights import event_loops
 from recorrido.insights.candidates import Candidates, rows, union
 from recorrido.insights.journeys import DAY_US
+from recorrido.insights.stats import benjamini_hochberg
 
 MIN_ACTIVE_PER_BIN = 50
 MIN_SERIES_CUSTOMERS = 10
@@ -57,6 +63,7 @@ MAX_EVENTS = 60
 MIN_RATIO = 1.5
 MIN_EXCESS = 10
 MIN_BINS = 6
+MIN_SIDE_BINS = 2
 WIDTHS = (1, 7, 28)
 #: 1970-01-01 was a Thursday: shifting by 3 days makes week bins start on Mondays.
 MONDAY_SHIFT = 3
@@ -150,20 +157,6 @@ def scan(k: np.ndarray, n: np.ndarray, max_len: int | None = None) -> Change | N
     return Change(best.first, best.last, best.k_in, best.n_in, best.k_out, best.n_out, p)
 
 
-def benjamini_hochberg(pvalues: list[float], alpha: float) -> list[bool]:
-    """Which hypotheses Benjamini–Hochberg rejects at false discovery rate ``alpha``."""
-    m = len(pvalues)
-    order = sorted(range(m), key=lambda i: pvalues[i])
-    cutoff = -1
-    for rank, i in enumerate(order, start=1):
-        if pvalues[i] <= alpha * rank / m:
-            cutoff = rank
-    keep = [False] * m
-    for rank, i in enumerate(order, start=1):
-        keep[i] = rank <= cutoff
-    return keep
-
-
 def large_enough(change: Change) -> bool:
     """At least a MIN_RATIO-fold change, and MIN_EXCESS customer-bins beyond normal."""
     rin, rout = change.rate_in, change.rate_out
@@ -199,6 +192,14 @@ def _series_tables(
                     k=u.customer_id.nunique()
                 )
             )
+        # Reaching the goal, per bin: not scanned (the goal's event is), it gives each change
+        # its effect on the goal (the goal rate before, during and after its window).
+        g = t.filter(t.is_goal).mutate(mkind=ibis.literal("goal"), metric=ibis.literal("goal"))
+        done_parts.append(
+            g.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
+                k=g.customer_id.nunique()
+            )
+        )
     # Loops over time: customers stepping back and forth between two events in the bin.
     lp = loops.mutate(bin=(loops.us // DAY_US).cast("int64"))
     if width > 1:
@@ -259,6 +260,8 @@ def candidates(journeys, options) -> Candidates:
     tested: list[tuple[tuple, Change]] = []
     for (mkind, metric, dim, val), g in done.groupby(["mkind", "metric", "dim", "val"]):
         metric = str(metric)
+        if mkind == "goal":
+            continue
         if (mkind == "event" and metric not in events) or (
             mkind == "touchpoint" and metric not in touchpoints
         ):
@@ -292,7 +295,9 @@ def candidates(journeys, options) -> Candidates:
         for (key, c), ok in zip(tested, keep, strict=True)
         if ok
         and large_enough(c)
-        and _a_period(c, _sides(active_of, done, key, first_bin, last_bin, c))
+        and _a_period(
+            c, _sides(active_of, done, key, first_bin, last_bin, c), last_bin - first_bin + 1
+        )
     ]
     overall = {(key[0], key[1]): c for key, c in found if key[2] == ""}
     found = [
@@ -331,7 +336,16 @@ def candidates(journeys, options) -> Candidates:
         last_day = min(day_of(first_bin + c.last, end=True), journeys.as_of_us // DAY_US)
         spans[cid] = (int(first_day), int(last_day))
         before, after = _sides(active_of, done, (mkind, metric, dim, val), first_bin, last_bin, c)
+        goal_key = ("goal", "goal", dim, val)
+        goal = {
+            "before": _rate_between(active_of, done, goal_key, first_bin - 1, first_bin + c.first),
+            "during": _rate_between(
+                active_of, done, goal_key, first_bin + c.first - 1, first_bin + c.last + 1
+            ),
+            "after": _rate_between(active_of, done, goal_key, first_bin + c.last, last_bin + 1),
+        }
         details[cid] = {
+            "goal": goal,
             "metric_kind": mkind,
             "metric": metric,
             "dimension": dim,
@@ -369,6 +383,8 @@ def candidates(journeys, options) -> Candidates:
             "during": d["during"],
             "after": d["after"],
             "bin_days": d["bin_days"],
+            # the effect on reaching the goal: the share of active customers who reached it
+            "goal_rate": d["goal"],
         }
         if d["dimension"]:
             where["segment"] = {"dimension": d["dimension"], "value": d["value"]}
@@ -406,12 +422,20 @@ def _sides(active_of, done, key, first_bin, last_bin, c: Change):
     return before, after
 
 
-def _a_period(c: Change, sides) -> bool:
+def _a_period(c: Change, sides, bins: int) -> bool:
     """A change is a period, not a trend: its rate departs by ``MIN_RATIO`` (the same way) from
-    the rate before it and from the rate after it, wherever those exist."""
+    the rate before it and from the rate after it. A window that reaches the first or the last
+    bin has no before (or no after): at the edges of an export the mix of customers shifts (at
+    the start only newcomers are active, at the end only the long-lived), which moves every
+    rate, so such a window is not taken for a change."""
     for side in sides:
         if side is None:
-            continue
+            return False
+    # ... and those sides are at least MIN_SIDE_BINS bins long: one bin at the start of a
+    # growing or shrinking base is no "before" to compare with (a trend is no period)
+    if c.first < MIN_SIDE_BINS or c.last > bins - 1 - MIN_SIDE_BINS:
+        return False
+    for side in sides:
         if c.rate_in >= c.rate_out and c.rate_in < MIN_RATIO * side:
             return False
         if c.rate_in < c.rate_out and c.rate_in * MIN_RATIO > side:

@@ -1,9 +1,14 @@
 """Which segment a finding concentrates in.
 
-A customer's segments: the **channel** of their first event, the map's **personas** whose data
-rule one of their events matches, and the value on their first event of each **property** key
-asked for (``segment_by``) or, by default, of every property key with 2 to 12 distinct values
-among first events (such as ``platform``, ``country``, ``device``).
+**Located where it happens.** A customer's segment for a finding is read on the event involved
+(the customer's pool row: when they met the place — the step where the failures happen, the
+move between the looping steps, the end of the wait), not on their first event: a customer who
+found the shop on the web and loops in the app's checkout loops in the app. Affected and
+unaffected customers are read on the same kind of event (an error page's URL is no segment of
+the customers who had errors). The values read there: the **channel**, and each **property**
+key asked for (``segment_by``) or, by default, every property key with 2 to 12 distinct values
+among first events (such as ``platform``, ``country``, ``device``). The map's **personas** whose
+data rule one of the customer's events matches are a customer's, wherever it happens.
 
 For a finding with affected customers A inside its comparable pool P, each segment value v is
 tested: the share of affected among P's customers with v against the share among the others
@@ -25,34 +30,45 @@ MIN_SHARE = 0.4
 MIN_LIFT = 1.5
 
 
-def customer_values(journeys, keys: tuple[str, ...] | None = None) -> ibis.Table | None:
-    """``(customer_id, dimension, value)``: every segment value of every customer."""
+def event_values(
+    journeys, moments: ibis.Table, keys: tuple[str, ...] | None = None
+) -> tuple[ibis.Table, ibis.Table | None]:
+    """``(customer_id, us, dimension, value)``: the segment values of the events at the given
+    ``(customer_id, us)`` moments (the first in the customer's order where several events share
+    a moment), and ``(customer_id, dimension, value)`` of the personas (or None)."""
     events = journeys.events
-    first = events.filter(events.seq == 0)
-    parts = [
-        first.select(
-            "customer_id", dimension=ibis.literal("channel"), value=first.channel.cast("string")
-        )
-    ]
     if keys is None:
-        keys = tuple(_auto_keys(first))
+        keys = tuple(_auto_keys(events.filter(events.seq == 0)))
+    at = events.semi_join(moments, ["customer_id", "us"])
+    # Several events can share a moment (a form and its error in one second): the first of
+    # them in the customer's order is the one the place refers to.
+    first = ibis.window(group_by=[at.customer_id, at.us], order_by=at.seq)
+    at = at.mutate(_r=ibis.row_number().over(first))
+    at = at.filter(at._r == 0)
+    parts = [at.select("customer_id", "us", dimension=ibis.literal("channel"), value=at.channel)]
     for key in keys:
         if key == "channel":
             continue
         parts.append(
-            first.select(
-                "customer_id", dimension=ibis.literal(key), value=property_value(first, key)
+            at.select(
+                "customer_id", "us", dimension=ibis.literal(key), value=property_value(at, key)
             )
         )
+    parts = [p.mutate(value=p.value.cast("string")) for p in parts]
+    values = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    values = values.filter(values.value.notnull())
+    personas = []
     for persona in journeys.journey.personas:
         if persona.rule is None:
             continue
         members = events.filter(persona.rule.predicate(events)).select("customer_id").distinct()
-        parts.append(
+        personas.append(
             members.mutate(dimension=ibis.literal("persona"), value=ibis.literal(persona.id))
         )
-    parts = [p.filter(p.value.notnull()).select("customer_id", "dimension", "value") for p in parts]
-    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+    people = None
+    if personas:
+        people = ibis.union(*personas) if len(personas) > 1 else personas[0]
+    return values, people
 
 
 def unreadable_keys(journeys) -> list[str]:
@@ -79,14 +95,23 @@ def _auto_keys(first: ibis.Table) -> list[str]:
 
 def concentrations(journeys, affected: ibis.Table, pool: ibis.Table, options) -> dict[str, dict]:
     """For each cid of ``affected`` (within ``pool``), the segment it concentrates in."""
-    values = customer_values(journeys, options.segment_by)
-    if values is None:
-        return {}
     hit = affected.select("cid", "customer_id", hit=ibis.literal(1))
-    people = pool.left_join(hit, ["cid", "customer_id"]).select("cid", "customer_id", "hit")
+    people = pool.left_join(hit, ["cid", "customer_id"])
+    people = people.select("cid", "customer_id", "hit", "us")
     people = people.mutate(hit=people.hit.fill_null(0))
     totals = people.group_by("cid").aggregate(n=people.count(), a=people.hit.sum()).execute()
-    joined = people.join(values, "customer_id")
+    values, personas = event_values(
+        journeys, people.select("customer_id", "us").distinct(), options.segment_by
+    )
+    joined = people.join(values, ["customer_id", "us"]).select(
+        "cid", "customer_id", "hit", "dimension", "value"
+    )
+    if personas is not None:
+        joined = joined.union(
+            people.join(personas, "customer_id").select(
+                "cid", "customer_id", "hit", "dimension", "value"
+            )
+        )
     frame = (
         joined.group_by(["cid", "dimension", "value"])
         .aggregate(c=joined.count(), a_v=joined.hit.sum())

@@ -7,7 +7,11 @@
    word (``search for poi`` and ``search for item`` → ``search``); a code of one or two
    characters (``A_SUBMITTED``, ``W_Completeren aanvraag``, ``O_SELECTED`` in process-mining
    logs) is not a word, so those events stay touchpoints of their own, named as the events are.
-   The goal event is always its own touchpoint. Its channel is the commonest channel of its
+   The goal event is always its own touchpoint, and so is every **failure** (an event whose
+   name reads as one, :mod:`recorrido.insights.error_words`): it is never grouped with ordinary
+   steps (``payment_failed`` stays apart from ``payment_form``), its description says it is a
+   failure and its stage lists it among the ``pain_points``, so the map marks it as a failure
+   instead of making it an ordinary step. Its channel is the commonest channel of its
    events; its mode is assisted when the name says a person is involved (support, chat, call,
    agent, ticket, soporte, asesor, llamada, ...).
 3. **Position.** For customers who reached the goal, each event before their first goal event
@@ -171,7 +175,7 @@ def discover(
             stage = ("discover" if stage == "early" else "consider") if split else "consider"
         elif stage == "outcome":
             stage = "purchase"
-        stages[stage].append(_touchpoint(label, members, channels))
+        stages[stage].append(_touchpoint(label, members, channels, lang))
     _unique_ids(stages)
     purchase = looks_like_purchase(goal)
     titles = STAGE_NAMES[lang] if purchase else NEUTRAL_STAGE_NAMES[lang]
@@ -188,6 +192,7 @@ def discover(
                 "id": ids[sid] if ids[sid] not in taken else f"stage-{ids[sid]}",
                 "name": titles[sid],
                 "phase": PHASES[sid],
+                **_pain_points(tps, lang),
                 "touchpoints": tps,
             }
             for sid, tps in stages.items()
@@ -300,6 +305,8 @@ def _channels(events: ibis.Table, chosen: list[str]) -> dict[str, str]:
 
 
 def _group(chosen: list[str], goal: str) -> dict[str, list[str]]:
+    from recorrido.insights.error_words import is_error_name
+
     by_word: dict[str, list[str]] = {}
     for event in chosen:
         if event == goal:
@@ -307,6 +314,8 @@ def _group(chosen: list[str], goal: str) -> dict[str, list[str]]:
         word = re.split(r"[\s_.:/-]+", event.strip().lower())[0] or event
         if len(word) < MIN_GROUP_WORD or not any(c.isalpha() for c in word):
             word = event  # a code (A_, W_, 2_), not a word: the event stays its own touchpoint
+        if is_error_name(event):
+            word = "\0" + event  # a failure is never hidden among ordinary steps
         by_word.setdefault(word, []).append(event)
     groups: dict[str, list[str]] = {goal: [goal]}
     for word, members in by_word.items():
@@ -317,7 +326,18 @@ def _group(chosen: list[str], goal: str) -> dict[str, list[str]]:
     return groups
 
 
-def _touchpoint(label: str, members: list[str], channels: dict[str, str]) -> dict:
+FAILURE_DESCRIPTION = {
+    "es": "Fallo (el nombre del evento lo dice): los hallazgos lo tratan como un fallo del paso "
+    "anterior, no como un paso más.",
+    "en": "A failure (its event name says so): the insights treat it as a failure of the step "
+    "before it, not as one more step.",
+}
+FAILURE_PAIN = {"es": "Fallo: {name}", "en": "Failure: {name}"}
+
+
+def _touchpoint(label: str, members: list[str], channels: dict[str, str], lang: str) -> dict:
+    from recorrido.insights.error_words import is_error_name
+
     channel = next((channels[m] for m in members if m in channels), None)
     tp = {
         "id": _slug(label),
@@ -325,9 +345,19 @@ def _touchpoint(label: str, members: list[str], channels: dict[str, str]) -> dic
         "mode": "assisted" if ASSISTED_WORDS.search(label) else "self-service",
         "match": {"event": members if len(members) > 1 else members[0]},
     }
+    if all(is_error_name(m) for m in members):
+        tp["description"] = FAILURE_DESCRIPTION[lang]
     if channel:
         tp["channel"] = channel
     return tp
+
+
+def _pain_points(tps: list[dict], lang: str) -> dict:
+    """The failures among a stage's touchpoints, as its pain points (none: no key)."""
+    failures = [tp["name"] for tp in tps if tp.get("description") == FAILURE_DESCRIPTION[lang]]
+    if not failures:
+        return {}
+    return {"pain_points": [FAILURE_PAIN[lang].format(name=name) for name in failures]}
 
 
 def _slug(text: str) -> str:

@@ -6,8 +6,10 @@ stage. Days too recent to have had the time to move on (the last p90 of that tra
 plus one day, before the measurement date) are left out. A day departs from the baseline when
 its binomial z-score is beyond the Bonferroni critical value for all the days tested; departing
 days of the same direction at most one day apart form a **period** (shorter than 80 % of the
-days). The affected customers are those who reached the stage during the period; the pool,
-everyone who reached it on a tested day; the effect is on reaching the goal, either way.
+days) and at least ``MIN_EXCESS`` (10) customers beyond or short of the baseline (a one-day blip
+of a few customers is no drift). The affected customers are those who reached the stage during
+the period; the pool, everyone who reached it on a tested day; the effect is on reaching the
+goal, either way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fractions import Fraction
 import ibis
 
 from recorrido.insights.candidates import Candidates, rows, union
+from recorrido.insights.changes import MIN_EXCESS
 from recorrido.insights.journeys import DAY_US
 from recorrido.insights.stats import periods, z_for
 from recorrido.insights.waits import stage_waits
@@ -63,6 +66,11 @@ def candidates(journeys, options) -> Candidates:
         span = len(days)
         for period in periods(days, z=z_day, gap=1, min_n=1):
             if period.last - period.first + 1 >= 0.8 * span:
+                continue
+            # A blip of a few customers is no drift: at least MIN_EXCESS customers beyond
+            # (or short of) what the baseline rate gives.
+            base = period.baseline_k / period.baseline_n if period.baseline_n else 0.0
+            if abs(period.k - period.n * base) < MIN_EXCESS:
                 continue
             cid = f"drift|{stage_index}|{period.first}|{period.last}"
             found[cid] = (period.first, period.last)

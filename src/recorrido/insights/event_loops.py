@@ -29,7 +29,19 @@ MIN_PAIR_CUSTOMERS = 10
 
 def steps(journeys, options) -> ibis.Table:
     """Each customer's error-free events, repeats collapsed, with the pair ``cid`` of each
-    event and the one before it, and whether it is a return (``is_return``)."""
+    event and the one before it, and whether it is a return (``is_return``).
+
+    Worked out once per question (``Journeys.shared``): the loops here and the loop series of
+    :mod:`recorrido.insights.changes` both read it, and it takes four windows over every
+    event. Only the columns they read are kept (``properties`` when segments are asked for)."""
+    columns = ["customer_id", "us", "seq", "event", "touchpoint", "channel"]
+    columns += ["cid", "before", "is_return"]
+    if options.segment_by:
+        columns.append("properties")
+    return journeys.shared("event_loop_steps", lambda: _steps(journeys, options).select(*columns))
+
+
+def _steps(journeys, options) -> ibis.Table:
     e = journeys.events
     e = e.filter(~is_error_column(e.event, options.failure_patterns))
     order = customer_order(e)
@@ -87,4 +99,13 @@ def candidates(journeys, options) -> Candidates:
         params = {"earlier": first, "later": second, "times": options.min_repeats}
         return where, params
 
-    return Candidates("loop", affected, pool, describe)
+    from recorrido.insights.later_outcome import events_after
+
+    after = events_after(journeys)
+    return Candidates(
+        "loop",
+        affected,
+        pool,
+        describe,
+        after_goal=lambda cid: after(cid.split("|", 3)[2:]),
+    )

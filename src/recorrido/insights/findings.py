@@ -6,10 +6,16 @@ module turns them into :class:`Finding` records:
 1. **Effect.** Success is reaching the map's goal (for abandonment: going on after the
    touchpoint). ``effect`` = success rate of the affected − success rate of the comparable
    customers who were not affected, with Newcombe's 95 % interval.
-2. **Noise threshold.** A candidate is a finding only when both groups have at least
-   ``min_customers`` customers, its interval at the Bonferroni-corrected level (all candidates
-   of the run counted) excludes 0, its effect is negative (friction hurts; drift may go either
-   way) and its score is at least ``min_score``.
+2. **Noise threshold.** A candidate is tested when both groups have at least
+   ``min_customers`` customers (a floor, default 10) and the affected are enough for the
+   strongest effect to be told from chance at the comparable rate
+   (:func:`recorrido.insights.stats.least_detectable`: the threshold follows the data). It is a
+   finding when Benjamini–Hochberg at ``alpha`` over every candidate tested in the run keeps
+   it (two-proportion z-test), its effect is negative (friction hurts; drift and changes may go
+   either way), it is large enough (the bad outcome or success 1.5 times as common in one group,
+   and 5 points apart: :func:`recorrido.insights.stats.large_enough`) and its score is at least
+   ``min_score``. After the goal, success is coming back
+   (:mod:`recorrido.insights.later_outcome`), not reaching the goal.
 3. **Score and rank.** ``score`` = affected customers × |effect|: the customers the problem
    costs (or, for a positive drift, wins). Findings are ranked by score.
 4. **When.** The daily share of the comparable customers who were affected is tested day by
@@ -30,12 +36,21 @@ import ibis
 import pandas as pd
 
 from recorrido.analytics.windows import DEFAULT_INACTIVITY, parse_duration
-from recorrido.insights import concentration
-from recorrido.insights.candidates import Candidates, union
+from recorrido.insights import concentration, grouping, later_outcome
+from recorrido.insights.candidates import Candidates, kept_rows, union
 from recorrido.insights.error_words import STEMS
 from recorrido.insights.journeys import DAY_US, Journeys, prepare
 from recorrido.insights.sampling import sample_key
-from recorrido.insights.stats import Z95, diff_interval, periods, z_for
+from recorrido.insights.stats import (
+    Z95,
+    benjamini_hochberg,
+    diff_interval,
+    large_enough,
+    least_detectable,
+    periods,
+    two_sided_p,
+    z_for,
+)
 
 KINDS = ("loop", "failure", "wait", "abandonment", "handoff", "drift", "change")
 #: The bilingual vocabulary of failures (word stems): :mod:`recorrido.insights.error_words`.
@@ -47,7 +62,7 @@ class FrictionOptions:
     """The knobs of :func:`friction` (defaults are documented in ``docs/insights.md``)."""
 
     kinds: tuple[str, ...] = KINDS
-    min_customers: int = 20
+    min_customers: int = 10
     min_score: float = 3.0
     alpha: float = 0.05
     min_repeats: int = 2
@@ -95,6 +110,8 @@ class Finding:
     samples: list[str] = field(default_factory=list)
     message: dict = field(default_factory=dict)
     id: str = ""
+    #: Other findings of the same cause (:mod:`recorrido.insights.grouping`), ranked.
+    parts: list[Finding] = field(default_factory=list)
 
     def sentence(self, lang: str) -> str:
         from recorrido.insights.sentences import sentence
@@ -105,6 +122,7 @@ class Finding:
         data = asdict(self)
         data["ci"] = list(self.ci)
         data["text"] = {lang: self.sentence(lang) for lang in ("es", "en")}
+        data["parts"] = [part.to_dict() for part in self.parts]
         return data
 
 
@@ -181,29 +199,47 @@ def evaluate(
     journeys: Journeys, sets: list[Candidates], options: FrictionOptions, scratch=None
 ) -> tuple[list[Finding], int]:
     """Test every candidate, keep those above the noise threshold, date, locate, rank them."""
-    frames = [_counts(journeys, s) for s in sets]
+    sets = [kept_rows(s, scratch) for s in sets]
+    people = _outcomes(journeys, scratch)
+    frames = [_counts(journeys, s, options, people) for s in sets]
     frames = [f for f in frames if f is not None and not f.empty]
     if not frames:
         return [], sum(s.tests for s in sets)
     table = pd.concat(frames, ignore_index=True)
-    table = table[(table.n_aff >= options.min_customers) & (table.n_cmp >= options.min_customers)]
-    tested = len(table) + sum(s.tests for s in sets)
-    strict = z_for(options.alpha, tested)
     by_kind = {s.kind: s for s in sets}
+    floor = options.min_customers
+    table = table[(table.n_aff >= floor) & (table.n_cmp >= floor)]
+    need = [
+        least_detectable(r.k_cmp / r.n_cmp, options.alpha, floor, not by_kind[r.kind].harm_only)
+        for r in table.itertuples(index=False)
+    ]
+    table = table[table.n_aff.to_numpy() >= need] if len(table) else table
+    tested = len(table) + sum(s.tests for s in sets)
+    pvalues = [
+        two_sided_p(int(r.k_aff), int(r.n_aff), int(r.k_cmp), int(r.n_cmp))
+        for r in table.itertuples(index=False)
+    ]
+    # Tests made earlier to choose candidates count in the correction as tests that found
+    # nothing (p = 1).
+    passed = benjamini_hochberg(pvalues + [1.0] * (tested - len(pvalues)), options.alpha)
     kept: list[Finding] = []
-    for row in table.itertuples(index=False):
+    for row, ok in zip(table.itertuples(index=False), passed, strict=False):
         n_aff, k_aff, n_cmp, k_cmp = int(row.n_aff), int(row.k_aff), int(row.n_cmp), int(row.k_cmp)
         effect = k_aff / n_aff - k_cmp / n_cmp
-        low, high = diff_interval(k_aff, n_aff, k_cmp, n_cmp, strict)
-        if low <= 0 <= high:
+        if not ok or effect == 0:
             continue
         cands = by_kind[row.kind]
         if cands.harm_only and effect >= 0:
             continue
+        if row.kind != "change" and not large_enough(k_aff, n_aff, k_cmp, n_cmp):
+            continue  # significant yet small (changes have their own size rule)
         score = n_aff * abs(effect)
         if score < options.min_score:
             continue
         where, params = cands.describe(row.cid)
+        if cands.after_goal(row.cid):  # judged by coming back, not by reaching the goal
+            where["after_goal"] = True
+            params["inactivity"] = options.inactivity
         kept.append(
             Finding(
                 kind=row.kind,
@@ -220,12 +256,26 @@ def evaluate(
             )
         )
     if kept:
-        _enrich(journeys, sets, kept, options, scratch)
-    kept.sort(key=lambda f: (-f.score, f.id))
+        shared = _enrich(journeys, sets, kept, options, scratch)
+        kept.sort(key=lambda f: (-f.score, f.id))
+        kept = grouping.group(kept, shared)
     return kept, tested
 
 
-def _counts(journeys: Journeys, cands: Candidates) -> pd.DataFrame | None:
+def _outcomes(journeys: Journeys, scratch=None) -> ibis.Table:
+    """``(customer_id, converted, last_us)``: reached the goal, and the last event that is not
+    a leaving one (for coming back after the goal, :mod:`later_outcome`); computed once."""
+    people = journeys.people.select("customer_id", "converted")
+    stay = later_outcome.last_stay(journeys)
+    people = people.join(stay, "customer_id").select(
+        "customer_id", "converted", last_us=stay.stay_us.fill_null(0)
+    )
+    return scratch.keep(people) if scratch is not None else people
+
+
+def _counts(
+    journeys: Journeys, cands: Candidates, options: FrictionOptions, people: ibis.Table
+) -> pd.DataFrame | None:
     if cands.stats is not None:
         frame = cands.stats.copy()
         if "customers" not in frame:
@@ -233,20 +283,31 @@ def _counts(journeys: Journeys, cands: Candidates) -> pd.DataFrame | None:
     else:
         if cands.affected is None or cands.pool is None:
             return None
-        people = journeys.people.select("customer_id", "converted")
-        won = people.converted.cast("int64")
-        aff = cands.affected.join(people, "customer_id")
-        aff = aff.group_by("cid").aggregate(
-            n_aff=aff.count(), k_aff=aff.converted.cast("int64").sum()
-        )
-        pool = cands.pool.join(people.mutate(won=won), "customer_id")
-        pool = pool.group_by("cid").aggregate(n_pool=pool.count(), k_pool=pool.won.sum())
-        frame = pool.join(aff, "cid").execute()
+        sums = {}
+        for name, rows_ in (("aff", cands.affected), ("pool", cands.pool)):
+            t = rows_.join(people, "customer_id")
+            # After the goal, success is coming back (later_outcome), among those observed.
+            seen = later_outcome.observed(t.us, journeys.as_of_us, options.inactivity_us)
+            back = later_outcome.kept(t.us, t.last_us, journeys.as_of_us, options.inactivity_us)
+            sums[name] = t.group_by("cid").aggregate(
+                **{
+                    f"n_{name}": t.count(),
+                    f"k_{name}": t.converted.cast("int64").sum(),
+                    f"n_{name}_later": seen.cast("int64").sum(),
+                    f"k_{name}_later": back.cast("int64").sum(),
+                }
+            )
+        frame = sums["pool"].join(sums["aff"], "cid").execute()
         if frame.empty:
             return frame
+        frame["customers"] = frame["n_aff"]
+        later = frame["cid"].map(lambda cid: bool(cands.after_goal(str(cid))))
+        for part in ("aff", "pool"):
+            for letter in ("n", "k"):
+                column = f"{letter}_{part}"
+                frame[column] = frame[column].where(~later, frame[f"{column}_later"])
         frame["n_cmp"] = frame["n_pool"] - frame["n_aff"]
         frame["k_cmp"] = frame["k_pool"] - frame["k_aff"]
-        frame["customers"] = frame["n_aff"]
     frame["kind"] = cands.kind
     for column in ("n_aff", "k_aff", "n_cmp", "k_cmp", "customers"):
         frame[column] = frame[column].fillna(0).astype("int64")
@@ -259,8 +320,9 @@ def _enrich(
     kept: list[Finding],
     options: FrictionOptions,
     scratch=None,
-) -> None:
-    """Dates, segment and example customers of the kept findings (small queries)."""
+) -> dict[tuple[str, str], float]:
+    """Dates, segment and example customers of the kept findings (small queries); returns the
+    share of affected customers each pair of them has in common (for the grouping)."""
     ids = [f.id for f in kept]
     affected = union([s.affected for s in sets])
     pool = union([s.pool for s in sets])
@@ -300,8 +362,13 @@ def _enrich(
         mine = examples[examples.cid == finding.id]["customer_id"]
         finding.samples = sorted(str(c) for c in mine)
         finding.message["key"] = f"insight_{finding.kind}"
+        if finding.where.get("after_goal"):
+            finding.message["key"] += "_after"
         if finding.kind in ("drift", "change"):
             finding.message["key"] += "_up" if finding.effect > 0 else "_down"
+    # Changes count customer-bins and are grouped by their periods instead.
+    people = [f.id for f in kept if f.kind != "change"]
+    return grouping.shared_customers(affected, people)
 
 
 def _daily(affected: ibis.Table, pool: ibis.Table) -> dict[str, list[tuple[int, int, int]]]:

@@ -7,12 +7,19 @@ add their own steps and bring back only small aggregates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import ibis
 
 from recorrido.analytics.filters import parse_range
-from recorrido.analytics.sequence import customer_order, epoch_micros, events_of, raise_empty
+from recorrido.analytics.sequence import (
+    customer_order,
+    epoch_micros,
+    events_of,
+    order_keys,
+    raise_empty,
+)
 from recorrido.analytics.tagging import load_map, tag_events
 from recorrido.errors import RecorridoError
 
@@ -33,6 +40,8 @@ class Journeys:
       next tagged event (``prev_tp``, ``next_tp``, ``next_us``).
     - ``people``: one row per customer: ``first_us``, ``last_us``, ``converted`` (reached the
       goal), ``goal_us`` (first goal event, NULL if none).
+    - ``scratch``: where the question keeps relations that several of its queries read (see
+      :meth:`shared`); ``None`` when the question asks too little for a copy to pay.
     """
 
     journey: object
@@ -43,6 +52,19 @@ class Journeys:
     first_us: int
     customers: int
     converted: int
+    scratch: object | None = None
+    _shared: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
+
+    def shared(self, name: str, build: Callable[[], ibis.Table]) -> ibis.Table:
+        """The relation ``name``, built by ``build()`` the first time it is asked for in this
+        question and then the same for every later reader. With a scratch it is computed once
+        and kept there (a temporary table on DuckDB and PostgreSQL, a cached DataFrame on
+        Spark): a relation two detectors read, or one detector's several queries, is then not
+        worked out again (its windows above all) in each of them."""
+        if name not in self._shared:
+            table = build()
+            self._shared[name] = table if self.scratch is None else self.scratch.keep(table)
+        return self._shared[name]
 
     @property
     def stage_ids(self) -> list[str]:
@@ -67,6 +89,24 @@ def touchpoint_index(journey, column: ibis.Value) -> ibis.Value:
     return column.cases(*pairs, else_=ibis.null("int64")).cast("int64")
 
 
+def _tagged_columns(events: ibis.Table, journey, *, partition: bool = False) -> ibis.Table:
+    """``events`` with the tagged events' columns (see :class:`Journeys`). With ``partition``
+    the events are all the customer's, tagged or not, and each customer's tagged and untagged
+    events are ordered apart: on the tagged rows the columns are the same as on the tagged
+    events alone (the order is total), on the others they mean nothing."""
+    keys = [events.customer_id]
+    if partition:
+        keys.append(events.touchpoint.isnull())
+    order = ibis.window(group_by=keys, order_by=order_keys(events))
+    return events.mutate(
+        tn=ibis.row_number().over(order) + 1,
+        tp_index=touchpoint_index(journey, events.touchpoint),
+        prev_tp=events.touchpoint.lag().over(order),
+        next_tp=events.touchpoint.lead().over(order),
+        next_us=events.us.lead().over(order),
+    )
+
+
 def prepare(
     source, journey_map, *, start=None, end=None, need_goal: bool = True, scratch=None
 ) -> Journeys:
@@ -77,7 +117,7 @@ def prepare(
     and the per-customer table are computed once and kept there: a question that runs many
     queries (friction runs about twenty) then reads them instead of applying the match rules
     and the ordering window to the raw events in every query. The order is total, so the
-    answers are the same (``docs/tagged-relation.md``)."""
+    answers are the same (``docs/tagged-relation.md``, ``docs/friction-speed.md``)."""
     journey = load_map(journey_map)
     if need_goal and journey.goal is None:
         raise RecorridoError("insights_no_goal", name=journey.name)
@@ -92,17 +132,17 @@ def prepare(
     events = tag_events(events, journey)
     events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
     if scratch is not None:
-        events = scratch.keep(events)
-
-    tagged = events.filter(events.touchpoint.notnull())
-    order = customer_order(tagged)
-    tagged = tagged.mutate(
-        tn=ibis.row_number().over(order) + 1,
-        tp_index=touchpoint_index(journey, tagged.touchpoint),
-        prev_tp=tagged.touchpoint.lag().over(order),
-        next_tp=tagged.touchpoint.lead().over(order),
-        next_us=tagged.us.lead().over(order),
-    )
+        # One copy holds both: the tagged events' own columns are worked out beside ``seq``,
+        # over each customer's tagged events (the rows of the other partition are dropped
+        # from ``tagged``, the columns from ``events``). The windows then run once, not in
+        # every query that reads ``tagged`` (waits, abandonment, drift, loops, hand-offs and
+        # changes all do), and the wide rows are copied once.
+        plain = events.columns
+        both = scratch.keep(_tagged_columns(events, journey, partition=True))
+        events = both.select(*plain)
+        tagged = both.filter(both.touchpoint.notnull())
+    else:
+        tagged = _tagged_columns(events.filter(events.touchpoint.notnull()), journey)
     goal_us = ibis.cases((events.is_goal, events.us), else_=ibis.null("int64"))
     people = events.group_by("customer_id").aggregate(
         first_us=events.us.min(),
@@ -131,4 +171,5 @@ def prepare(
         first_us=int(span["first"][0]),
         customers=customers,
         converted=int(span["converted"][0] or 0),
+        scratch=scratch,
     )

@@ -89,9 +89,20 @@ def candidates(journeys, options) -> Candidates:
     def describe_any(cid: str) -> tuple[dict, dict]:
         return hidden.describe(cid) if cid.startswith("loop|event|") else describe(cid)
 
+    from recorrido.insights.later_outcome import touchpoint_after
+
+    after = touchpoint_after(journeys)
+
+    def after_goal(cid: str) -> bool:
+        if cid.startswith("loop|event|"):
+            return hidden.after_goal(cid)
+        _, earlier, later = cid.split("|", 2)
+        return after(earlier) and after(later)
+
     return Candidates(
         "loop",
         union([affected, hidden.affected]),
         union([pool, hidden.pool]),
         describe_any,
+        after_goal=after_goal,
     )

@@ -82,6 +82,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{metric}' fell: only {rate} of active customers did it (normally {baseline}), "
         "about {customers} customers fewer than usual.",
     },
+    # after the goal: judged by coming back (an event more than {inactivity} later)
+    "insight_loop_after": {
+        "es": "Después de la meta, {customers} clientes volvieron de «{later}» a «{earlier}» "
+        "{times} veces o más: vuelve a aparecer pasados {inactivity} el {rate_affected}, frente "
+        "al {rate_comparable} de los demás ({effect}).",
+        "en": "After the goal, {customers} customers went back from '{later}' to '{earlier}' "
+        "{times} times or more: {rate_affected} came back more than {inactivity} later, against "
+        "{rate_comparable} of the others ({effect}).",
+    },
+    "insight_failure_after": {
+        "es": "Después de la meta, {customers} clientes tuvieron {times} fallos o más ({events}) "
+        "en «{touchpoint}»: vuelve a aparecer pasados {inactivity} el {rate_affected}, frente al "
+        "{rate_comparable} de los demás ({effect}).",
+        "en": "After the goal, {customers} customers had {times} or more failures ({events}) at "
+        "'{touchpoint}': {rate_affected} came back more than {inactivity} later, against "
+        "{rate_comparable} of the others ({effect}).",
+    },
+    "insight_wait_after": {
+        "es": "Después de la meta, {customers} clientes tardaron más de {limit} en pasar de "
+        "«{stage}» a «{next}» (lo habitual: {usual}; de media, {cost} más): vuelve a aparecer "
+        "pasados {inactivity} el {rate_affected}, frente al {rate_comparable} de los demás "
+        "({effect}).",
+        "en": "After the goal, {customers} customers took more than {limit} to go from "
+        "'{stage}' to '{next}' (usually {usual}; {cost} longer on average): {rate_affected} came "
+        "back more than {inactivity} later, against {rate_comparable} of the others ({effect}).",
+    },
+    "insight_handoff_after": {
+        "es": "Después de la meta, {customers} clientes pasaron de «{touchpoint}» (autoservicio) "
+        "a {assisted} (atención personal): vuelve a aparecer pasados {inactivity} el "
+        "{rate_affected}, frente al {rate_comparable} de los demás ({effect}).",
+        "en": "After the goal, {customers} customers went from '{touchpoint}' (self-service) to "
+        "{assisted} (assisted): {rate_affected} came back more than {inactivity} later, against "
+        "{rate_comparable} of the others ({effect}).",
+    },
+    "insight_parts": {
+        "es": "Con la misma causa se ven {count} hallazgos más (en «parts»).",
+        "en": "The same cause shows in {count} more findings (in 'parts').",
+    },
     "insight_period": {
         "es": "Ocurrió entre el {start} y el {end}.",
         "en": "It happened between {start} and {end}.",

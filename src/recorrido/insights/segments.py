@@ -53,7 +53,8 @@ def features(journeys, max_customers: int = 50_000) -> pd.DataFrame:
     """One row per customer: the features above (a small result)."""
     e = journeys.events
     stage_counts = {
-        f"stage:{s.id}": (e.stage_index == i).cast("int64").sum()
+        # fill_null: a customer whose events match no touchpoint has no stage (NULL), not NaN
+        f"stage:{s.id}": (e.stage_index == i).fill_null(False).cast("int64").sum()
         for i, s in enumerate(journeys.journey.stages)
     }
     per = e.group_by("customer_id").aggregate(
@@ -65,7 +66,7 @@ def features(journeys, max_customers: int = 50_000) -> pd.DataFrame:
     )
     # A sample by a hash of the id: the smallest ids can all be one kind of customer.
     frame = sample(per, max_customers).execute()
-    return frame.set_index("customer_id")
+    return frame.set_index("customer_id").fillna(0)
 
 
 def segments(

@@ -53,4 +53,7 @@ def sentence(finding, lang: str) -> str:
             share=percent(seg["share_affected"], lang),
             pool=percent(seg["share_comparable"], lang),
         )
+    parts = getattr(finding, "parts", None)
+    if parts:
+        text += " " + message("insight_parts", lang, count=len(parts))
     return text

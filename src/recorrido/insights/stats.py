@@ -6,6 +6,8 @@
 - **Bonferroni**: when ``m`` candidates are tested at once, each is judged with the two-sided
   critical value for ``alpha / m``, so that the chance of *any* false finding stays below
   ``alpha``. The reported interval stays the plain 95 % one.
+- **Benjamini–Hochberg**: across many series or candidates, the false discovery rate is kept
+  at ``alpha`` (under no effect at all, the chance of any false finding too).
 - **Periods**: a daily series of ``k`` out of ``n`` is compared with its baseline rate by a
   binomial z-score; days beyond the threshold, merged when at most ``gap`` days apart, form
   periods; the baseline is then re-estimated without them (twice).
@@ -96,3 +98,64 @@ def _period(run, flagged, counts, base_k, base_n) -> Period:
         base_k,
         base_n,
     )
+
+
+def least_detectable(p_comparable: float, alpha: float, floor: int, either_way: bool) -> int:
+    """The fewest affected customers at which the strongest effect could be told from chance
+    at the comparable success rate ``p``: none of them succeeding has probability (1 − p)ⁿ,
+    which must reach ``alpha`` (for a change either way, all of them succeeding, pⁿ, too).
+    Below that a candidate cannot become a finding whatever happened, so it is not tested:
+    the threshold follows the data (a rare success needs more customers) instead of a fixed
+    count; it is never under ``floor``."""
+    sides = [1 - p_comparable] + ([p_comparable] if either_way else [])
+    need = []
+    for q in sides:
+        if q <= 0:
+            need.append(1)
+        elif q >= 1:
+            need.append(10**12)
+        else:
+            need.append(math.ceil(math.log(alpha) / math.log(q)))
+    return max(floor, min(need))
+
+
+def two_sided_p(k1: int, n1: int, k2: int, n2: int) -> float:
+    """The two-sided p-value of the pooled two-proportion z-test."""
+    z = two_proportion_z(k1, n1, k2, n2)
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def benjamini_hochberg(pvalues: list[float], alpha: float) -> list[bool]:
+    """Which hypotheses Benjamini–Hochberg rejects at false discovery rate ``alpha``."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    cutoff = -1
+    for rank, i in enumerate(order, start=1):
+        if pvalues[i] <= alpha * rank / m:
+            cutoff = rank
+    keep = [False] * m
+    for rank, i in enumerate(order, start=1):
+        keep[i] = rank <= cutoff
+    return keep
+
+
+#: How much worse the affected must fare to be a finding (see :func:`large_enough`): the bad
+#: outcome (or success, the other way) this many times as common ...
+MIN_RATIO = 1.5
+#: ... and the rates this far apart (5 points).
+MIN_DIFFERENCE = 0.05
+
+
+def large_enough(k1: int, n1: int, k2: int, n2: int) -> bool:
+    """Whether success rate ``k1/n1`` departs enough from ``k2/n2`` (either way): the bad outcome
+    (not succeeding) or success at least ``MIN_RATIO`` times as common in one group as in the
+    other, and the rates at least ``MIN_DIFFERENCE`` apart. With many customers a tiny
+    difference is significant (93 % against 96 % coming back, 5 % against 3 % going quiet) yet
+    no problem worth a team's attention."""
+    if not n1 or not n2:
+        return False
+    r1, r2 = k1 / n1, k2 / n2
+    low, high = (r1, r2) if r1 < r2 else (r2, r1)
+    if high - low < MIN_DIFFERENCE:
+        return False
+    return (1 - low) >= MIN_RATIO * (1 - high) or low * MIN_RATIO <= high
