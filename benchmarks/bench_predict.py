@@ -13,7 +13,8 @@ Prints one Markdown table per evaluation (and writes them to ``benchmarks/result
   :func:`recorrido.predict.models.train_model`) beside the base rate and recency alone;
 - ``scale`` (not in the default run): features and scoring beside the measured map on the
   generated ``benchmarks/.data/journeys_<ROWS>.parquet`` (``--rows 1M`` or ``10M``), read in
-  place, in wall and CPU seconds (``resource``: DuckDB's threads included);
+  place, in wall and CPU seconds (``resource``: DuckDB's threads included), with the
+  explanations ``predict score`` stores (the highest scores) and one asked for on demand;
 - ``bpi``: BPI 2012 loan applications, approved or not, from the first 5 events of each case,
   on cases still undecided after those events; trained on the first 70 % of cases by start time.
 """
@@ -21,6 +22,7 @@ Prints one Markdown table per evaluation (and writes them to ``benchmarks/result
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -276,6 +278,7 @@ def scale(data: Path, rows: str = "1M") -> str:
     from recorrido.predict.explain import contributions
     from recorrido.predict.features import customer_features, fetch
     from recorrido.predict.labels import Target
+    from recorrido.predict.models import EXPLAINED_CUSTOMERS
     from recorrido.predict.propensity import last_event_time, train
 
     path = HERE / ".data" / f"journeys_{rows}.parquet"
@@ -286,6 +289,7 @@ def scale(data: Path, rows: str = "1M") -> str:
         )
     table = ibis.duckdb.connect().read_parquet(path)
     timings: dict[str, tuple[float, float]] = {}
+    load_before = os.getloadavg()[0]
 
     def timed(name, work):
         wall, cpu = time.perf_counter(), _cpu()
@@ -313,12 +317,26 @@ def scale(data: Path, rows: str = "1M") -> str:
     with threadpool_limits(1):
         scores = timed("scores", lambda: model.estimator.predict_proba(features[columns])[:, 1])
         candidates = [row["feature"] for row in model.importance[:8]]
+        # As `predict score` does: the highest EXPLAINED_CUSTOMERS scores are explained now ...
+        top = np.argsort(-scores, kind="stable")[:EXPLAINED_CUSTOMERS]
         timed(
             "explanations",
             lambda: contributions(
-                model.estimator, features[columns], model.medians, candidates=candidates
+                model.estimator, features[columns].iloc[top], model.medians, candidates=candidates
             ),
         )
+        # ... and any other customer's when asked, from their own events (`predict explain`).
+        lowest = str(features.customer_id.iloc[int(np.argmin(scores))])
+
+        def on_demand():
+            one = fetch(
+                customer_features(table.filter(table.customer_id == lowest), at, model.spec)
+            )
+            return contributions(
+                model.estimator, one[columns], model.medians, candidates=candidates
+            )
+
+        timed("one", on_demand)
 
     def cell(*names: str) -> str:
         wall = sum(timings[n][0] for n in names)
@@ -335,13 +353,16 @@ def scale(data: Path, rows: str = "1M") -> str:
             f"| features of {customers} customers | {cell('features')} |",
             f"| scores | {cell('scores')} |",
             f"| **features + scores** | {cell('features', 'scores')} |",
-            f"| explanations (8 most important features) | {cell('explanations')} |",
+            f"| explanations of the {min(EXPLAINED_CUSTOMERS, customers):,} highest scores "
+            f"(8 most important features) | {cell('explanations')} |",
             f"| features + scores + explanations | {cell('features', 'scores', 'explanations')} |",
+            f"| one other customer's explanation, on demand | {cell('one')} |",
             f"| training (2 cutoffs, sample of {model.training_rows} rows"
             f"{' drawn' if model.sampled else ''}, plus evaluation) | {cell('train')} |",
             "",
             f"{rows} generated events ({path.name}). Model AUC at {model.evaluate_at:%Y-%m-%d}: "
             f"{_f(model.metrics['auc'])} (recency alone {_f(model.baselines['recency']['auc'])}).",
+            f"Load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f}.",
         ]
     )
 

@@ -120,6 +120,28 @@ def test_scores_land_in_the_predictions_table_with_explanations(touchpoints):
         assert one["score"] == pytest.approx(estimator.predict_proba(row)[0, 1])
 
 
+def test_explanations_beyond_the_top_are_computed_when_asked(touchpoints):
+    with Workspace.open(touchpoints) as ws:
+        ranked = read_scores(ws.con, "conv").customer_id.tolist()  # highest first
+        picks = [ranked[0], ranked[4], ranked[5], ranked[-1]]
+        stored = {c: explain_model(ws, "conv", customer=c) for c in picks}
+        assert {one["explained"] for one in stored.values()} == {"stored"}  # 800 < 10,000
+        try:
+            frame = score_model(ws, "conv", explain=5)
+            assert frame.explanation.notna().sum() == 5
+            again = {c: explain_model(ws, "conv", customer=c) for c in picks}
+        finally:
+            score_model(ws, "conv")  # as the other tests expect it
+    assert [again[c]["explained"] for c in picks] == ["stored", "stored", "now", "now"]
+    for c in picks:  # computed from the customer's own events: the same numbers
+        assert again[c]["score"] == stored[c]["score"]
+        now, before = again[c]["explanation"], stored[c]["explanation"]
+        assert [r["feature"] for r in now] == [r["feature"] for r in before]
+        for a, b in zip(now, before, strict=True):
+            assert a["value"] == b["value"]
+            assert a["contribution"] == pytest.approx(b["contribution"], abs=1e-12)
+
+
 def test_problems_a_user_can_fix_are_named(touchpoints):
     with Workspace.open(touchpoints) as ws:
         with pytest.raises(RecorridoError) as caught:

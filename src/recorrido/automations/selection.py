@@ -222,8 +222,9 @@ def profiles(
     con: ibis.BaseBackend, customers: ir.Table, folder: Any = None
 ) -> dict[str, dict[str, Any]]:
     """Each customer's traits, for zones, languages, conditions and templates: their last
-    identify call's, overlaid with what automations set (``update_trait``, kept in the engine
-    database of the workspace in ``folder``, when it has one)."""
+    identify call's, overlaid with their prediction scores and then with what automations set
+    (``update_trait``, kept in the engine database of the workspace in ``folder``, when it has
+    one)."""
     table = con.table("customers")
     rows = Rows.of(table.semi_join(customers, "customer_id").select("customer_id", "traits"))
     found: dict[str, dict[str, Any]] = {}
@@ -233,6 +234,11 @@ def profiles(
         except ValueError:
             value = {}
         found[customer_id] = value if isinstance(value, dict) else {}
+    # Each model's latest score, as ``propensity_<model>`` / ``value_<model>`` (predict/traits.py).
+    from recorrido.predict.traits import score_traits
+
+    for customer_id, values in score_traits(con, customers, folder).items():
+        found[customer_id] = {**found.get(customer_id, {}), **values}
     if folder is not None:
         from recorrido.automations.store import Store, exists
 

@@ -103,23 +103,34 @@ def predict_score(
     name: NameOption = "convert",
     at: AtOption = None,
     top: Annotated[int, typer.Option(help="Customers to list / clientes a mostrar")] = 10,
+    explain_top: Annotated[
+        int,
+        typer.Option(
+            help="Highest scores explained now (others on `predict explain`) / explicados ya"
+        ),
+    ] = 10_000,
     as_json: JsonOption = False,
 ) -> None:
-    """Score every customer and write the scores to the ``predictions`` table."""
+    """Score every customer and write the scores to the ``predictions`` table, where automations
+    read each score as the trait ``propensity_<model>`` (``value_<model>`` for ltv)."""
     from recorrido.predict.models import score_model
+    from recorrido.predict.traits import model_kinds, trait_name
     from recorrido.workspace import Workspace
 
     lang = lang_of()
     try:
         with Workspace.open(workspace) as ws:
             lang = lang_of(ws)
-            scores = score_model(ws, name, at=_moment(at))
+            scores = score_model(ws, name, at=_moment(at), explain=explain_top)
+            kind = model_kinds(ws.folder).get(name)
     except RecorridoError as exc:
         fail(exc, as_json, lang)
     best = scores.sort_values(["score", "customer_id"], ascending=[False, True]).head(top)
+    trait = trait_name(name, kind)
     if as_json:
         payload = {
             "model": name,
+            "trait": trait,
             "customers": len(scores),
             "top": [
                 {"customer_id": str(r.customer_id), "score": float(r.score)}
@@ -128,7 +139,7 @@ def predict_score(
         }
         print(json.dumps(payload, ensure_ascii=False, default=json_default))
         return
-    out.print(message("predict_scored", lang, count=len(scores), model=name))
+    out.print(message("predict_scored", lang, count=len(scores), model=name, trait=trait))
     view = Table()
     view.add_column("customer_id")
     view.add_column("score", justify="right")

@@ -1,4 +1,5 @@
-"""How good a probability is: ranking (AUC, PR-AUC), calibration (Brier, bins) and lift.
+"""How good a probability is: ranking (AUC, PR-AUC), calibration (Brier, bins) and lift (top
+decile, and every decile).
 
 Every model is shown beside two baselines computed on the same evaluation rows: the base rate
 (everyone gets the training rate: AUC 0.5 by construction) and recency alone (a logistic
@@ -25,8 +26,35 @@ def binary_metrics(labels, scores, *, bins: int = 10) -> dict:
         "pr_auc": float(average_precision_score(y, p)) if both_classes else None,
         "brier": float(brier_score_loss(y, p, pos_label=1)) if len(y) else None,
         "lift_top_decile": lift_at(y, p, 0.1),
+        "lift_by_decile": lift_by_decile(y, p),
         "calibration": calibration_table(y, p, bins=bins),
     }
+
+
+def lift_by_decile(y: np.ndarray, p: np.ndarray, *, groups: int = 10) -> list[dict]:
+    """Rows ranked by score (highest first, ties by position), cut into ``groups`` equal parts:
+    each part's rows, positives, observed rate, mean predicted and lift over the overall rate.
+    The first part's lift is close to ``lift_top_decile`` (which shares ties out evenly)."""
+    if len(y) == 0:
+        return []
+    order = np.argsort(-p, kind="stable")
+    overall = y.mean()
+    table = []
+    for number, part in enumerate(np.array_split(order, groups), start=1):
+        if not len(part):
+            continue
+        rate = float(y[part].mean())
+        table.append(
+            {
+                "decile": number,
+                "rows": len(part),
+                "positives": int(y[part].sum()),
+                "observed": rate,
+                "predicted": float(p[part].mean()),
+                "lift": float(rate / overall) if overall > 0 else None,
+            }
+        )
+    return table
 
 
 def lift_at(y: np.ndarray, p: np.ndarray, share: float) -> float | None:

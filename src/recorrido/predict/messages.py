@@ -74,8 +74,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{value}' is not a date: write YYYY-MM-DD or an ISO time (UTC).",
     },
     "predict_scored": {
-        "es": "{count} clientes puntuados con el modelo {model} (tabla predictions).",
-        "en": "{count} customers scored with model {model} (table predictions).",
+        "es": "{count} clientes puntuados con el modelo {model} (tabla predictions; "
+        "rasgo {trait} para las automatizaciones).",
+        "en": "{count} customers scored with model {model} (table predictions; "
+        "trait {trait} for automations).",
     },
     "predict_importance_title": {
         "es": "Importancia por permutación del modelo {model}",
@@ -114,5 +116,77 @@ MESSAGES: dict[str, dict[str, str]] = {
     "predict_next_line": {
         "es": "Camino reciente de {customer}: {path}. Próximos pasos probables:",
         "en": "Recent path of {customer}: {path}. Likely next steps:",
+    },
+    # the report's predictions section (report/predictions_section.py)
+    "report_predictions_title": {"es": "Predicciones", "en": "Predictions"},
+    "report_predictions_reading": {
+        "es": "Evaluado el {at} sobre {rows} clientes: AUC {auc} (la recencia sola, {recency}); "
+        "el 10 % con más puntuación tiene el resultado {lift} veces más que la media.",
+        "en": "Evaluated on {at} over {rows} customers: AUC {auc} (recency alone, {recency}); "
+        "the top-scored 10% has the outcome {lift} times as often as the average.",
+    },
+    "report_predictions_ltv_reading": {
+        "es": "BG/NBD + Gamma-Gamma sobre {customers} clientes: {predicted} compras repetidas "
+        "previstas en el periodo de control, {actual} reales.",
+        "en": "BG/NBD + Gamma-Gamma over {customers} customers: {predicted} repeat purchases "
+        "predicted in the holdout, {actual} actual.",
+    },
+    "report_predictions_model": {"es": "modelo", "en": "model"},
+    "report_predictions_baseline_base_rate": {"es": "tasa base", "en": "base rate"},
+    "report_predictions_baseline_recency": {"es": "solo recencia", "en": "recency alone"},
+    "report_predictions_lift": {"es": "lift 10 % superior", "en": "top-decile lift"},
+    "report_predictions_version": {"es": "versión", "en": "version"},
+    "report_predictions_trained": {"es": "entrenado", "en": "trained"},
+    "report_predictions_calibration_title": {
+        "es": "Calibración: observado frente a previsto",
+        "en": "Calibration: observed against predicted",
+    },
+    "report_predictions_calibration_tip": {
+        "es": "previsto {predicted}, observado {observed}, {rows} clientes",
+        "en": "predicted {predicted}, observed {observed}, {rows} customers",
+    },
+    "report_predictions_deciles_title": {
+        "es": "Lift por decil de puntuación",
+        "en": "Lift by score decile",
+    },
+    "report_predictions_decile_tip": {
+        "es": "decil {decile}: lift {lift}, tasa {observed}, {rows} clientes",
+        "en": "decile {decile}: lift {lift}, rate {observed}, {rows} customers",
+    },
+    "report_predictions_importance_title": {
+        "es": "Importancia (caída del AUC al barajar)",
+        "en": "Importance (drop in AUC when shuffled)",
+    },
+    "report_predictions_axis_predicted": {"es": "previsto", "en": "predicted"},
+    "report_predictions_axis_observed": {"es": "observado", "en": "observed"},
+    "report_predictions_axis_decile": {"es": "decil (1 = más alto)", "en": "decile (1 = top)"},
+    "report_predictions_axis_lift": {
+        "es": "lift (veces la media)",
+        "en": "lift (times the average)",
+    },
+    "report_predictions_by_stage": {
+        "es": "Previsto y medido por etapa (la más avanzada alcanzada)",
+        "en": "Predicted and measured per stage (the furthest reached)",
+    },
+    "report_predictions_by_persona": {
+        "es": "Previsto y medido por persona",
+        "en": "Predicted and measured per persona",
+    },
+    "report_predictions_group": {"es": "grupo", "en": "group"},
+    "report_predictions_customers": {"es": "clientes", "en": "customers"},
+    "report_predictions_predicted": {"es": "previsto", "en": "predicted"},
+    "report_predictions_observed": {"es": "medido", "en": "measured"},
+    "report_predictions_no_stage": {"es": "sin etapa aún", "en": "no stage yet"},
+    "report_predictions_no_map": {
+        "es": "Entrenado sin mapa: entrena con --map para verlo por etapa y persona.",
+        "en": "Trained without a map: train with --map to see it per stage and persona.",
+    },
+    "report_predictions_how": {
+        "es": "Cada modelo se evalúa en un corte temporal: se entrena con cortes anteriores y se "
+        "mide sobre lo que pasó después del último, junto a dos referencias (la tasa base y la "
+        "recencia sola). Las cifras son las del registro del modelo (recorrido predict evaluate).",
+        "en": "Each model is evaluated on a time split: trained on earlier cutoffs, measured on "
+        "what happened after the last one, beside two baselines (the base rate and recency "
+        "alone). The figures are the model record's (recorrido predict evaluate).",
     },
 }

@@ -54,6 +54,7 @@ class TrainedModel:
     metrics: dict = field(default_factory=dict)
     baselines: dict = field(default_factory=dict)
     importance: list[dict] = field(default_factory=list)
+    groups: dict = field(default_factory=dict)
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         return self.estimator.predict_proba(features[list(self.spec.columns)])[:, 1]
@@ -200,6 +201,13 @@ def _train(
     scores = model.predict(evaluation)
     model.metrics = binary_metrics(evaluation.label, scores)
     model.baselines = baselines(training, evaluation)
+    if target.journey_map:
+        from recorrido.predict.breakdown import by_persona, by_stage
+
+        model.groups = {
+            "stage": by_stage(evaluation, scores, target.journey_map),
+            "persona": by_persona(events, evaluate_at, evaluation, scores, target.journey_map),
+        }
     # Permutation importance re-scores the rows three times per feature: on large data a seeded
     # sample of the evaluation rows ranks the features as well, at a fraction of the time.
     ranked = evaluation

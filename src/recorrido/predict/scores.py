@@ -59,8 +59,10 @@ def write_scores(
             "score": pd.Series(scores, dtype="float64"),
             "scored_at": naive,
             "model_version": version,
+            # NULL, not the JSON text "null", where there is no explanation (most customers).
             "explanation": [
-                json.dumps(e, ensure_ascii=False) for e in (explanations or [None] * len(customers))
+                None if e is None else json.dumps(e, ensure_ascii=False)
+                for e in (explanations or [None] * len(customers))
             ],
         }
     )

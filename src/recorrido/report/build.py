@@ -22,6 +22,7 @@ from recorrido.report.emotion import emotion_lane
 from recorrido.report.feedback_section import feedback_section
 from recorrido.report.icons import icon
 from recorrido.report.overlays import flow_pieces
+from recorrido.report.predictions_section import predictions_section
 from recorrido.report.render import (
     format_date,
     format_duration,
@@ -206,6 +207,7 @@ def build_context(
         "flow": flow_pieces(rows),
         "emotion": emotion,
         "feedback": feedback_section(feedback, lang),
+        "predictions": predictions_section(source, lang),
         "charts": charts,
         "css": Markup(static_text("report.css")),
         "script": script_text(static_text("report.js")),
