@@ -50,7 +50,7 @@ def sessions(
 ) -> None:
     """Sessions split by inactivity: count, customers, events and duration."""
     from recorrido.analytics import charts
-    from recorrido.analytics import sessions as run_sessions
+    from recorrido.analytics.sessions import sessions_and_periods
 
     lang = lang_of()
     answer = None
@@ -68,8 +68,7 @@ def sessions(
             with analysed_events(workspace, backend, map_path) as (ws, events):
                 lang = lang_of(ws)
                 dates = {"start": date_from, "end": date_to}
-                summary = run_sessions(events, gap, level, **dates)
-                periods = run_sessions(events, gap, level, by=by, **dates) if by else None
+                summary, periods = sessions_and_periods(events, gap, level, by=by, **dates)
     except RecorridoError as exc:
         fail(exc, as_json, lang)
     if answer is not None:

@@ -294,14 +294,14 @@ async def sessions(
     date_to: To = None,
 ) -> Response:
     """Sessions split by inactivity (as ``recorrido sessions --json``)."""
-    from recorrido.analytics import sessions as run_sessions
+    from recorrido.analytics.sessions import sessions_and_periods
 
     dates = {"start": date_from, "end": date_to}
 
     def work(events):
-        summary = _records(run_sessions(events, gap, level, **dates))
-        periods = _records(run_sessions(events, gap, level, by=by, **dates)) if by else None
-        return summary, periods
+        # One session table serves both answers (built once, see analytics/sessions.py).
+        overall, by_period = sessions_and_periods(events, gap, level, by=by, **dates)
+        return _records(overall), (_records(by_period) if by_period is not None else None)
 
     summary, periods = await _events_call(request, map_name, work)
     payload: dict = {"gap": gap, "level": level, "summary": summary[0]}

@@ -28,18 +28,19 @@ def _sessions_options(request: Request) -> dict:
 
 def run_sessions(workspace, where: ExploreFilter, options: dict, folder) -> dict:
     """``recorrido sessions --json``: the summary, and the periods when ``by`` is given."""
-    from recorrido.analytics import sessions
+    from recorrido.analytics.sessions import sessions_and_periods
 
     key = where.key(workspace, folder)
 
     def compute() -> dict:
         events = where.events(workspace, folder)
         gap, level, by = options["gap"], where.level, options["by"]
-        summary = clean(sessions(events, gap, level, **where.dates()).to_dict("records"))
+        # One session table for both answers (each alone orders all the events again).
+        overall, periods = sessions_and_periods(events, gap, level, by=by or None, **where.dates())
+        summary = clean(overall.to_dict("records"))
         payload: dict = {"gap": gap, "level": level, "summary": summary[0]}
-        if by:
-            found = sessions(events, gap, level, by=by, **where.dates())
-            payload["periods"] = clean(found.to_dict("records"))
+        if periods is not None:
+            payload["periods"] = clean(periods.to_dict("records"))
         return payload
 
     return remembered(workspace, ("sessions", where, tuple(options.items())), key, compute)
