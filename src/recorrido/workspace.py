@@ -145,6 +145,9 @@ class Workspace:
         memory_limit = settings.memory_limit or (default_memory_limit() if not connection else None)
         if memory_limit and con.name == "duckdb":
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")  # checked by Settings
+        if con.name == "duckdb":
+            # DuckDB prints its progress bar on stdout for slow queries, which breaks `--json`.
+            con.raw_sql("SET enable_progress_bar_print = false")
         if con.name == "postgres":
             from recorrido.events import postgres_dialect
 
