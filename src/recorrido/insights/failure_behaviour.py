@@ -14,9 +14,10 @@ after it, **signals a failure** when
 
 Some of that is normal (browsing goes list → product → list), so an event **behaves like a
 failure** only when its share of signalled occurrences is far above the other events': at
-least ``MIN_RATIO`` times their pooled share and at least ``MIN_SHARE``, with at least
-``MIN_CUSTOMERS`` customers signalling, and a one-sided binomial test against that pooled share
-kept by Benjamini–Hochberg at ``alpha`` over all the event names tested. Goal events, support
+least ``MIN_RATIO`` times their pooled share (events already judged failures left out of it)
+and at least ``MIN_SHARE``, with at least ``MIN_CUSTOMERS`` customers signalling, and a
+one-sided binomial test against that pooled share kept by Benjamini–Hochberg at ``alpha`` over
+all the event names tested. Goal events, support
 contacts and events whose name already reads as an error are not tested.
 
 Only the *signalled* occurrences of such an event count as failures
@@ -121,25 +122,33 @@ def failing_events(journeys, options) -> list[str]:
 
 def judge(frame: pd.DataFrame, alpha: float) -> list[str]:
     """From ``(event, o, s, c)`` per event (occurrences, signalled ones, customers signalling),
-    the events whose signalled share stands out (a small, pure step, tested on its own)."""
+    the events whose signalled share stands out (a small, pure step, tested on its own).
+
+    Each event is compared with the pooled share of the *other, ordinary* events: an event
+    already judged to behave like a failure leaves the baseline and the test is run again,
+    until nothing changes. Otherwise one event that signals on most of its many occurrences
+    (a weekly recipe between two weekly deliveries reads as a redo) lifts the baseline of every
+    other event, and a failure of a smaller step (a promo code on one platform) is hidden
+    behind it."""
     frame = frame[frame.o >= MIN_OCCURRENCES]
     if len(frame) < 2:
         return []
-    total_o, total_s = float(frame.o.sum()), float(frame.s.sum())
     o, s = frame.o.to_numpy(dtype=float), frame.s.to_numpy(dtype=float)
-    rest = np.maximum(total_o - o, 1.0)
-    p0 = np.clip((total_s - s) / rest, 0.5 / rest, 1 - 0.5 / rest)
-    z = (s - o * p0) / np.sqrt(o * p0 * (1 - p0))
-    pvalues = [float(x) for x in norm.sf(z)]
-    keep = benjamini_hochberg(pvalues, alpha)
+    customers = frame.c.to_numpy(dtype=int)
     share = s / o
-    names = []
-    for i, name in enumerate(frame.event):
-        if (
-            keep[i]
-            and share[i] >= MIN_SHARE
-            and share[i] >= MIN_RATIO * p0[i]
-            and int(frame.c.iloc[i]) >= MIN_CUSTOMERS
-        ):
-            names.append(str(name))
-    return sorted(names)
+    failing = np.zeros(len(frame), dtype=bool)
+    # Each round only adds events (a lower baseline flags more), so at most one per event.
+    for _ in range(len(frame)):
+        ordinary = ~failing
+        base_o, base_s = float(o[ordinary].sum()), float(s[ordinary].sum())
+        rest = base_o - np.where(ordinary, o, 0.0)
+        rest_s = base_s - np.where(ordinary, s, 0.0)
+        rest = np.maximum(rest, 1.0)
+        p0 = np.clip(rest_s / rest, 0.5 / rest, 1 - 0.5 / rest)
+        z = (s - o * p0) / np.sqrt(o * p0 * (1 - p0))
+        keep = np.asarray(benjamini_hochberg([float(x) for x in norm.sf(z)], alpha), dtype=bool)
+        now = keep & (share >= MIN_SHARE) & (share >= MIN_RATIO * p0) & (customers >= MIN_CUSTOMERS)
+        if not (now & ~failing).any():
+            break
+        failing |= now
+    return sorted(str(name) for name, flag in zip(frame.event, failing, strict=True) if flag)

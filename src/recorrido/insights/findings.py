@@ -285,6 +285,8 @@ def _counts(
             return None
         sums = {}
         for name, rows_ in (("aff", cands.affected), ("pool", cands.pool)):
+            if name == "pool":
+                rows_ = _pool_at_affected_time(rows_, cands.affected)
             t = rows_.join(people, "customer_id")
             # After the goal, success is coming back (later_outcome), among those observed.
             seen = later_outcome.observed(t.us, journeys.as_of_us, options.inactivity_us)
@@ -312,6 +314,23 @@ def _counts(
     for column in ("n_aff", "k_aff", "n_cmp", "k_cmp", "customers"):
         frame[column] = frame[column].fillna(0).astype("int64")
     return frame[["kind", "cid", "n_aff", "k_aff", "n_cmp", "k_cmp", "customers"]]
+
+
+def _pool_at_affected_time(pool: ibis.Table, affected: ibis.Table) -> ibis.Table:
+    """The pool with each affected customer's row timed as in ``affected``.
+
+    After the goal, "observed" and "came back" depend on when the customer met the place; the
+    comparison group is the pool minus the affected, so an affected customer must count the same
+    in both or the difference can go negative (more came back than were observed)."""
+    timed = affected.group_by(a_cid=affected.cid, a_customer=affected.customer_id).aggregate(
+        a_us=affected.us.min()
+    )
+    joined = pool.left_join(
+        timed, (pool.cid == timed.a_cid) & (pool.customer_id == timed.a_customer)
+    )
+    return joined.mutate(us=ibis.coalesce(joined.a_us, joined.us)).drop(
+        "a_cid", "a_customer", "a_us"
+    )
 
 
 def _enrich(
