@@ -555,7 +555,7 @@ def test_a_worker_name_is_held_by_one_live_process(workspace: Workspace) -> None
 
     import sqlalchemy as sa
 
-    from recorrido.automations.store import workers
+    from recorrido.automations.tables import workers
     from recorrido.errors import RecorridoError
 
     store = Store.for_folder(workspace.folder)

@@ -14,7 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from recorrido.automations.store import Store, exists, marks, outbox, runs, traits
+from recorrido.automations.store import Store, exists
+from recorrido.automations.tables import marks, outbox, runs, traits
 
 _EMPTY = ("automation_runs", "automation_marks", "automation_outbox", "automation_traits")
 

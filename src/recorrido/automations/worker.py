@@ -289,7 +289,7 @@ def idle(folder: str | Path) -> bool:
     """Whether no pass is running."""
     import sqlalchemy as sa
 
-    from recorrido.automations.store import runs
+    from recorrido.automations.tables import runs
 
     store = engine.launch(folder)
     with store.engine.connect() as db:
