@@ -142,6 +142,14 @@ def flows(
     )
     nodes = inside.group_by(["rel_step", "item"]).aggregate(at_node=inside.count()).execute()
     nodes = nodes.rename(columns={"rel_step": "step", "item": "source"})
+    return flow_frame(result, nodes)
+
+
+def flow_frame(result: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
+    """:func:`flows`' answer from its two small counts: the bands (``step, source, target,
+    customers``) and the customers at each node (``step, source, at_node``). Shared with the
+    report's Sankey made from journey variants (``report/journey_variants.py``), so the two
+    give the very same frame."""
     result = result.merge(nodes, on=["step", "source"], how="left")
     result["share"] = result["customers"] / result["at_node"]
     result["share_ci"] = [
@@ -230,6 +238,13 @@ def variants(
     frame = counted.order_by([ibis.desc("customers"), "path"]).limit(top).execute()
     if frame.empty:
         stream(source, level, start=start, end=end)  # raises why there is nothing to count
+    return variant_frame(frame)
+
+
+def variant_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`variants`' answer from the top rows of the counted variants (``path`` joined by
+    :data:`_SEP`, ``length``, ``customers``, ``total``: everyone's count), shared with the
+    report's top journeys (``report/journey_variants.py``)."""
     total = int(frame["total"].iloc[0]) if len(frame) else 0
     frame["steps"] = frame["path"].str.split(_SEP)
     frame["variant"] = frame["steps"].map(" → ".join)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from recorrido.errors import RecorridoError
 from recorrido.i18n import message
 from recorrido.report import figures, readings
+from recorrido.report.journey_variants import JourneyVariants, first_steps, top_journeys
 from recorrido.report.render import format_duration
 from recorrido.report.stage_funnel import stage_funnel
 
@@ -90,8 +91,14 @@ def chart_list(
         return message(f"report_{key}", lang, **params)
 
     # The Sankey and the top paths ask about one sequence (touchpoints, repeats collapsed, the
-    # same dates): its step table is made once, by whichever of them comes first.
-    settings = {**settings, "_steps": _SharedSteps(tagged, options, scratch), "_scratch": scratch}
+    # same dates): on DuckDB both read one table of journey variants, counted once; elsewhere
+    # its step table is made once, by whichever of them comes first.
+    settings = {
+        **settings,
+        "_variants": JourneyVariants(tagged, options, scratch),
+        "_steps": _SharedSteps(tagged, options, scratch),
+        "_scratch": scratch,
+    }
 
     window = format_duration(settings["funnel_window"], lang)
     specs = [
@@ -153,14 +160,18 @@ def _chart(key, measured, tagged, lang, names, stage_color, tp_color, options, s
     if key == "sankey":
         # include_end: a journey that stops early ends in an explicit node, and a one-step
         # journey is a band to that ending instead of vanishing from the chart.
-        links = analytics.flows(
-            tagged,
-            "touchpoint",
-            steps=settings["sankey_steps"],
-            include_end=True,
-            steps_table=settings["_steps"].get(),
-            **span,
-        )
+        variants = settings["_variants"].get()
+        if variants is not None:
+            links = first_steps(variants, settings["sankey_steps"])
+        else:
+            links = analytics.flows(
+                tagged,
+                "touchpoint",
+                steps=settings["sankey_steps"],
+                include_end=True,
+                steps_table=settings["_steps"].get(),
+                **span,
+            )
         if links.empty:
             return None, message("report_chart_sankey_empty", lang)
         return (
@@ -168,13 +179,17 @@ def _chart(key, measured, tagged, lang, names, stage_color, tp_color, options, s
             readings.flows_reading(links, names, lang),
         )
     if key == "paths":
-        top = analytics.variants(
-            tagged,
-            "touchpoint",
-            top=settings["top_paths"],
-            steps_table=settings["_steps"].get(),
-            **span,
-        )
+        variants = settings["_variants"].get()
+        if variants is not None:
+            top = top_journeys(variants, settings["top_paths"])
+        else:
+            top = analytics.variants(
+                tagged,
+                "touchpoint",
+                top=settings["top_paths"],
+                steps_table=settings["_steps"].get(),
+                **span,
+            )
         return figures.paths_figure(top, names, lang), readings.paths_reading(top, names, lang)
     frame = analytics.retention(tagged, settings["retention_period"], **span)
     return (
