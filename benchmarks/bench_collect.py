@@ -24,6 +24,14 @@ such as `flock LOCKFILE ...` and read the load average it reports):
 
     .venv/bin/python benchmarks/bench_collect.py --seconds 60
 
+`--map FILE` puts a journey map in the workspace folder, so the server's warm worker
+(`server/warm.py`) measures it after the loads (over the events arriving: at 20,000 calls/s about
+a million a minute); `--no-warm` runs the server without it (`recorrido serve --no-warm`). Run
+both to see what the warm costs the collection API's latency and freshness:
+
+    .venv/bin/python benchmarks/bench_collect.py --phases batch@20000 --seconds 60 \
+        --map benchmarks/maps/bench-6-stages.yaml [--no-warm]
+
 Results: `benchmarks/results/collect.md` (table + command, machine, load average) and
 `benchmarks/results/collect.json`.
 """
@@ -233,7 +241,8 @@ def run_phase(url, server_pid, write, read, phase, seconds, processes, threads):
     probe.join(30)
     latencies = sorted(x for r in results for x in r["latencies"])
     acknowledged = [x for r in results for x in r["acknowledged"]]
-    health = httpx.get(f"{url}/api/v1/health", timeout=30).json()["loader"]
+    state = httpx.get(f"{url}/api/v1/health", timeout=30).json()
+    health = state["loader"]
     return {
         "phase": f"{kind} at {int(rate):,} calls/s offered" if rate else kind,
         "seconds": round(elapsed, 1),
@@ -257,6 +266,10 @@ def run_phase(url, server_pid, write, read, phase, seconds, processes, threads):
         "fresh_median_s": round(statistics.median(fresh), 2) if fresh else None,
         "fresh_max_s": round(max(fresh), 2) if fresh else None,
         "loader_last_lag_s": health["last_lag_seconds"],
+        "loader_loads": health["loads"],
+        # warms the server had run by the phase's end (since its start), and the last one's time
+        "warms": (state.get("warm") or {}).get("warms"),
+        "warm_last_s": (state.get("warm") or {}).get("last_seconds"),
         "_ids": acknowledged,
     }
 
@@ -283,6 +296,13 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=2, help="load processes")
     parser.add_argument("--clients", type=int, default=8, help="threads per load process")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--map", type=Path, help="a journey map put in the workspace folder")
+    parser.add_argument(
+        "--warm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the server's warm worker on (default) or off",
+    )
     parser.add_argument(
         "--phases",
         nargs="+",
@@ -301,6 +321,8 @@ def main() -> int:
     Workspace.init(folder, language="en").close()
     write = KeyStore(folder).create("write")[1]
     read = KeyStore(folder).create("read")[1]
+    if args.map is not None:
+        shutil.copy2(args.map, folder / args.map.name)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -315,6 +337,7 @@ def main() -> int:
             str(port),
             "--rate-limit",
             "0",
+            "--warm" if args.warm else "--no-warm",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -368,7 +391,9 @@ def write_results(args, phases, wanted, exact, settle_seconds, load_before, load
         f"Command: `{command}`  \n"
         f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · machine: {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()} · load average before "
-        f"{load_before[0]:.1f}, after {load_after[0]:.1f}\n\n"
+        f"{load_before[0]:.1f}, after {load_after[0]:.1f} · warm worker "
+        f"{'on' if args.warm else 'off'}, map in the workspace: "
+        f"{args.map.name if args.map else 'none'}\n\n"
         + head
         + rows
         + f"\nAcknowledged calls: {wanted:,}; every one in `events` exactly once: "

@@ -13,6 +13,11 @@ rows alternating so that a change in the machine's load hits them alike:
   prints the same tables; the server gives the answer it kept (nothing changed since);
 - **warm server, first ask**: the same, after the map file changed (a comment appended before
   every run), so the server measures anew on its open connection;
+- **first ask after a data change, warm on**: a batch of 10 new events is posted to the
+  server's ``/v1/batch``, and ``--delay`` seconds (5) after its 200 the same command runs: the
+  server's warm worker (``server/warm.py``) has measured the map after the load, so the answer is
+  a kept one. The server's CPU between the batch and the ask (the load and the warm) is
+  ``warm_cpu_seconds``; whether the ask was a kept answer is read from ``/api/v1/health``;
 - **floor: hand-written SQL**: ``workloads/duckdb_sql.py``'s measured map on the same events as a
   process of its own (the floor of ``bench_cli.py``); its own timer gives the query alone.
 
@@ -39,6 +44,8 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
+from base64 import b64encode
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,7 +72,8 @@ def copies(size: str, log) -> tuple[Path, Path]:
     made = []
     for kind in ("cold", "warm"):
         folder = bench_cli.WORKSPACES / f"warm_{size}_{kind}"
-        if not (folder / "recorrido.yaml").exists():
+        # the served copy gets new events (the data-change row): fresh from the source each time
+        if kind == "warm" or not (folder / "recorrido.yaml").exists():
             log(f"copying {source} to {folder}")
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
@@ -99,12 +107,60 @@ def start_server(folder: Path, port: int, log) -> subprocess.Popen:
     return server
 
 
+def health(folder: Path) -> dict:
+    address = json.loads((folder / "server.json").read_text())["address"]
+    with urllib.request.urlopen(f"{address}/api/v1/health", timeout=30) as answer:
+        return json.load(answer)
+
+
+def post_batch(folder: Path, key: str, tag: str) -> None:
+    """Ten new events through the collection API, as a site sends them."""
+    address = json.loads((folder / "server.json").read_text())["address"]
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    calls = [
+        {
+            "type": "track",
+            "userId": f"bench-warm-{n}",
+            "event": "page_view",
+            "messageId": f"bench-warm-{tag}-{n}",
+            "timestamp": now,
+        }
+        for n in range(10)
+    ]
+    request = urllib.request.Request(
+        f"{address}/v1/batch",
+        data=json.dumps({"batch": calls}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": "Basic " + b64encode(f"{key}:".encode()).decode(),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        if answer.status != 200:
+            raise SystemExit(f"the batch was refused: {answer.status}")
+
+
+def wait_loaded_and_warm(folder: Path, loads: int, warms: int, limit: float = 600) -> None:
+    """Until the server has loaded past ``loads`` and warmed past ``warms`` (so that the next
+    row's timing is not shared with the warm's work)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        state = health(folder)
+        if state["loader"]["loads"] > loads and (state["warm"] or {}).get("warms", 0) > warms:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"the server did not load and warm within {limit:.0f} s")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("size", nargs="?", default="1M")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--port", type=int, default=8399)
     parser.add_argument("--json", type=Path, default=HERE / "results" / "warm.json")
+    parser.add_argument(
+        "--delay", type=float, default=5.0, help="seconds from a batch's 200 to the ask"
+    )
     args = parser.parse_args(argv)
 
     def log(text):
@@ -113,8 +169,19 @@ def main(argv=None) -> int:
     cold, warm = copies(args.size, log)
     data = bench_cli.past_file(args.size)
     env = {k: v for k, v in os.environ.items() if k != "RECORRIDO_NO_FORWARD"}
+    from recorrido.server.keys import KeyStore
+
+    write_key = KeyStore(warm).create("write", "bench_warm")[1]
     server = start_server(warm, args.port, log)
     try:
+        # the warm after the start (the measure, then the web pages' questions), done before
+        # anything is timed
+        started = time.monotonic()
+        while (health(warm).get("warm") or {}).get("warms", 0) < 1:
+            if time.monotonic() > started + 900:
+                raise SystemExit("the server's first warm did not end within 15 minutes")
+            time.sleep(0.5)
+        log(f"first warm done {time.monotonic() - started:.1f} s after the server started")
         command = {
             folder: [str(RECORRIDO), "measure", str(folder / MAP_NAME), "-w", str(folder)]
             for folder in (cold, warm)
@@ -137,6 +204,9 @@ def main(argv=None) -> int:
             "warm server, first ask": [],
             "warm server, asked again": [],
             "floor: hand-written SQL": [],
+            # last in each round: the warm it starts (the measure, then the web pages'
+            # questions) ends before the next round's rows are timed
+            "first ask after a data change, warm on": [],
         }
         load_before = os.getloadavg()
         for run in range(args.runs):
@@ -158,6 +228,21 @@ def main(argv=None) -> int:
                         "load1": os.getloadavg()[0],
                         "query_seconds": float(stderr.decode().strip().splitlines()[-1]),
                     }
+                elif name == "first ask after a data change, warm on":
+                    state = health(warm)
+                    before = server_cpu(server.pid)
+                    post_batch(warm, write_key, f"{os.getpid()}-{run}")
+                    time.sleep(args.delay)
+                    asked, pre = server_cpu(server.pid), health(warm)["kept_answers"]
+                    timing = bench_cli.timed(command[warm], env)
+                    timing["server_cpu_seconds"] = server_cpu(server.pid) - asked
+                    timing["warm_cpu_seconds"] = asked - before
+                    post = health(warm)["kept_answers"]
+                    # kept: the ask found its answer; warm_running: the warm was computing it
+                    # when the ask came (the ask waited for it)
+                    timing["kept"] = post["hits"] > pre["hits"]
+                    timing["warm_running"] = post["computed"] > pre["computed"]
+                    wait_loaded_and_warm(warm, state["loader"]["loads"], state["warm"]["warms"])
                 else:
                     if name == "warm server, first ask":  # a changed map: measured anew
                         map_file.write_text(f"{original}# run {run}\n", encoding="utf-8")
@@ -179,6 +264,7 @@ def main(argv=None) -> int:
             "wall_seconds",
             "cpu_seconds",
             "server_cpu_seconds",
+            "warm_cpu_seconds",
             "query_seconds",
             "maxrss_mb",
             "load1",
@@ -187,6 +273,9 @@ def main(argv=None) -> int:
             if values:
                 row[key] = statistics.median(values)
         row["min_wall_seconds"] = min((r["wall_seconds"] for r in ok), default=None)
+        if any("kept" in r for r in ok):
+            row["kept"] = sum(bool(r.get("kept")) for r in ok)
+            row["warm_running"] = sum(bool(r.get("warm_running")) for r in ok)
         table.append(row)
     meta = {
         "command": "flock /work/notes/bench.lock .venv/bin/python benchmarks/bench_warm.py "
@@ -199,6 +288,7 @@ def main(argv=None) -> int:
         "agrees": agrees,
         "load_before": load_before,
         "load_after": load_after,
+        "delay": args.delay,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"meta": meta, "rows": table}, indent=1))
@@ -229,6 +319,14 @@ def markdown(meta: dict, table: list[dict]) -> str:
             f"{seconds(row.get('server_cpu_seconds'))} | {seconds(row.get('query_seconds'))} | "
             f"{row.get('maxrss_mb', 0):.0f} | {row['n']} | {row.get('load1', 0):.2f} |"
         )
+    for row in table:
+        if "kept" in row:
+            lines.append(
+                f"\n{row['row']}: asked {meta['delay']:.0f} s after the batch's 200; a kept "
+                f"answer in {row['kept']} of {row['n']} runs ({row['warm_running']} of them while "
+                f"the warm was still computing it); server CPU between the batch and the ask "
+                f"(load + warm), median {seconds(row.get('warm_cpu_seconds'))} s"
+            )
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 

@@ -28,7 +28,8 @@ def test_a_kept_answer_lasts_only_while_its_data_map_and_settings_do(tmp_path):
     load_template("ecommerce", "en").save(folder / MAP)
     write, read = make_key(folder), make_key(folder, "read")
     question = f"/api/v1/maps/{MAP}/measure"
-    with running_server(folder) as (url, app), httpx.Client(timeout=60) as client:
+    # no warm worker: here each ask computes or finds its answer (the warm: test_server_warm.py)
+    with running_server(folder, warm=False) as (url, app), httpx.Client(timeout=60) as client:
         bearer = {"Authorization": f"Bearer {read}"}
         kept = app.state.kept_answers
         for number in range(3):

@@ -356,12 +356,18 @@ def query(
 
     lang = lang_of()
     try:
-        # A running server answers the rows' JSON (with its own, default, time limit); the table
-        # needs the result's column names, which the JSON of no rows does not have.
-        if as_json and timeout == DEFAULT_TIMEOUT_SECONDS:
-            answer = ask_server(workspace, "/query", {"sql": sql})
-            if answer is not None:
+        # A running server answers (with its own, default, time limit): the rows' JSON, or for
+        # the table the column names and each cell as written below (``table=true``).
+        if timeout == DEFAULT_TIMEOUT_SECONDS:
+            answer = ask_server(
+                workspace, "/query", {"sql": sql} if as_json else {"sql": sql, "table": "true"}
+            )
+            if answer is not None and as_json:
                 print(answer.text)
+                return
+            if answer is not None:
+                shown = answer.data
+                _show_query(shown["columns"], shown["rows"], answer.lang)
                 return
         with Workspace.open(workspace, read_only=True) as ws:
             lang = lang_of(ws)
@@ -372,11 +378,17 @@ def query(
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, default=json_default))
         return
+    cells = [["" if v is None else str(v) for v in row.values()] for row in rows]
+    _show_query(result.column_names, cells, lang)
+
+
+def _show_query(columns: list[str], rows: list[list[str]], lang: str) -> None:
+    """The result's table (the same whether the rows came from here or the server)."""
     view = Table(caption=message("query_rows", lang, count=len(rows)))
-    for name in result.column_names:
+    for name in columns:
         view.add_column(name)
     for row in rows:
-        view.add_row(*("" if v is None else str(v) for v in row.values()))
+        view.add_row(*row)
     out.print(view)
 
 

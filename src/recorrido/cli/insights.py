@@ -46,14 +46,19 @@ def _run(workspace: Path, backend: str, as_json: bool, work):
 
 def _forwarded(workspace: Path, backend: str, map_path: Path, question: str, params: dict) -> bool:
     """Whether the server running for the workspace answered (its JSON printed as it is): its
-    answer is the object ``--json`` prints; the tables need the report objects themselves."""
-    try:
-        answer = ask_about_map(workspace, backend, map_path, question, params)
-    except RecorridoError as exc:
-        fail(exc, True, lang_of())
+    answer is the object ``--json`` prints."""
+    answer = _asked(workspace, backend, map_path, question, params, as_json=True)
     if answer is not None:
         print(answer.text)
     return answer is not None
+
+
+def _asked(workspace, backend, map_path, question, params, as_json: bool = False):
+    """The server's answer (``cli/forward.py``), or None when none runs for the workspace."""
+    try:
+        return ask_about_map(workspace, backend, map_path, question, params)
+    except RecorridoError as exc:
+        fail(exc, as_json, lang_of())
 
 
 def _dump(data: dict) -> None:
@@ -112,18 +117,17 @@ def friction(
             p.strip() for p in failure_patterns.split(",") if p.strip()
         )
     dates = {"from": date_from, "to": date_to}
-    if (
-        as_json
-        and not (kinds or segment_by or failure_patterns)
-        and _forwarded(
-            workspace,
-            backend,
-            map_path,
-            "friction",
-            {**dates, "min_customers": min_customers, "inactivity": inactivity},
-        )
-    ):
-        return
+    if not (kinds or segment_by or failure_patterns):
+        # the server's answer is the report's JSON: each finding's sentence in both languages
+        params = {**dates, "min_customers": min_customers, "inactivity": inactivity}
+        if as_json and _forwarded(workspace, backend, map_path, "friction", params):
+            return
+        answer = None if as_json else _asked(workspace, backend, map_path, "friction", params)
+        if answer is not None:
+            data = answer.data
+            findings = [(f["kind"], f["text"][answer.lang], f["samples"]) for f in data["findings"]]
+            _show_friction(data, findings, answer.lang)
+            return
     report, lang = _run(
         workspace,
         backend,
@@ -133,29 +137,42 @@ def friction(
     if as_json:
         _dump(report.to_dict())
         return
-    one = len(report.findings) == 1
+    summary = {
+        "map": report.map,
+        "tested": report.tested,
+        "customers": report.customers,
+        "skipped_properties": report.skipped_properties,
+    }
+    findings = [(f.kind, f.sentence(lang), f.samples) for f in report.findings]
+    _show_friction(summary, findings, lang)
+
+
+def _show_friction(summary: dict, findings: list[tuple[str, str, list[str]]], lang: str) -> None:
+    """Friction's lines: ``summary`` has the report's map, tested, customers and
+    skipped_properties; each finding is its kind, its sentence and its samples."""
+    one = len(findings) == 1
     title = "insights_friction_title_one" if one else "insights_friction_title"
     out.print(
         message(
             title,
             lang,
-            name=report.map,
-            count=len(report.findings),
-            tested=report.tested,
-            customers=report.customers,
+            name=summary["map"],
+            count=len(findings),
+            tested=summary["tested"],
+            customers=summary["customers"],
         ),
         highlight=False,
     )
-    if report.skipped_properties:
-        keys = ", ".join(repr(k) for k in report.skipped_properties)
+    if summary["skipped_properties"]:
+        keys = ", ".join(repr(k) for k in summary["skipped_properties"])
         out.print(message("insights_skipped_properties", lang, keys=keys), markup=False)
-    if not report.findings:
+    if not findings:
         out.print(message("insights_none", lang))
-    for rank, finding in enumerate(report.findings, 1):
+    for rank, (kind, sentence, samples) in enumerate(findings, 1):
         # Text, not markup: a finding's sentence and samples carry event names from the data.
-        out.print(Text.assemble((f"{rank}. [{finding.kind}]", "bold"), " ", finding.sentence(lang)))
-        if finding.samples:
-            out.print(Text("   " + ", ".join(finding.samples), style="dim"))
+        out.print(Text.assemble((f"{rank}. [{kind}]", "bold"), " ", sentence))
+        if samples:
+            out.print(Text("   " + ", ".join(samples), style="dim"))
 
 
 @app.command()
@@ -175,6 +192,10 @@ def moments(
     params = {"from": date_from, "to": date_to, "min_support": min_support}
     if as_json and _forwarded(workspace, backend, map_path, "moments", params):
         return
+    answer = None if as_json else _asked(workspace, backend, map_path, "moments", params)
+    if answer is not None:  # the report's JSON: the tables' rows as they are
+        _show_moments(answer.data, answer.lang)
+        return
     report, lang = _run(
         workspace,
         backend,
@@ -186,8 +207,13 @@ def moments(
     if as_json:
         _dump(report.to_dict())
         return
-    out.print(message("insights_moments_title", lang, name=report.map, tested=report.tested))
-    for title, rows in (("insights_helps", report.helps), ("insights_hurts", report.hurts)):
+    _show_moments(report.to_dict(), lang)
+
+
+def _show_moments(report: dict, lang: str) -> None:
+    """The moments' title and tables, from the report's ``to_dict()`` (or the server's JSON)."""
+    out.print(message("insights_moments_title", lang, name=report["map"], tested=report["tested"]))
+    for title, rows in (("insights_helps", report["helps"]), ("insights_hurts", report["hurts"])):
         view = Table(title=message(title, lang))
         for column in ("item", "with", "rate with", "rate without", "difference (95% CI)"):
             view.add_column(column)

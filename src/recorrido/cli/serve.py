@@ -37,6 +37,13 @@ def serve(
             "(scale-out) / solo recoger"
         ),
     ] = False,
+    warm: Annotated[
+        bool,
+        typer.Option(
+            help="After each load, compute the likely answers (measure of each map) in the "
+            "background / tras cada carga, calcular de antemano las respuestas probables"
+        ),
+    ] = True,
 ) -> None:
     """Run the server: Segment-compatible collection API, JSON API, web app."""
     import secrets
@@ -62,7 +69,11 @@ def serve(
 
         local_token = secrets.token_urlsafe(32)
         application = create_app(
-            folder, rate_limit=rate_limit, local_token=local_token, collect_only=collect_only
+            folder,
+            rate_limit=rate_limit,
+            local_token=local_token,
+            collect_only=collect_only,
+            warm=warm,
         )
     except RecorridoError as exc:
         fail(exc, False, lang)

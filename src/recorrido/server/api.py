@@ -69,14 +69,18 @@ def _finite(value: object) -> object:
     return value
 
 
-def map_file(folder: Path, name: str) -> Path:
-    """The map ``name`` among the workspace folder's YAML files (never another path)."""
-    names = {
+def map_names(folder: Path) -> list[str]:
+    """The workspace folder's YAML files but its settings: the maps the API can be asked about."""
+    return sorted(
         p.name
         for p in Path(folder).iterdir()
         if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != SETTINGS_FILE
-    }
-    if name not in names:
+    )
+
+
+def map_file(folder: Path, name: str) -> Path:
+    """The map ``name`` among the workspace folder's YAML files (never another path)."""
+    if name not in map_names(folder):
         raise RecorridoError("server_map_missing", name=name[:80])
     return Path(folder) / name
 
@@ -123,6 +127,7 @@ async def _events_call(request: Request, map_name: str | None, work, files=()):
 async def health(request: Request) -> JSONResponse:
     """Whether the server runs, and how its loader is doing (no key needed)."""
     stats = request.app.state.loader.stats
+    kept, warm = request.app.state.kept_answers, getattr(request.app.state, "warm", None)
     return JSONResponse(
         {
             "status": "ok",
@@ -135,6 +140,15 @@ async def health(request: Request) -> JSONResponse:
                 "last_lag_seconds": round(stats.last_lag_seconds, 3),
                 "failed_files": len(stats.failures),
             },
+            "kept_answers": {"hits": kept.hits, "computed": kept.computed},
+            "warm": None
+            if warm is None
+            else {
+                "warms": warm.warms,
+                "last_seconds": round(warm.last_seconds, 3),
+                "registered_warms": warm.pages.warms,
+                "registered_last_seconds": round(warm.pages.last_seconds, 3),
+            },
         }
     )
 
@@ -142,19 +156,32 @@ async def health(request: Request) -> JSONResponse:
 @router.get("/maps")
 async def maps(request: Request) -> Response:
     """The journey map files in the workspace folder."""
-    folder = request.app.state.ctx.folder
-    names = sorted(
-        p.name
-        for p in Path(folder).iterdir()
-        if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != SETTINGS_FILE
-    )
-    return _answer({"maps": names})
+    return _answer({"maps": map_names(request.app.state.ctx.folder)})
 
 
 @router.get("/query")
-async def query(request: Request, sql: Annotated[str, Query(max_length=20000)]) -> Response:
-    """One read-only SQL statement (as ``recorrido query --json``)."""
+async def query(
+    request: Request,
+    sql: Annotated[str, Query(max_length=20000)],
+    table: Annotated[
+        bool, Query(description="Column names and each cell as the table shows it")
+    ] = False,
+) -> Response:
+    """One read-only SQL statement (as ``recorrido query --json``). ``table=true``: ``{"columns":
+    [...], "rows": [[cell, ...], ...]}``, each cell as ``recorrido query``'s table writes it (the
+    rows' JSON has no column names when there are no rows, and writes times and numbers its own
+    way)."""
     result = await request.app.state.ctx.arun(_read_only_query, sql)
+    if table:
+        return _answer(
+            {
+                "columns": result.column_names,
+                "rows": [
+                    ["" if v is None else str(v) for v in row.values()]
+                    for row in result.to_pylist()
+                ],
+            }
+        )
     return _answer(result.to_pylist())
 
 
@@ -182,23 +209,43 @@ async def measure(
     breakdown: str | None = None,
 ) -> Response:
     """The measured map (as ``recorrido measure --json``)."""
+    path = map_file(request.app.state.ctx.folder, name)
+    result = await run_in_threadpool(
+        kept_measure, request.app, path, date_from, date_to, inactivity, breakdown
+    )
+    return Response(result, media_type="application/json")
+
+
+def kept_measure(
+    app,
+    path: Path,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    inactivity: str = DEFAULT_INACTIVITY,
+    breakdown: str | None = None,
+) -> str:
+    """The measured map's JSON, kept (``kept_answers.py``). The question is the map and the
+    settings alone, not the request's path or language (the JSON has no words in it), so the
+    warm worker's default measure (``warm.py``) is the very answer a forwarded
+    ``recorrido measure`` asks for."""
     from recorrido.measured import measure as measure_map
 
-    path = map_file(request.app.state.ctx.folder, name)
-    result = await _events_call(
-        request,
-        None,
-        lambda events: measure_map(
-            events,
+    question = ("measure", path.name, date_from, date_to, inactivity, breakdown)
+
+    def compute(ws) -> str:
+        from recorrido.analytics.backend import events_table
+
+        return measure_map(
+            events_table(ws, "duckdb"),
             path,
             start=date_from,
             end=date_to,
             inactivity=inactivity,
             breakdown=breakdown,
-        ).to_json(),
-        files=(path,),
-    )
-    return Response(result, media_type="application/json")
+        ).to_json()
+
+    kept = app.state.kept_answers
+    return app.state.ctx.run(lambda ws: kept.answer(ws, question, (path,), compute))
 
 
 @router.get("/funnel")

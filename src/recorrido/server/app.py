@@ -7,7 +7,9 @@ parts exist, the web pages (``recorrido.web.mount``) and the automation worker
 
 Parts that need to start or stop with the server append callables to ``app.state.on_start`` /
 ``app.state.on_stop`` (each called with the app); ``app.state.after_load`` holds callables
-``fn(workspace)`` that the loader calls after each load of landed calls.
+``fn(workspace)`` that the loader calls after each load of landed calls. ``app.state.warm`` is the
+warm worker (``warm.py``; None with ``warm=False``): ``changed()`` tells it the data or a map
+changed; parts add their questions with ``warm.register_warmer``.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from recorrido.server.context import WorkspaceContext
 from recorrido.server.docs_page import install_docs
 from recorrido.server.kept_answers import KeptAnswers
 from recorrido.server.keys import KeyStore
-from recorrido.server.landing import REFUSED, LandingLog
+from recorrido.server.landing import REFUSED, LandingLog, ready_files
 from recorrido.server.limits import RateLimiter
 from recorrido.server.loader import Loader
+from recorrido.server.warm import WarmLanes
 
 log = logging.getLogger("recorrido.server")
 
@@ -48,6 +51,7 @@ def create_app(
     local_token: str | None = None,
     parts: bool = True,
     collect_only: bool = False,
+    warm: bool = True,
 ) -> FastAPI:
     """The server app for the workspace in ``folder``.
 
@@ -59,6 +63,8 @@ def create_app(
     ``collect_only``: a collector beside the server that holds the workspace (scale-out): only
     the collection API; it lands calls in the shared landing folder and closes its files there,
     and the workspace's server loads them. It never opens the database.
+    ``warm``: after each load (and the start), compute the likely answers in the background
+    (``warm.py``), so the first ask after a data change is a kept answer.
     """
     folder = Path(folder)
     landing = LandingLog(folder)
@@ -74,6 +80,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         switch = _short_switch_interval()
         loader.start()
+        if worker is not None:
+            worker.start()
         for start in list(app.state.on_start):
             await _maybe_await(start(app))
         # What exists now (modules, the app, its routes: some 200,000 objects) lives as long as
@@ -90,6 +98,8 @@ def create_app(
                     await _maybe_await(stop(app))
                 except Exception:
                     log.exception("stopping %r failed", stop)
+            if worker is not None:
+                worker.stop()
             loader.stop()
             ctx.close()
             sys.setswitchinterval(switch)
@@ -107,6 +117,12 @@ def create_app(
     app.state.on_stop = []
     app.state.loader = loader
     app.state.kept_answers = KeptAnswers()
+    # The warm worker hears of each load from the loader; it waits while landed files are ready
+    # to load (the data is about to change again).
+    worker = WarmLanes(app, busy=lambda: bool(ready_files(folder))) if warm else None
+    app.state.warm = worker
+    if worker is not None:
+        loader.after_load.append(lambda _ws: worker.changed())
     app.state.collector = Collector(
         keys=KeyStore(folder),
         landing=landing,

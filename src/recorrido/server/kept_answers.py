@@ -41,6 +41,7 @@ class KeptAnswers:
         self._answers: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
+        self.computed = 0  # answers computed and kept (a warm's among them)
 
     def answer(
         self,
@@ -50,7 +51,10 @@ class KeptAnswers:
         compute: Callable[[Workspace], T],
     ) -> T:
         """``compute(workspace)``, or the answer it gave for the same question, data and files.
-        Call it holding the workspace (``WorkspaceContext.run``)."""
+        Call it holding the workspace (``WorkspaceContext.run``): that makes it single flight,
+        as every compute and every write holds the workspace, an ask for a question being
+        computed (by the warm worker, ``warm.py``, or another request) waits for it and then
+        finds its answer here."""
         stamp = data_stamp(workspace)
         if stamp is None:
             return compute(workspace)
@@ -62,6 +66,7 @@ class KeptAnswers:
                 return self._answers[key]
         value = compute(workspace)
         with self._lock:
+            self.computed += 1
             self._answers[key] = value
             while len(self._answers) > self.size:
                 self._answers.popitem(last=False)
