@@ -202,7 +202,8 @@ def pages(map_file: str) -> list[dict]:
         },
         {
             "page": "attribution",
-            "url": explore + "attribution?" + urlencode({**m, "model": "markov"}),
+            # The page's defaults with the map chosen (every model): what the server warms.
+            "url": explore + "attribution?" + urlencode(m),
             "wait": "#attribution-result #kpi-conversions",
         },
         {
@@ -225,6 +226,34 @@ def pages(map_file: str) -> list[dict]:
             "url": explore + "segments?" + urlencode(m),
             "wait": "#segments-result #kpi-customers",
         },
+        # A new question on the insight pages runs the insights engine on every event (12 to
+        # 39 s each at 1M before): asked once each (``once``), the load is the run reported.
+        {
+            "page": "attribution, new",
+            "url": lambda r: (
+                explore
+                + "attribution?"
+                + urlencode({**m, "model": "markov", "lookback": f"{20 + r}d"})
+            ),
+            "wait": "#attribution-result #kpi-conversions",
+            "once": True,
+        },
+        *(
+            {
+                "page": f"{name}, new",
+                "url": lambda r, name=name: (
+                    explore + f"{name}?" + urlencode({**m, "date_from": f"2000-01-{r + 1:02d}"})
+                ),
+                "wait": f"#{name}-result {kpi}",
+                "once": True,
+            }
+            for name, kpi in (
+                ("friction", "#kpi-customers"),
+                ("moments", "#kpi-customers"),
+                ("conformance", "#kpi-mapped"),
+                ("segments", "#kpi-customers"),
+            )
+        ),
         {
             "page": "sessions, new",
             "url": lambda r: explore + "sessions?" + urlencode({"gap": f"{20 + r}m", "by": "week"}),
@@ -347,6 +376,33 @@ def memory(pid: int) -> dict:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_warm(base: str, log, timeout: float = 900) -> dict:
+    """Wait for the server's first warm (``server/warm.py``: the defaults of the pages worked out
+    after the start, ``web/warm_pages.py``) to end: "once the server is warm"."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with urllib.request.urlopen(base + "/api/v1/health", timeout=30) as answer:
+            warm = json.load(answer).get("warm")
+        if warm is None:
+            log("the server does not warm (no warm worker)")
+            return {"warm_wait_s": 0.0, "warm_s": None}
+        # The registered warmers (the pages') run in a lane of their own beside the measures'.
+        lane = "registered_warms" if "registered_warms" in warm else "warms"
+        if warm[lane] >= 1:
+            waited = time.perf_counter() - started
+            took = warm.get("registered_last_seconds", warm["last_seconds"])
+            log(f"warm after {waited:.1f} s (the server's pages warm took {took} s)")
+            return {"warm_wait_s": round(waited, 1), "warm_s": took}
+        time.sleep(1)
+    raise SystemExit(f"the server did not finish warming in {timeout:.0f} s")
+
+
 def _check(name: str, page) -> str | None:
     """A reason the answer on ``page`` is not a real one, or ``None``."""
     if name.startswith("map view") and page.locator(".stage-open").count() != 6:
@@ -438,11 +494,12 @@ def measure(base: str, specs: list[dict], runs: int, log) -> list[dict]:
         for spec in specs:
             first = load(page, base, spec)
             rows[spec["page"]]["first"] = first
+            rows[spec["page"]]["first_load"] = os.getloadavg()[0]
             log(f"first  {spec['page']:<24} {json.dumps(first)}")
         for run in range(runs):
             for spec in specs:
                 row = rows[spec["page"]]
-                if row["first"]["status"] != 200 or "wait" not in spec:
+                if row["first"]["status"] != 200 or "wait" not in spec or spec.get("once"):
                     continue
                 one = load(page, base, spec, run + 1)
                 one["run"] = run + 1
@@ -455,10 +512,12 @@ def measure(base: str, specs: list[dict], runs: int, log) -> list[dict]:
 
 def summary(row: dict) -> dict:
     first = row["first"] or {}
-    url = _url(row, 1)
+    url = _url(row, 0 if row.get("once") else 1)
     out = {"page": row["page"], "url": url, "first_status": first.get("status")}
     if row.get("click"):
         out["click"] = row["click"]
+    if row.get("once") and first.get("status") == 200 and first.get("s") is not None:
+        row = {**row, "loads": [first], "loadavg": [row["first_load"]]}
     if not row["loads"]:
         out["state"] = "missing (404)" if first.get("status") == 404 else "not timed"
         return out
@@ -467,7 +526,7 @@ def summary(row: dict) -> dict:
     problems = sorted({x["problem"] for x in row["loads"] if x.get("problem")})
     out.update(
         state="timed",
-        first_s=first.get("s"),
+        first_s=None if row.get("once") else first.get("s"),
         median_s=statistics.median(seconds),
         max_s=max(seconds),
         min_s=min(seconds),
@@ -506,6 +565,15 @@ def markdown(meta: dict, rows: list[dict]) -> str:
         f"Target: under {TARGET_S:g} s once warm.",
         f"- Server peak memory (VmHWM of `recorrido serve`): **{meta['server_peak_mb']:.0f} MB** "
         f"(its process tree: {meta['tree_peak_mb']:.0f} MB, {meta['processes']} processes).",
+        f"- Warm: the pages were timed after the server's first warm "
+        f"(`server/warm.py` with `web/warm_pages.py`: the pages' default answers worked out "
+        f"after the start), which took {_s(meta.get('warm_s'))} s (waited "
+        f"{_s(meta.get('warm_wait_s'))} s from the server ready; server CPU "
+        f"{_s(meta.get('server_cpu_warm_s'))} s user + system; "
+        f"`uptime` then: `{meta.get('uptime_warm', '?')}`). Server CPU while the pages were "
+        f"timed: {_s(meta.get('server_cpu_pages_s'))} s. Rows asked *once* (the insight pages' "
+        f"new questions, each costing the engine's full run) have no first load: their one load "
+        f"is the new question.",
         "",
         "| page | first s | median s | max s | server s | runs | load | < 1 s |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
@@ -533,6 +601,10 @@ def markdown(meta: dict, rows: list[dict]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _s(value) -> str:
+    return "?" if value is None else f"{value:g}"
 
 
 def replace_section(path: Path, text: str) -> None:
@@ -566,6 +638,11 @@ def main(argv=None) -> int:
     parser.add_argument("--only", action="append", help="only the pages with this label")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--no-markdown", action="store_true", help="leave RESULTS.md alone")
+    parser.add_argument(
+        "--no-warm-wait",
+        action="store_true",
+        help="time the pages at once, without waiting for the server's first warm",
+    )
     args = parser.parse_args(argv)
 
     def log(text: str) -> None:
@@ -579,8 +656,18 @@ def main(argv=None) -> int:
     log(uptime_before)
     server, base = start_server(folder, HERE / ".data" / "bench_web_server.log")
     try:
+        cpu_start = cpu_seconds(server.pid)
+        warmed = wait_warm(base, log) if not args.no_warm_wait else {}
+        cpu_warm = cpu_seconds(server.pid)
+        uptime_warm = _uptime()
         measured = measure(base, specs, args.runs, log)
         used = memory(server.pid)
+        used.update(
+            warmed,
+            server_cpu_warm_s=round(cpu_warm - cpu_start, 1),
+            server_cpu_pages_s=round(cpu_seconds(server.pid) - cpu_warm, 1),
+            uptime_warm=uptime_warm,
+        )
     finally:
         server.terminate()
         try:

@@ -143,9 +143,22 @@ def _accessible(page) -> None:
 def _shots(page, folder: Path, name: str) -> None:
     for width in (1440, 390):
         page.set_viewport_size({"width": width, "height": 900})
+        # Plotly follows the window's width after a debounced resize event: lay the figures
+        # out for this width now, or the shot shows them at the last width beside the page.
+        page.evaluate(
+            "() => window.Plotly && Promise.all([...document.querySelectorAll('.js-plotly-plot')]"
+            ".map(p => window.Plotly.Plots.resize(p)))"
+        )
         path = folder / f"{name}-{width}.png"
-        page.screenshot(path=str(path))
+        # The whole page, not its first screen: at 390 px the lanes and tables run far below.
+        page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 5_000
+        # A PNG's height is bytes 20-24 of its header: the page's whole height, not 900 px.
+        tall = page.evaluate("document.documentElement.scrollHeight")
+        header = path.read_bytes()[:24]
+        assert int.from_bytes(header[20:24], "big") >= min(tall, 16_000)
+        if width == 390:  # nothing wider than a phone: wide tables scroll inside their card
+            assert int.from_bytes(header[16:20], "big") <= width + 2, f"{name} overflows"
     page.set_viewport_size({"width": 1440, "height": 900})
 
 

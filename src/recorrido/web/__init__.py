@@ -30,6 +30,7 @@ def mount(app: FastAPI) -> None:
         map_view,
         settings,
         upload,
+        warm_pages,
     )
     from recorrido.web.pages import LoginNeeded, PageError, login_needed, page_error
 
@@ -53,3 +54,5 @@ def mount(app: FastAPI) -> None:
     # The pages' own exceptions, so that an API's error handlers never turn a page into JSON.
     app.add_exception_handler(LoginNeeded, login_needed)
     app.add_exception_handler(PageError, page_error)
+    # The pages' default answers worked out after each data change (web/warm_pages.py).
+    warm_pages.attach(app)

@@ -140,15 +140,18 @@ async def answer_page(
     compute: Callable,
     ready: bool,
     where: ExploreFilter,
+    aside: bool = False,
     **context,
 ):
     """The page: the form with its filter, and the answer of ``compute(workspace)`` when the
-    form was sent (``ready``); a refused question shows its message (422)."""
+    form was sent (``ready``); a refused question shows its message (422). ``aside``: a long
+    question, answered on a connection of its own outside the workspace lock
+    (``web/side_work.py``)."""
     ctx = request.app.state.ctx
     payload = error = None
     if ready:
         try:
-            payload = await ctx.arun(compute)
+            payload = await _answer(ctx, compute, aside)
         except RecorridoError as exc:
             error = exc.localized(current.lang)
     return page(
@@ -166,6 +169,14 @@ async def answer_page(
     )
 
 
+async def _answer(ctx, compute: Callable, aside: bool):
+    if aside:
+        from recorrido.web.side_work import arun_aside
+
+        return await arun_aside(ctx, compute)
+    return await ctx.arun(compute)
+
+
 def duration(seconds, current: Visit) -> str:
     """A duration in the unit that reads best: s, min, h, d (symbols, the same in both
     languages; the number is written the page language's way)."""
@@ -180,10 +191,12 @@ def duration(seconds, current: Visit) -> str:
     return f"{format_number(seconds / 86400, current.lang, 1)} d"
 
 
-async def answer_json(request: Request, current: Visit, compute: Callable) -> Response:
+async def answer_json(
+    request: Request, current: Visit, compute: Callable, aside: bool = False
+) -> Response:
     """The ``.json`` twin of a page: the CLI's ``--json`` object, or the refusal (422)."""
     try:
-        payload = await request.app.state.ctx.arun(compute)
+        payload = await _answer(request.app.state.ctx, compute, aside)
     except RecorridoError as exc:
         body = {"error": exc.key, "message": exc.localized(current.lang)}
         return JSONResponse(body, status_code=422)

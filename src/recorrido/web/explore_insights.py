@@ -5,6 +5,7 @@ same objects as ``recorrido friction|moments|conformance|segments MAP --json`` (
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from fastapi import APIRouter, Request
 
@@ -87,7 +88,10 @@ def run_insight(workspace, name: str, where: ExploreFilter, options: dict, folde
         report = work(events, map_path(folder, where.map), where.dates(), options)
         return clean(report.to_dict())
 
-    return remembered(workspace, (name, where, tuple(options.items())), key, compute)
+    # The insights read every event whatever the level chosen: one question for all levels
+    # (and the one the warmer asks, ``web/warm_pages.py``).
+    question = (name, replace(where, level="event"), tuple(options.items()))
+    return remembered(workspace, question, key, compute)
 
 
 def _moments_figure(payload: dict) -> dict | None:
@@ -188,13 +192,15 @@ def _page(name: str):
             o=options,
             json_query=query_string(where.query(), options),
             figure_of=QUESTIONS[name][2],
+            # The engine runs for tens of seconds at 1M: beside the lock, not holding the pages.
+            aside=True,
         )
 
     async def as_json(request: Request, current: Viewer):
         folder = request.app.state.ctx.folder
         where, options = ExploreFilter.of(request), QUESTIONS[name][0](request)
         return await answer_json(
-            request, current, lambda ws: run_insight(ws, name, where, options, folder)
+            request, current, lambda ws: run_insight(ws, name, where, options, folder), aside=True
         )
 
     router.add_api_route(f"/explore/{name}", show, methods=["GET"])

@@ -19,7 +19,7 @@ runs under the server's workspace lock (``ctx.run``).
 from __future__ import annotations
 
 import hashlib
-import weakref
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,9 +27,12 @@ from pathlib import Path
 
 #: Copied tables kept per connection: the events alone and the events tagged with one map.
 TABLES = 2
-#: Answers kept per connection (a funnel, its drop-offs, paths ... each a small object).
-ANSWERS = 32
-_STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Answers kept (a funnel, its drop-offs, paths ... each a small object), room left for the
+#: default answers the server works out ahead (``web/warm_pages.py``).
+ANSWERS = 64
+#: Guards the answers and the questions being worked out, which the warmer's connection shares
+#: with the server's (``share_answers``); held only to look up and store, never to compute.
+_ANSWERS_LOCK = threading.Lock()
 
 
 class _State:
@@ -37,14 +40,18 @@ class _State:
         self.tables: OrderedDict = OrderedDict()  # source key -> temporary table name
         self.steps: dict = {}  # (source key, level) -> (Steps, temporary table name)
         self.answers: OrderedDict = OrderedDict()  # (question, source key) -> answer
+        self.working: dict = {}  # (question, source key) -> Event set when it is answered
+        self.computed = [0]  # answers worked out (not found kept), shared like the answers
         self.serial = 0
         self.own_table: bool | None = None
 
 
 def _state(workspace) -> _State:
-    found = _STATE.get(workspace.con)
+    # By the connection object itself: Ibis backends compare equal (and hash alike) when they
+    # reach the same database, but each connection has temporary tables of its own.
+    found = vars(workspace.con).get("_recorrido_web_explore")
     if found is None:
-        found = _STATE[workspace.con] = _State()
+        found = workspace.con._recorrido_web_explore = _State()
     return found
 
 
@@ -144,19 +151,49 @@ def steps_for(workspace, level: str, map_file: str, folder, key: tuple):
 
 def remembered(workspace, question: tuple, key: tuple, compute: Callable[[], object]):
     """The answer to ``question`` on the events of ``key``: kept from an earlier request, or
-    ``compute()``. Callers must not change what it returns (it is shared)."""
+    ``compute()``. Callers must not change what it returns (it is shared). A question another
+    thread is working out already (the warmer, on its own connection) is waited for, not
+    worked out twice."""
     if not _kept(workspace):
         return compute()
     state = _state(workspace)
     full = (question, key)
-    if full in state.answers:
-        state.answers.move_to_end(full)
-        return state.answers[full]
-    answer = compute()
-    state.answers[full] = answer
-    while len(state.answers) > ANSWERS:
-        state.answers.popitem(last=False)
-    return answer
+    while True:
+        with _ANSWERS_LOCK:
+            if full in state.answers:
+                state.answers.move_to_end(full)
+                return state.answers[full]
+            busy = state.working.get(full)
+            if busy is None:
+                mine = state.working[full] = threading.Event()
+                break
+        busy.wait()  # then look again: it may have failed, and then this thread computes it
+    try:
+        answer = compute()
+        with _ANSWERS_LOCK:
+            state.computed[0] += 1
+            state.answers[full] = answer
+            while len(state.answers) > ANSWERS:
+                state.answers.popitem(last=False)
+        return answer
+    finally:
+        with _ANSWERS_LOCK:
+            state.working.pop(full, None)
+        mine.set()
+
+
+def share_answers(workspace, other) -> None:
+    """Let ``other`` (a second connection to the same database, the warmer's) keep its answers
+    with ``workspace``'s, so a page finds what the warmer worked out. Copies stay apart: a
+    temporary table lives with its own connection."""
+    main, theirs = _state(workspace), _state(other)
+    theirs.answers, theirs.working, theirs.computed = main.answers, main.working, main.computed
+
+
+def computed(workspace) -> int:
+    """How many answers were worked out so far (not found kept) on ``workspace``'s connection
+    and those sharing its answers."""
+    return _state(workspace).computed[0]
 
 
 @contextmanager

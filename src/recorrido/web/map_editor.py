@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from recorrido.errors import RecorridoError
 from recorrido.journey.model import MODES
 from recorrido.journey.validate import check_text
-from recorrido.web import map_details, map_edits, versions
+from recorrido.web import map_details, map_edits, versions, warm_pages
 from recorrido.web.map_files import map_path
 from recorrido.web.pages import (
     SECURITY_HEADERS,
@@ -170,6 +170,7 @@ async def edit(request: Request, name: str, current: Editor):
         return await _editor_page(request, current, name, problems=problems, status_code=422)
     if new_text != text:
         versions.save(path, new_text, current.user.name, note)
+        warm_pages.changed(request.app)  # the map's default answers are new questions
     anchor = field.get("touchpoint") or field.get("id") or ""
     opened = f"&open={quote(field['id'])}" if action in DETAIL_ACTIONS and "id" in field else ""
     target = f"/maps/{quote(name)}/edit?saved=1{opened}" + (

@@ -157,6 +157,9 @@ async def ingest(request: Request, current: Editor):
             problem=exc.localized(current.lang),
             error=None,
         )
+    from recorrido.web.warm_pages import changed
+
+    changed(request.app)  # new events: the pages' default answers are worked out again
     return page(
         "upload.html.j2",
         current,
