@@ -66,6 +66,20 @@ def test_scan_finds_the_window_and_its_size():
     assert scan(flat, n).p > 0.05
 
 
+def test_few_customers_a_bin_are_chance_and_a_change_does_not_hide_itself():
+    # One or two customers a day: pure chance has φ = 1 (the median of χ²₁ read 1.5 and more
+    # here, and hid a tripled error rate at 5,000 customers); a three-week change at four times
+    # the rate is found over its weeks, not on one lucky day, and a flat series is not.
+    rng = np.random.default_rng(0)
+    n = np.full(180, 40.0)
+    assert dispersion(rng.binomial(40, 0.02, 180).astype(float), n) < 1.2
+    rate = np.full(180, 0.01)
+    rate[60:81] = 0.04
+    change = scan(rng.binomial(40, rate).astype(float), n)
+    assert 55 <= change.first <= 65 and 75 <= change.last <= 85 and change.p < 1e-6
+    assert scan(rng.binomial(40, np.full(180, 0.01)).astype(float), n).p > 0.05
+
+
 def test_overdispersion_and_false_discovery_control():
     n = np.full(20, 1000.0)
     wobbly = np.array([100, 140, 60, 120, 80] * 4, dtype=float)  # far beyond binomial noise

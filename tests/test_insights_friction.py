@@ -73,7 +73,8 @@ def _named(report, kind):
 @pytest.mark.parametrize("kind", sorted(PLANTED))
 def test_each_planted_problem_is_found_where_who_and_when(report, kind):
     _, segment, dates = PLANTED[kind]
-    found = _named(report, kind)
+    # (a wait may also come out judged by its time cost, wait_cost: a twin of its own)
+    found = [f for f in _named(report, kind) if not f.where.get("time_cost")]
     assert len(found) == 1, [(f.kind, f.where) for f in report.findings]
     finding = found[0]
     assert finding.effect < 0 and finding.ci[1] < 0

@@ -20,6 +20,7 @@ average is the machine's at the end of the run (it is shared).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import sys
@@ -192,8 +193,9 @@ def summary(results: list[dict]) -> list[str]:
     """Recall per kind and size, over generators and seeds; false alarms per clean data set."""
     lines = [
         "| customers | " + " | ".join(KIND_TITLES[k] for k in KINDS) + " | all kinds "
+        "| not detectable: found / planted "
         "| false alarms per clean set (max) | unplanted in top 10 (max) |",
-        "|---:|" + "---|" * (len(KINDS) + 1) + "---:|---:|",
+        "|---:|" + "---|" * (len(KINDS) + 2) + "---:|---:|",
     ]
     for size in sorted({r["size"] for r in results}):
         mine = [r for r in results if r["size"] == size]
@@ -204,6 +206,10 @@ def summary(results: list[dict]) -> list[str]:
             hit, total = hit + found, total + len(ps)
             cells.append(f"{found}/{len(ps)}" if ps else "n/d")
         share = f"{hit}/{total} ({100 * hit / total:.0f} %)" if total else "n/d"
+        # Those below issue 24's line (weak twins, or too few customers touched at this size)
+        # are reported apart, never dropped.
+        below = [p for r in mine for p in r["problems"] if not p["detectable"]]
+        share += f" | {sum(p['found'] for p in below)}/{len(below)}"
         clean = [r["findings"] for r in mine if not r["planted"]]
         other = [r["unplanted_top10"] for r in mine if r["planted"]]
         lines.append(
@@ -255,7 +261,20 @@ def main(argv=None) -> int:
         "--data", default="both", choices=("both", "planted", "clean"), help="which twins to run"
     )
     parser.add_argument("--verbose", action="store_true", help="say what found each problem")
+    parser.add_argument("--json", help="also keep the runs' results in this JSON file")
+    parser.add_argument(
+        "--combine",
+        help="comma-separated JSON files of earlier runs (--json): write their one report "
+        "(--out) instead of running (a sweep split into several short runs under the bench lock)",
+    )
     args = parser.parse_args(argv)
+    if args.combine:
+        results = [r for f in args.combine.split(",") for r in json.loads(Path(f).read_text())]
+        for line in details(results, args.verbose):
+            print(line, flush=True)
+        if args.out:
+            Path(args.out).write_text(report(results, argv, args), encoding="utf-8")
+        return 0
     results = []
     print("\n".join(HEADER), flush=True)
     for size in [int(x) for x in args.sizes.split(",")]:
@@ -268,6 +287,8 @@ def main(argv=None) -> int:
                     print(row(r), flush=True)
                     if args.out:  # kept after every run: a long sweep stopped early keeps them
                         Path(args.out).write_text(report(results, argv, args), encoding="utf-8")
+                    if args.json:
+                        Path(args.json).write_text(json.dumps(results), encoding="utf-8")
     for line in details(results, args.verbose):
         print(line, flush=True)
     if args.out:

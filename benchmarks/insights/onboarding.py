@@ -187,16 +187,26 @@ def _person(rng, events: Events, cid, days, planted, plants, counted) -> None:
     incident = hit("incident", day)
     # During the incident half of the applicants give up, at any later step.
     give_up = rng.randrange(6) if incident and rng.random() < 0.5 else None
-    if incident:
-        counted["incident"].add(cid)
-    if rng.random() < (0.12 if incident else 0.04):
+
+    # The incident touches a customer only where it changed what they did (issue 24's "touching
+    # at least 10 customers"): an error or call they would not have had, or giving up; those
+    # merely active during it are not counted.
+    def touched(draw: float, base: float) -> bool:
+        if incident and draw >= base:
+            counted["incident"].add(cid)
+        return True
+
+    def gave_up(step: int) -> bool:
+        return give_up == step and touched(1.0, 0.0)
+
+    if (draw := rng.random()) < (0.12 if incident else 0.04) and touched(draw, 0.04):
         emit("fallo_conexion")
-    if rng.random() < (0.18 if incident else 0.06):
+    if (draw := rng.random()) < (0.18 if incident else 0.06) and touched(draw, 0.06):
         emit("llamada_asesor", "centro_llamadas")
-    if stops() or give_up == 0:
+    if stops() or gave_up(0):
         return
     emit("datos_personales")
-    if stops() or give_up == 1:
+    if stops() or gave_up(1):
         return
     emit("documentacion_subida")
     if channel == "app" and hit("loop on app", day):
@@ -219,7 +229,7 @@ def _person(rng, events: Events, cid, days, planted, plants, counted) -> None:
     elif rng.random() < 0.03:
         emit("documentacion_caducada")
         emit("documentacion_subida")
-    if stops() or give_up == 2:
+    if stops() or gave_up(2):
         return
     if channel == "oficina":
         emit("cita_oficina", "oficina", gap=rng.uniform(2, 72) * 3600)
@@ -236,14 +246,14 @@ def _person(rng, events: Events, cid, days, planted, plants, counted) -> None:
     elif hit("wait (weak, 5 days)", day):
         counted["wait (weak, 5 days)"].add(cid)
         wait *= 3
-    if stops() or give_up == 3:
+    if stops() or gave_up(3):
         return
     emit("evaluacion_riesgo", gap=wait)
     if rng.random() < 0.25:
         emit("prestamo_denegado", gap=rng.uniform(1, 30) * 3600)
         return
     emit("oferta_enviada", gap=rng.uniform(1, 24) * 3600)
-    if stops() or give_up == 4:
+    if stops() or gave_up(4):
         return
     emit("pago_comision")
     if channel == "web" and planted and rng.random() < 0.35:
@@ -263,7 +273,7 @@ def _person(rng, events: Events, cid, days, planted, plants, counted) -> None:
         for _ in range(2):
             emit("oferta_enviada")
             emit("pago_comision")
-    if stops() or give_up == 5:
+    if stops() or gave_up(5):
         return
     emit(GOAL)
     signed = int(clock[0] // DAY)

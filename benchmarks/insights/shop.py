@@ -122,10 +122,16 @@ def _customer(rng, cid, days, planted, truth, counted) -> list[dict]:
         emit("home")
         for _ in range(1 + int(rng.expovariate(1 / 1.5))):
             emit("product_view")
-        if rng.random() < err:
+        # The incident touches a customer only where it changed what they did: an error or
+        # a contact they would not have had, a purchase it cost (issue 24's "touching").
+        if (draw := rng.random()) < err:
             emit("error_shown")
-        if rng.random() < sup:
+            if incident and draw >= 0.1:
+                hits("incident", set()).add(cid)
+        if (draw := rng.random()) < sup:
             emit("support_contact")
+            if incident and draw >= 0.05:
+                hits("incident", set()).add(cid)
         if rng.random() > 0.5:
             continue
         emit("add_to_cart")
@@ -134,8 +140,6 @@ def _customer(rng, cid, days, planted, truth, counted) -> list[dict]:
         emit("checkout_shipping")
         emit("checkout_payment")
         chance = 0.6
-        if incident:
-            hits("incident", set()).add(cid)
         if looping:
             hits("loop on android", set()).add(cid)
             for _ in range(2 + int(rng.random() < 0.5)):
@@ -154,8 +158,11 @@ def _customer(rng, cid, days, planted, truth, counted) -> list[dict]:
         elif rng.random() < 0.03:
             emit("payment_failed")
             emit("checkout_payment")
+        full = chance
         if incident:
             chance *= 0.5
-        if rng.random() < chance:
+        if (draw := rng.random()) < chance:
             emit("purchase")
+        elif incident and draw < full:
+            hits("incident", set()).add(cid)
     return rows

@@ -235,10 +235,13 @@ def _person(rng, events, cid, days, planted, plants, counted, weak_looper) -> No
             return
         clock[0] -= 60
         incident = hit("incident")
-        if incident:
-            counted["incident"].add(cid)
-        churn = 0.04 * (early_churn if week <= 4 else 1.0) * (2 if incident else 1)
-        if rng.random() < churn:
+        base = 0.04 * (early_churn if week <= 4 else 1.0)
+        churn = base * (2 if incident else 1)
+        # The incident touches a customer only where it changed what they did (a cancellation
+        # or a support contact they would not have made), not merely by being active then.
+        if (draw := rng.random()) < churn:
+            if incident and draw >= base:
+                counted["incident"].add(cid)
             emit("SubscriptionCancelled")
             return
         emit("BoxDelivered", gap=60, on="web")
@@ -248,7 +251,9 @@ def _person(rng, events, cid, days, planted, plants, counted, weak_looper) -> No
             recipes *= 0.7
         if rng.random() < recipes:
             emit("RecipeViewed", gap=rng.uniform(0.1, 2) * DAY)
-        if rng.random() < (0.09 if incident else 0.03):
+        if (draw := rng.random()) < (0.09 if incident else 0.03):
+            if incident and draw >= 0.03:
+                counted["incident"].add(cid)
             emit("SupportContact")
         if week % 4 == 0:
             emit("RenewalCharged", gap=3600, on="web")

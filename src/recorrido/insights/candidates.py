@@ -55,6 +55,8 @@ class Candidates:
     harm_only: bool = True
     tests: int = 0
     after_goal: Callable[[str], bool] = lambda cid: False
+    #: Its rows are already computed and kept (:func:`kept_rows`): not copied again.
+    kept: bool = False
 
 
 def kept_rows(cands: Candidates, scratch) -> Candidates:
@@ -65,7 +67,7 @@ def kept_rows(cands: Candidates, scratch) -> Candidates:
     they share (a detector's ordered runs, say) is then worked out once, not once for each.
     Candidates with ``stats`` are read only for their few kept findings: left as they are (a
     copy of every row would cost more than the filtered reads)."""
-    if scratch is None or cands.stats is not None:
+    if scratch is None or cands.stats is not None or cands.kept:
         return cands
     if cands.affected is None or cands.pool is None:
         return cands
@@ -76,4 +78,4 @@ def kept_rows(cands: Candidates, scratch) -> Candidates:
     both = scratch.keep(both)
     affected = both.filter(both.affected).select(*SCHEMA)
     pool = both.filter(~both.affected).select(*SCHEMA)
-    return replace(cands, affected=affected, pool=pool)
+    return replace(cands, affected=affected, pool=pool, kept=True)

@@ -3,8 +3,10 @@ active customers do, for a period.
 
 **Series.** For each event name done by at least ``MIN_SERIES_CUSTOMERS`` customers and each
 touchpoint that matches more than one event name, per time bin: ``k`` = customers who did it in
-the bin, ``n`` = active customers (any event) in the bin. The same per channel of the events
-(and per value of each ``segment_by`` property read on the events); and per pair of events
+the bin, ``n`` = active customers (any event) in the bin. The same per channel of the events,
+their ``platform`` property when there is one, each persona of the map (and per value of each
+``segment_by`` property read on the events: :mod:`recorrido.insights.change_segments`); and per
+pair of events
 customers step back and forth between (``loop``: customers with a return in the bin, see
 :mod:`recorrido.insights.event_loops`): ``k`` and ``n`` count only
 events on that channel, so a change is located where it happens, not by a customer's first event.
@@ -20,9 +22,11 @@ first, like a delivery, ramps up). A drop at the very edge of the data is theref
 
 **Scan.** In each series every window of consecutive bins (up to half the bins) is compared with
 the rest: z = (rate inside − rate outside) / standard error, the standard error inflated by the
-series' own overdispersion φ (median squared Pearson residual / 0.455, the median of χ²₁, at
-least 1), so day-to-day wobble on real data is not read as a change. The series' p-value is the
-best window's two-sided p-value times the number of windows (Bonferroni inside the series).
+series' own overdispersion φ (median squared Pearson residual over its median in binomial
+series of the same sizes, at least 1), so day-to-day wobble on real data is not read as a change.
+The best window's φ is measured on the bins outside it (a strong change would inflate it and
+hide itself). The series' p-value is the best window's two-sided p-value times the number of
+windows (Bonferroni inside the series).
 Across all series tested, Benjamini–Hochberg keeps a false discovery rate of ``alpha``.
 
 **Size.** A change is kept only when the rate inside is at least ``MIN_RATIO`` times the rate
@@ -33,6 +37,11 @@ window that reaches the first or last bin is not a period (the customer mix shif
 export's edges: only newcomers at the start, only the long-lived at the end). A segment's change
 is dropped when the overall series of the same metric changed in an overlapping window (the
 overall finding stands; its segment is located afterwards).
+
+**Like with like.** A change that the mix of customers explains (how long they have been
+around, the weekday, channel, platform, ``segment_by``: each value at its usual rate) is
+dropped, overall and inside a segment; so is a rate that moved while the number of customers
+doing it did not (its denominator moved) (:mod:`recorrido.insights.change_segments`).
 
 **Effect on the goal.** Each change also gives ``where.goal_rate``: the share of the same
 active customers who reached the goal, before, during and after its window.
@@ -52,7 +61,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from recorrido.analytics.sequence import property_value
-from recorrido.insights import event_loops
+from recorrido.insights import change_segments, event_loops
 from recorrido.insights.candidates import Candidates, rows, union
 from recorrido.insights.journeys import DAY_US
 from recorrido.insights.stats import benjamini_hochberg
@@ -64,6 +73,8 @@ MIN_RATIO = 1.5
 MIN_EXCESS = 10
 MIN_BINS = 6
 MIN_SIDE_BINS = 2
+#: Binomial series simulated for the reference of :func:`dispersion`.
+DISPERSION_SIMS = 99
 WIDTHS = (1, 7, 28)
 #: 1970-01-01 was a Thursday: shifting by 3 days makes week bins start on Mondays.
 MONDAY_SHIFT = 3
@@ -104,15 +115,29 @@ def bin_width(active_per_day: list[int], days: int) -> int:
 
 
 def dispersion(k: np.ndarray, n: np.ndarray) -> float:
-    """Robust overdispersion of a binomial series: median squared Pearson residual / 0.455."""
+    """Robust overdispersion of a binomial series: the median squared Pearson residual over
+    the median it has in binomial series of the same sizes and rate (0.455, the median of χ²₁,
+    when counts are large). With a few customers a bin the counts are small whole numbers and
+    the median squared residual of pure chance is far from 0.455 (one or two a day: 0.7 is
+    common), which read as overdispersion and hid real changes in small data; the reference is
+    simulated (a fixed seed: runs repeat)."""
     mask = n > 0
     if mask.sum() < 3:
         return 1.0
     p = k[mask].sum() / n[mask].sum()
     if p <= 0 or p >= 1:
         return 1.0
-    resid = (k[mask] - n[mask] * p) ** 2 / (n[mask] * p * (1 - p))
-    return max(1.0, float(np.median(resid)) / 0.455)
+    sizes = n[mask]
+    resid = (k[mask] - sizes * p) ** 2 / (sizes * p * (1 - p))
+    sims = np.random.default_rng(0).binomial(
+        sizes.astype(np.int64), p, size=(DISPERSION_SIMS, len(sizes))
+    )
+    reference = float(np.median(np.median((sims - sizes * p) ** 2 / (sizes * p * (1 - p)), axis=1)))
+    return max(1.0, float(np.median(resid)) / reference) if reference > 0 else 1.0
+
+
+#: Windows scored per numpy block in :func:`scan` (bounds its memory on long series).
+_SCAN_CELLS = 250_000
 
 
 def scan(k: np.ndarray, n: np.ndarray, max_len: int | None = None) -> Change | None:
@@ -125,34 +150,52 @@ def scan(k: np.ndarray, n: np.ndarray, max_len: int | None = None) -> Change | N
     ck, cn = np.concatenate([[0], np.cumsum(k)]), np.concatenate([[0], np.cumsum(n)])
     total_k, total_n = ck[-1], cn[-1]
     best: Change | None = None
-    windows = 0
+    windows = sum(bins - length + 1 for length in range(1, max_len + 1))
     best_z = 0.0
-    for length in range(1, max_len + 1):
-        starts = np.arange(0, bins - length + 1)
-        k_in = ck[starts + length] - ck[starts]
-        n_in = cn[starts + length] - cn[starts]
+    # Every (length, start) window at once, a block of lengths at a time (rows: lengths,
+    # columns: starts; a start past the last bin scores 0): one numpy pass instead of one per
+    # length (friction scans about a hundred series). The first window of the highest |z| in
+    # (length, start) order wins, as when scanning length by length.
+    starts = np.arange(bins)
+    block = max(1, _SCAN_CELLS // bins)
+    for first_length in range(1, max_len + 1, block):
+        lengths = np.arange(first_length, min(first_length + block, max_len + 1))[:, None]
+        valid = starts[None, :] + lengths <= bins
+        ends = np.where(valid, starts[None, :] + lengths, starts[None, :])
+        k_in = ck[ends] - ck[starts][None, :]
+        n_in = cn[ends] - cn[starts][None, :]
         k_out, n_out = total_k - k_in, total_n - n_in
-        windows += len(starts)
-        ok = (n_in > 0) & (n_out > 0)
+        # Only windows that could be a finding (MIN_EXCESS customer-bins beyond the rate
+        # outside) compete: with a customer or two a bin, one bin with three or four would
+        # otherwise win on z alone and hide the weeks of a real change around it.
+        excess = np.abs(k_in - n_in * k_out / np.maximum(n_out, 1))
+        ok = valid & (n_in > 0) & (n_out > 0) & (excess >= MIN_EXCESS)
         pooled = np.where(ok, total_k / max(total_n, 1), 0.5)
         se = np.sqrt(pooled * (1 - pooled) * (1 / np.maximum(n_in, 1) + 1 / np.maximum(n_out, 1)))
         diff = k_in / np.maximum(n_in, 1) - k_out / np.maximum(n_out, 1)
         z = np.where(ok & (se > 0), diff / np.where(se > 0, se, 1) / math.sqrt(phi), 0.0)
-        i = int(np.argmax(np.abs(z)))
-        if abs(z[i]) > best_z:
-            best_z = abs(float(z[i]))
-            s = int(starts[i])
+        row, i = np.unravel_index(int(np.argmax(np.abs(z))), z.shape)
+        if abs(z[row, i]) > best_z:
+            best_z = abs(float(z[row, i]))
+            length = int(lengths[row, 0])
             best = Change(
-                s,
-                s + length - 1,
-                int(k_in[i]),
-                int(n_in[i]),
-                int(k_out[i]),
-                int(n_out[i]),
+                int(i),
+                int(i) + length - 1,
+                int(k_in[row, i]),
+                int(n_in[row, i]),
+                int(k_out[row, i]),
+                int(n_out[row, i]),
                 0.0,
             )
     if best is None:
         return None
+    # The dispersion again, on the bins outside the best window only: a strong change inflates
+    # the dispersion of the whole series (every bin outside sits far from a rate it pulls up)
+    # and would hide itself. The window was chosen with the whole series' φ, a common scale
+    # that does not change which window is best.
+    outside = np.ones(bins, dtype=bool)
+    outside[best.first : best.last + 1] = False
+    best_z *= math.sqrt(phi / dispersion(k[outside], n[outside]))
     p = min(1.0, 2 * float(norm.sf(best_z)) * windows)
     return Change(best.first, best.last, best.k_in, best.n_in, best.k_out, best.n_out, p)
 
@@ -169,18 +212,18 @@ def large_enough(change: Change) -> bool:
     return ratio >= MIN_RATIO or ratio <= 1 / MIN_RATIO
 
 
-def _series_tables(
-    journeys, width: int, dimensions: list[tuple[str, ibis.Value | None]], loops: ibis.Table
-):
+def _series_tables(journeys, width: int, dimensions: list[tuple[str, object]], loops: ibis.Table):
     """Small frames: per (dimension, value, bin) the active customers, and per (metric kind,
     metric, dimension, value, bin) the customers who did it."""
     e = journeys.events
     day = (e.us // DAY_US).cast("int64")
     b = ((day + MONDAY_SHIFT) // width).cast("int64") if width > 1 else day
     e = e.mutate(bin=b)
+    if any(name in change_segments.MIX_ONLY for name, _ in dimensions):
+        e = change_segments.with_first_bin(e, journeys, width, MONDAY_SHIFT)
     active_parts, done_parts = [], []
     for name, value in dimensions:
-        seg = ibis.literal("") if value is None else value
+        seg = ibis.literal("") if value is None else value(e)
         t = e.mutate(dim=ibis.literal(name), val=seg.cast("string"))
         t = t.filter(t.val.notnull())
         active_parts.append(t.group_by(["dim", "val", "bin"]).aggregate(n=t.customer_id.nunique()))
@@ -204,8 +247,10 @@ def _series_tables(
     lp = loops.mutate(bin=(loops.us // DAY_US).cast("int64"))
     if width > 1:
         lp = lp.mutate(bin=((lp.bin + MONDAY_SHIFT) // width).cast("int64"))
-    for name, _ in dimensions:
-        value = ibis.literal("") if not name else _dimension_value(lp, name)
+    for name, fn in dimensions:
+        if name in change_segments.MIX_ONLY:
+            continue  # (tenure explains the overall rates; loops are not standardised)
+        value = ibis.literal("") if fn is None else fn(lp)
         u = lp.mutate(
             mkind=ibis.literal("loop"),
             metric=lp.cid.substr(len("loop|event|")),
@@ -241,12 +286,15 @@ def candidates(journeys, options) -> Candidates:
     e = journeys.events
     daily = e.group_by((e.us // DAY_US).name("d")).aggregate(n=e.customer_id.nunique()).execute()
     width = bin_width([int(x) for x in daily.n], days)
-    dimensions: list[tuple[str, ibis.Value | None]] = [("", None), ("channel", e.channel)]
-    for key in options.segment_by or ():
-        if key != "channel":
-            dimensions.append((key, property_value(e, key)))
+    # Overall, channel, platform, personas, --segment-by; tenure (explains the mix only).
+    dimensions = change_segments.dimensions(journeys, options, width)
     events, touchpoints = _metrics(journeys)
     loops = event_loops.returns(journeys, options)
+    if "properties" not in loops.columns and any(
+        name not in ("", "channel", "persona", *change_segments.MIX_ONLY) for name, _ in dimensions
+    ):  # a property cut (platform) of the loop series reads the returns' own events
+        own = journeys.events.select("customer_id", "seq", "properties")
+        loops = loops.join(own, ["customer_id", "seq"])
     binned, active, done = _series_tables(journeys, width, dimensions, loops)
     first_bin, last_bin = _settled_bins(active)
     if width > 1:  # a partial week at either end is not comparable with full ones
@@ -260,7 +308,7 @@ def candidates(journeys, options) -> Candidates:
     tested: list[tuple[tuple, Change]] = []
     for (mkind, metric, dim, val), g in done.groupby(["mkind", "metric", "dim", "val"]):
         metric = str(metric)
-        if mkind == "goal":
+        if mkind == "goal" or dim in change_segments.MIX_ONLY:
             continue
         if (mkind == "event" and metric not in events) or (
             mkind == "touchpoint" and metric not in touchpoints
@@ -299,6 +347,25 @@ def candidates(journeys, options) -> Candidates:
             c, _sides(active_of, done, key, first_bin, last_bin, c), last_bin - first_bin + 1
         )
     ]
+    # An overall change the segment mix predicts (more new customers, more of one channel) is
+    # no incident: compared like with like, it goes (change_segments); a segment's own series
+    # then reports a change inside it.
+    mix_dims = [name for name, fn in dimensions if name and name != "persona"]
+
+    def mix_explains(key, c: Change) -> bool:
+        first, last = first_bin + c.first, first_bin + c.last
+        settled = range(first_bin, last_bin + 1)
+        up = c.rate_in > c.rate_out
+        if not change_segments.counts_move(key, first, last, settled, done, up=up):
+            return True  # the rate moved with its denominator, not with the doers
+        size = {"min_ratio": MIN_RATIO, "min_excess": MIN_EXCESS}
+        if key[2] == "":
+            return change_segments.explained_by_mix(
+                key, first, last, active, done, dims=mix_dims, **size
+            )
+        return change_segments.explained_in_segment(binned, dimensions, key, first, last, **size)
+
+    found = [(key, c) for key, c in found if not mix_explains(key, c)]
     overall = {(key[0], key[1]): c for key, c in found if key[2] == ""}
     found = [
         (key, c)
@@ -358,7 +425,7 @@ def candidates(journeys, options) -> Candidates:
         }
         mine = binned.filter(binned.bin >= first_bin + c.first, binned.bin <= first_bin + c.last)
         if dim:
-            mine = mine.filter(_dimension_value(binned, dim, options) == val)
+            mine = mine.filter(change_segments.value_of(dimensions, dim, val)(mine) == val)
         if mkind == "loop":
             doers = loops.filter(
                 loops.cid == "loop|event|" + metric,
@@ -366,7 +433,7 @@ def candidates(journeys, options) -> Candidates:
                 loops.us < ((last_day + 1) * DAY_US),
             )
             if dim:
-                doers = doers.filter(_dimension_value(doers, dim, options) == val)
+                doers = doers.filter(change_segments.value_of(dimensions, dim, val)(doers) == val)
         else:
             column = mine.event if mkind == "event" else mine.touchpoint
             doers = mine.filter(column == metric)

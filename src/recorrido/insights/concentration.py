@@ -12,9 +12,10 @@ data rule one of the customer's events matches are a customer's, wherever it hap
 
 For a finding with affected customers A inside its comparable pool P, each segment value v is
 tested: the share of affected among P's customers with v against the share among the others
-(two-proportion z, Bonferroni over all values tested). The finding **concentrates** in the value
-with the highest z when that z passes, at least 40 % of the affected have v, and v is at least
-1.5 times as common among the affected as in the pool.
+(two-proportion z, Bonferroni over the values tested for that finding: where one finding
+concentrates must not hinge on how many others the run kept). The finding **concentrates** in
+the value with the highest z when that z passes, at least 40 % of the affected have v, and v is
+at least 1.5 times as common among the affected as in the pool.
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ def concentrations(journeys, affected: ibis.Table, pool: ibis.Table, options) ->
     )
     if frame.empty:
         return {}
-    strict = z_for(options.alpha, max(1, len(frame)))
+    # Bonferroni over the values tested for each finding: where one finding concentrates is
+    # its own question, and must not hinge on how many other findings the run kept.
+    tests = frame.groupby("cid").size().to_dict()
     sizes = {r.cid: (int(r.n), int(r.a)) for r in totals.itertuples()}
     best: dict[str, tuple[float, dict]] = {}
     for row in frame.itertuples(index=False):
@@ -129,6 +132,7 @@ def concentrations(journeys, affected: ibis.Table, pool: ibis.Table, options) ->
             continue
         z = two_proportion_z(a_v, c, a - a_v, n - c)
         share_aff, share_pool = a_v / a, c / n
+        strict = z_for(options.alpha, max(1, tests[row.cid]))
         if z < strict or share_aff < MIN_SHARE or share_aff < MIN_LIFT * share_pool:
             continue
         found = {

@@ -1,7 +1,9 @@
 """A draft journey map from the data alone, to validate and edit.
 
 1. **Goal.** The ``goal`` event given, else the most common event whose name looks like a
-   conversion (order, purchase, compra, pedido, clickout, checkout, signup, registro, ...).
+   conversion (order, purchase, compra, pedido, clickout, checkout, signup, registro, ...), else
+   a completion (completed, resolved, closed, ...), else the commonest last event; never a
+   failure or a cancellation (:mod:`recorrido.insights.goal_choice`).
 2. **Touchpoints.** The events that at least ``min_share`` of customers have (at most
    ``max_touchpoints``), grouped by their first word when several share it and that word is a
    word (``search for poi`` and ``search for item`` → ``search``); a code of one or two
@@ -134,7 +136,7 @@ def discover(
     known = [str(n) for n in names["event"]]
     if len(known) < 2:
         raise RecorridoError("insights_too_few_events")
-    goal = _goal(goal, known)
+    goal = _goal(goal, known, events)
     frequent = names[names.customers >= max(2, min_share * customers)]
     chosen = [str(n) for n in frequent["event"]][:max_touchpoints]
     if goal not in chosen:
@@ -204,21 +206,18 @@ def discover(
     return JourneyMap.loads(journey.dumps())
 
 
-def _goal(goal: str | None, known: list[str]) -> str:
+def _goal(goal: str | None, known: list[str], events: ibis.Table) -> str:
     if goal is not None:
         if goal not in known:
             raise RecorridoError(
                 "insights_no_goal_event", name=goal, suggestion=did_you_mean(goal, known) or "—"
             )
         return goal
-    # A failure is never the goal (``pago_fallido`` holds ``pago``; ``A_DECLINED`` is an end).
-    from recorrido.insights.error_words import is_error_name
+    # A failure is never the goal (``pago_fallido`` holds ``pago``; ``A_DECLINED`` is an end);
+    # a conversion, else a completion, else the commonest ending: goal_choice.
+    from recorrido.insights import goal_choice
 
-    usable = [name for name in known if not is_error_name(name)] or known
-    for name in usable:  # most customers first
-        if GOAL_WORDS.search(name):
-            return name
-    return usable[-1]
+    return goal_choice.choose(events, known, GOAL_WORDS)
 
 
 def _positions(events: ibis.Table, goal: str, chosen: list[str]) -> dict[str, dict]:

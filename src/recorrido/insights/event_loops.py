@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import ibis
 
-from recorrido.analytics.sequence import customer_order
 from recorrido.insights.candidates import Candidates, rows
 from recorrido.insights.error_words import is_error_column
+from recorrido.insights.journeys import seq_order
 
 MIN_PAIR_CUSTOMERS = 10
 
@@ -44,10 +44,9 @@ def steps(journeys, options) -> ibis.Table:
 def _steps(journeys, options) -> ibis.Table:
     e = journeys.events
     e = e.filter(~is_error_column(e.event, options.failure_patterns))
-    order = customer_order(e)
-    e = e.mutate(prev_event=e.event.lag().over(order))
+    e = e.mutate(prev_event=e.event.lag().over(seq_order(e)))
     runs = e.filter(e.prev_event.isnull() | (e.prev_event != e.event))
-    order = customer_order(runs)
+    order = seq_order(runs)
     runs = runs.mutate(
         before=runs.event.lag().over(order),
         two_before=runs.event.lag(2).over(order),

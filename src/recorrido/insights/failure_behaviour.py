@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from recorrido.analytics.sequence import customer_order
 from recorrido.insights.discovery import ASSISTED_WORDS
 from recorrido.insights.error_words import is_error_column
+from recorrido.insights.journeys import seq_order
 from recorrido.insights.stats import benjamini_hochberg
 
 MIN_RATIO = 2.0
@@ -58,9 +58,9 @@ def occurrences(journeys, options) -> ibis.Table:
     """Every event (repeats of one event collapsed) with ``seq`` and ``signal``: whether this
     occurrence is followed by a redo of the previous step or by a support contact."""
     e = journeys.events
-    e = e.mutate(prev_event=e.event.lag().over(customer_order(e)))
+    e = e.mutate(prev_event=e.event.lag().over(seq_order(e)))
     runs = e.filter(e.prev_event.isnull() | (e.prev_event != e.event))
-    order = customer_order(runs)
+    order = seq_order(runs)
     runs = runs.mutate(
         before=runs.event.lag().over(order),
         after=runs.event.lead().over(order),

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import ibis
 
-from recorrido.analytics.sequence import customer_order
 from recorrido.insights.candidates import Candidates, rows
 from recorrido.insights.error_words import is_error_column
 from recorrido.insights.error_words import pattern as error_pattern
+from recorrido.insights.journeys import seq_order
 
 
 def pattern(options) -> str:
@@ -58,15 +58,13 @@ def candidates(journeys, options) -> Candidates:
     # A step is a tagged event that is not itself error-like: an error event the map made a
     # touchpoint (a discovered map does) is still a failure, at the step before it.
     e = e.mutate(is_step=e.touchpoint.notnull() & ~e.is_error)
-    window = customer_order(e, rows=(None, 0))
+    window = seq_order(e, rows=(None, 0))
     e = e.mutate(ctx=e.is_step.cast("int64").sum().over(window))
     errors = e.filter(e.is_error, e.ctx > 0)
+    # A step's own ``ctx`` is its place among the customer's steps (the running count of
+    # steps includes it): no second window to number them.
     steps = e.filter(e.is_step)
-    steps = steps.select(
-        "customer_id",
-        step=steps.touchpoint,
-        sn=ibis.row_number().over(customer_order(steps)) + 1,
-    )
+    steps = steps.select("customer_id", step=steps.touchpoint, sn=steps.ctx)
     errors = errors.join(steps, [errors.customer_id == steps.customer_id, errors.ctx == steps.sn])
     # Failures after the customer reached the goal (at the goal's step or later) are judged
     # apart, by coming back (later_outcome): their cid ends in "|after".

@@ -159,7 +159,16 @@ def friction(
 ) -> FrictionReport:
     """The friction findings of ``journey_map`` on ``source`` (a workspace or events table),
     ranked by score; see the module text for the definitions."""
-    from recorrido.insights import abandonment, changes, drift, failures, handoffs, loops, waits
+    from recorrido.insights import (
+        abandonment,
+        changes,
+        drift,
+        failures,
+        handoffs,
+        loops,
+        wait_cost,
+        waits,
+    )
     from recorrido.measured.scratch import Scratch
 
     options = options or FrictionOptions()
@@ -177,6 +186,12 @@ def friction(
             "change": changes.candidates,
         }
         sets = [detectors[k](journeys, options) for k in KINDS if k in options.kinds]
+        if "wait" in options.kinds:
+            # Waits are also judged by their time cost, per segment (wait_cost): it reads the
+            # wait detector's rows, kept once for both.
+            at = [k for k in KINDS if k in options.kinds].index("wait")
+            sets[at] = kept_rows(sets[at], scratch)
+            sets.append(wait_cost.candidates(journeys, options, sets[at]))
         findings, tested = evaluate(journeys, sets, options, scratch)
         skipped = concentration.unreadable_keys(journeys) if options.segment_by is None else []
         return FrictionReport(
@@ -202,21 +217,26 @@ def evaluate(
     sets = [kept_rows(s, scratch) for s in sets]
     people = _outcomes(journeys, scratch)
     frames = [_counts(journeys, s, options, people) for s in sets]
+    for i, frame in enumerate(frames):
+        if frame is not None:
+            frame["set"] = i  # two sets may share a kind (waits by goal, waits by time)
     frames = [f for f in frames if f is not None and not f.empty]
     if not frames:
         return [], sum(s.tests for s in sets)
     table = pd.concat(frames, ignore_index=True)
-    by_kind = {s.kind: s for s in sets}
     floor = options.min_customers
     table = table[(table.n_aff >= floor) & (table.n_cmp >= floor)]
     need = [
-        least_detectable(r.k_cmp / r.n_cmp, options.alpha, floor, not by_kind[r.kind].harm_only)
+        least_detectable(r.k_cmp / r.n_cmp, options.alpha, floor, not sets[r.set].harm_only)
         for r in table.itertuples(index=False)
     ]
     table = table[table.n_aff.to_numpy() >= need] if len(table) else table
     tested = len(table) + sum(s.tests for s in sets)
+    # A detector may give its own p-value (an exact test where counts are small and rare).
     pvalues = [
-        two_sided_p(int(r.k_aff), int(r.n_aff), int(r.k_cmp), int(r.n_cmp))
+        float(r.p)
+        if pd.notna(r.p)
+        else two_sided_p(int(r.k_aff), int(r.n_aff), int(r.k_cmp), int(r.n_cmp))
         for r in table.itertuples(index=False)
     ]
     # Tests made earlier to choose candidates count in the correction as tests that found
@@ -228,7 +248,7 @@ def evaluate(
         effect = k_aff / n_aff - k_cmp / n_cmp
         if not ok or effect == 0:
             continue
-        cands = by_kind[row.kind]
+        cands = sets[row.set]
         if cands.harm_only and effect >= 0:
             continue
         if row.kind != "change" and not large_enough(k_aff, n_aff, k_cmp, n_cmp):
@@ -237,6 +257,7 @@ def evaluate(
         if score < options.min_score:
             continue
         where, params = cands.describe(row.cid)
+        key = params.pop("message_key", None)  # a sentence of its own (waits by time cost)
         if cands.after_goal(row.cid):  # judged by coming back, not by reaching the goal
             where["after_goal"] = True
             params["inactivity"] = options.inactivity
@@ -251,7 +272,7 @@ def evaluate(
                 effect=effect,
                 ci=diff_interval(k_aff, n_aff, k_cmp, n_cmp, Z95),
                 score=score,
-                message={"params": params},
+                message={"params": params, **({"key": key} if key else {})},
                 id=row.cid,
             )
         )
@@ -280,6 +301,8 @@ def _counts(
         frame = cands.stats.copy()
         if "customers" not in frame:
             frame["customers"] = frame["n_aff"]
+        if "p" not in frame:
+            frame["p"] = float("nan")
     else:
         if cands.affected is None or cands.pool is None:
             return None
@@ -310,10 +333,11 @@ def _counts(
                 frame[column] = frame[column].where(~later, frame[f"{column}_later"])
         frame["n_cmp"] = frame["n_pool"] - frame["n_aff"]
         frame["k_cmp"] = frame["k_pool"] - frame["k_aff"]
+        frame["p"] = float("nan")
     frame["kind"] = cands.kind
     for column in ("n_aff", "k_aff", "n_cmp", "k_cmp", "customers"):
         frame[column] = frame[column].fillna(0).astype("int64")
-    return frame[["kind", "cid", "n_aff", "k_aff", "n_cmp", "k_cmp", "customers"]]
+    return frame[["kind", "cid", "n_aff", "k_aff", "n_cmp", "k_cmp", "customers", "p"]]
 
 
 def _pool_at_affected_time(pool: ibis.Table, affected: ibis.Table) -> ibis.Table:
@@ -343,13 +367,17 @@ def _enrich(
     """Dates, segment and example customers of the kept findings (small queries); returns the
     share of affected customers each pair of them has in common (for the grouping)."""
     ids = [f.id for f in kept]
-    affected = union([s.affected for s in sets])
-    pool = union([s.pool for s in sets])
+    # Only the kinds that kept a finding: the others' rows would all be filtered out below,
+    # yet a detector whose rows are an expression (changes, abandonment) would compute them.
+    kinds = {f.kind for f in kept}
+    affected = union([s.affected for s in sets if s.kind in kinds])
+    pool = union([s.pool for s in sets if s.kind in kinds])
     affected = affected.filter(affected.cid.isin(ids))
     pool = pool.filter(pool.cid.isin(ids))
     if scratch is not None:
         # Four queries below read them (days, segments twice, examples): each detector's
-        # windows run once, not four times.
+        # windows run once, not four times. (One query copying both as a union ran Spark's
+        # driver out of memory while planning it.)
         affected, pool = scratch.keep(affected), scratch.keep(pool)
     known = {cid: span for s in sets for cid, span in s.periods.items()}
 
@@ -380,7 +408,7 @@ def _enrich(
     for finding in kept:
         mine = examples[examples.cid == finding.id]["customer_id"]
         finding.samples = sorted(str(c) for c in mine)
-        finding.message["key"] = f"insight_{finding.kind}"
+        finding.message.setdefault("key", f"insight_{finding.kind}")
         if finding.where.get("after_goal"):
             finding.message["key"] += "_after"
         if finding.kind in ("drift", "change"):

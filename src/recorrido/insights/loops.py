@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import ibis
 
-from recorrido.analytics.sequence import customer_order
 from recorrido.insights.candidates import Candidates, rows, union
 from recorrido.insights.error_words import is_error_column
+from recorrido.insights.journeys import seq_order
 
 
 def candidates(journeys, options) -> Candidates:
     t = journeys.tagged
     # An error the map made a touchpoint is a failure, not a step to loop back to.
     t = t.filter(~is_error_column(t.event, options.failure_patterns))
-    t = t.mutate(prev_tp=t.touchpoint.lag().over(customer_order(t)))
+    t = t.mutate(prev_tp=t.touchpoint.lag().over(seq_order(t)))
     runs = t.filter(t.prev_tp.isnull() | (t.prev_tp != t.touchpoint))
-    order = customer_order(runs)
+    order = seq_order(runs)
     runs = runs.mutate(
         from_tp=runs.touchpoint.lag().over(order),
         from_stage=runs.stage_index.lag().over(order),

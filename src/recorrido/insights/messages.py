@@ -40,6 +40,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(usually {usual}): {rate_affected} reach the goal, against {rate_comparable} of the "
         "others ({effect}).",
     },
+    "insight_wait_segment": {
+        "es": "En {dimension} = {value}, {customers} clientes tardaron más de {limit} en pasar "
+        "de «{stage}» a «{next}» (lo habitual: {usual}; de media, {cost} más): el "
+        "{share_long} de sus esperas allí, frente al {share_long_rest} en el resto.",
+        "en": "In {dimension} = {value}, {customers} customers took more than {limit} to go "
+        "from '{stage}' to '{next}' (usually {usual}; {cost} longer on average): "
+        "{share_long} of its waits there, against {share_long_rest} elsewhere.",
+    },
+    "insight_wait_period": {
+        "es": "{customers} clientes tardaron más de {limit} en pasar de «{stage}» a «{next}» "
+        "(lo habitual: {usual}; de media, {cost} más): el {share_long} de las esperas de ese "
+        "periodo, frente al {share_long_rest} el resto del tiempo.",
+        "en": "{customers} customers took more than {limit} to go from '{stage}' to '{next}' "
+        "(usually {usual}; {cost} longer on average): {share_long} of the waits in that "
+        "period, against {share_long_rest} at other times.",
+    },
     "insight_abandonment": {
         "es": "{customers} clientes dejaron de aparecer después de «{touchpoint}»: el {share} de "
         "quienes pasan por ahí, frente al {normal} en los demás pasos ({effect}).",

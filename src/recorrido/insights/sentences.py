@@ -6,7 +6,16 @@ import math
 
 from recorrido.i18n import message
 
-_RATES = ("rate_affected", "rate_comparable", "share", "normal", "rate", "baseline")
+_RATES = (
+    "rate_affected",
+    "rate_comparable",
+    "share",
+    "normal",
+    "rate",
+    "baseline",
+    "share_long",
+    "share_long_rest",
+)
 
 
 def percent(value: float, lang: str) -> str:
