@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import pytest
+# pytest-xdist's workers run with COLUMNS=80 and LINES=24 set; the CLI's consoles read COLUMNS
+# once, when first imported, so every table and message would be wrapped at 80 columns for the
+# whole run, whatever width a test asks for. Unset, they follow each test's own setting.
+for _name in ("COLUMNS", "LINES"):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.pop(_name, None)
 
-from recorrido import Workspace
+import pytest  # noqa: E402  (after the environment is cleaned)
+
+from recorrido import Workspace  # noqa: E402
 
 FILES = Path(__file__).parent / "files"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

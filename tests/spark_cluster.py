@@ -142,7 +142,7 @@ def _wait_for(log: Path, pattern: str, process: subprocess.Popen, timeout: float
 
 
 @contextmanager
-def standalone_cluster(folder: Path, workers: int = 2, timeout: float = 90) -> Iterator[Cluster]:
+def standalone_cluster(folder: Path, workers: int = 2, timeout: float = 240) -> Iterator[Cluster]:
     """Start a master and ``workers`` workers (1 core, 1 GB each); stop them all afterwards."""
     env = _environment(folder)
     spark_class = str(_spark_home() / "bin" / "spark-class")
@@ -191,7 +191,7 @@ def standalone_cluster(folder: Path, workers: int = 2, timeout: float = 90) -> I
                 process.wait()
 
 
-def run_driver(url: str, events: Path, out: Path, timeout: float = 240) -> dict:
+def run_driver(url: str, events: Path, out: Path, timeout: float = 600) -> dict:
     """Run :data:`CASES` on the cluster in a driver process; returns their results by name
     (plus ``__executors``: the executors the cluster gave the driver)."""
     out.mkdir(parents=True, exist_ok=True)

@@ -256,7 +256,9 @@ def test_the_console_script_runs_the_command_line_when_the_launcher_cannot_answe
 
 def _report(folder, output, *extra):
     done = CliRunner().invoke(
-        cli, ["report", MAP, "-w", str(folder), "-o", str(output), "--window", "7d", *extra]
+        cli,
+        ["report", MAP, "-w", str(folder), "-o", str(output), "--window", "7d", *extra],
+        env={"COLUMNS": "400"},  # the output's path on one line, however long
     )
     assert done.exit_code == 0, done.output[-500:]
     # The footer says when it was made: the one line two runs cannot share.

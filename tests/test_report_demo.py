@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ def test_demo_writes_the_report(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "COLUMNS": "400"},  # the report's path on one line, however long
     )
     assert done.returncode == 0, done.stderr
     report = folder / "report.html"

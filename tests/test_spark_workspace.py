@@ -9,12 +9,15 @@ from tests.conftest import FILES
 pytestmark = pytest.mark.spark
 
 
-def test_ingest_and_stitch_on_spark(spark_backend):
+def test_ingest_and_stitch_on_spark(spark_backend, tmp_path, monkeypatch):
     import tempfile
     from pathlib import Path
 
     from recorrido import Workspace
 
+    # A temporary folder of this test's own: other tests running beside it (pytest-xdist) make
+    # and remove their own scratch folders in the shared one.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     handoffs_before = set(Path(tempfile.gettempdir()).glob("recorrido-*"))
 
     ws = Workspace.open(connection=spark_backend)

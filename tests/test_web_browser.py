@@ -266,6 +266,8 @@ def test_editor_details_keyboard_and_drag(site, browser):
     _accessible(page)
     page.locator("#details-buy form button[type=submit]").click()
     page.wait_for_selector("#saved")
+    # the saved page settles (on a loaded machine a late focus change lands after ours)
+    page.wait_for_load_state("networkidle")
 
     page.focus("#tp-name-add-to-cart")
     page.keyboard.press("Shift+Tab")
