@@ -103,6 +103,12 @@ def events_named(finding, journey) -> set[str]:
     if where.get("loop"):
         out |= set(str(where["loop"]).split("|"))
     touchpoints = {tp.id: tp for stage in journey.stages for tp in stage.touchpoints}
+    if where.get("goal_after") and journey.goal is not None:
+        # "reach the goal after it" names its event and the goal
+        if journey.goal.touchpoint in touchpoints:
+            out |= _match_events(touchpoints[journey.goal.touchpoint])
+        if getattr(journey.goal, "event", None):
+            out.add(str(journey.goal.event))
     stages = {stage.id: stage for stage in journey.stages}
     for key in ("touchpoint", "to_touchpoint"):
         tp = touchpoints.get(where.get(key))

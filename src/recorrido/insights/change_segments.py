@@ -15,8 +15,10 @@ each ``--segment-by`` key, when it has 2 to ``MAX_VALUES`` values that cover at 
 ``MIN_COVER`` of the window's active customers) the expected count inside the window is
 Σ over values v of (active with v inside) × (rate of v outside) — indirect standardisation, each
 segment at its own usual rate. When for some dimension the observed count is within
-``MIN_RATIO`` of that expectation, or less than ``MIN_EXCESS`` customer-bins beyond it, the
-mix explains the change: the overall change is dropped, and a change inside a segment is then
+``MIN_RATIO`` of that expectation, or less than ``MIN_EXCESS`` customer-bins beyond it, or no
+longer significant at the level its series' scan required (the z of a Bonferroni-corrected
+``alpha`` over the windows scanned: the scan chose the most extreme of them), the mix explains
+the change: the overall change is dropped, and a change inside a segment is then
 reported by that segment's own series (no longer hidden behind the overall one). A segment's
 series is itself a mix (a platform's customers are new and returning, web and app): each
 change found in one is tested the same way against the other mix dimensions inside the segment
@@ -30,6 +32,7 @@ that happens.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import ibis
@@ -139,6 +142,7 @@ def explained_by_mix(
     dims: list[str],
     min_ratio: float,
     min_excess: float,
+    min_z: float = 0.0,
 ) -> bool:
     """Whether the overall change of metric ``key`` over bins ``first``..``last`` (absolute
     bins) is what the mix of some dimension of ``dims`` predicts (see module)."""
@@ -166,6 +170,14 @@ def explained_by_mix(
         observed = float(k_in.sum())
         if abs(observed - expected) < min_excess:
             return True
+        variance = float(
+            sum(
+                n * rate_out.get(v, overall) * (1 - rate_out.get(v, overall))
+                for v, n in a_in.items()
+            )
+        )
+        if variance > 0 and abs(observed - expected) / math.sqrt(variance) < min_z:
+            return True
         if expected > 0 and 1 / min_ratio < observed / expected < min_ratio:
             return True
     return False
@@ -180,6 +192,7 @@ def explained_in_segment(
     *,
     min_ratio: float,
     min_excess: float,
+    min_z: float = 0.0,
 ) -> bool:
     """The same test inside one segment's series (``key``'s dimension and value): its active
     customers and the metric's, per bin and per value of every other mix dimension, read on
@@ -212,6 +225,7 @@ def explained_in_segment(
         dims=[n for n, _ in others],
         min_ratio=min_ratio,
         min_excess=min_excess,
+        min_z=min_z,
     )
 
 

@@ -11,8 +11,21 @@ customers step back and forth between (``loop``: customers with a return in the 
 :mod:`recorrido.insights.event_loops`): ``k`` and ``n`` count only
 events on that channel, so a change is located where it happens, not by a customer's first event.
 
+**Trouble.** An incident seldom moves one event alone: errors of several kinds and calls to
+support rise together, each too rare to stand out in small data. When the data has two or more
+trouble events (an error-like name, :mod:`error_words`, or a support contact: an assisted
+touchpoint or a name that reads as one), customers doing any of them are one more overall
+series (kind ``trouble``); a finding names the trouble events that rose in its period.
+
+**Reach the goal after it.** Per event, the customers whose *first* time doing it falls in a bin
+(a cohort) and the share of them who reach the goal afterwards (kind ``goal_after``, overall):
+an incident that makes applicants give up shows here even when no event of its own rises.
+Cohorts too recent to have converted (after the time within which 90 % of the event's
+converters had reached the goal, before the data's end) are left out.
+
 **Bin width** adapts to the data (:func:`bin_width`): daily when the median day has at least
-``MIN_ACTIVE_PER_BIN`` active customers, else weekly (Monday-aligned), else four-weekly.
+``MIN_ACTIVE_PER_BIN`` active customers, else weekly (Monday-aligned) when the median week has
+``MIN_ACTIVE_PER_LONG_BIN``, else four-weekly.
 
 **Edges.** Leading and trailing bins with fewer than half the median bin's active customers
 (the ramp-up and ramp-down of an export) are left out, as are partial weeks at either end;
@@ -63,10 +76,12 @@ from scipy.stats import norm
 from recorrido.analytics.sequence import property_value
 from recorrido.insights import change_segments, event_loops
 from recorrido.insights.candidates import Candidates, rows, union
+from recorrido.insights.error_words import is_error_column
 from recorrido.insights.journeys import DAY_US
 from recorrido.insights.stats import benjamini_hochberg
 
 MIN_ACTIVE_PER_BIN = 50
+MIN_ACTIVE_PER_LONG_BIN = 10
 MIN_SERIES_CUSTOMERS = 10
 MAX_EVENTS = 60
 MIN_RATIO = 1.5
@@ -76,6 +91,12 @@ MIN_SIDE_BINS = 2
 #: Binomial series simulated for the reference of :func:`dispersion`.
 DISPERSION_SIMS = 99
 WIDTHS = (1, 7, 28)
+#: The metric kind of "reach the goal after it": per bin of the customers' first time doing an
+#: event, the share of them who reach the goal afterwards (a cohort's conversion).
+GOAL_AFTER = "goal_after"
+#: Cohorts too recent to have converted are left out: those after the time within which this
+#: share of the event's converters had reached the goal.
+GOAL_AFTER_LAG_QUANTILE = 0.9
 #: 1970-01-01 was a Thursday: shifting by 3 days makes week bins start on Mondays.
 MONDAY_SHIFT = 3
 
@@ -91,6 +112,8 @@ class Change:
     k_out: int
     n_out: int
     p: float
+    #: Windows scanned in the series (the Bonferroni factor of ``p``).
+    windows: int = 1
 
     @property
     def rate_in(self) -> float:
@@ -102,13 +125,18 @@ class Change:
 
 
 def bin_width(active_per_day: list[int], days: int) -> int:
-    """Days per bin: the shortest of 1, 7, 28 whose median bin has ``MIN_ACTIVE_PER_BIN``
-    active customers (approximated from daily counts) and that leaves ``MIN_BINS`` bins."""
+    """Days per bin: daily when the median day has ``MIN_ACTIVE_PER_BIN`` active customers,
+    else the shortest of 7, 28 whose median bin has ``MIN_ACTIVE_PER_LONG_BIN`` (approximated
+    from daily counts); always leaving ``MIN_BINS`` bins. Days need many customers (a day's
+    rate wobbles with the weekday and the hour); a week needs few, because the scan judges
+    windows of bins, summed, and a period shorter than its bin cannot be told apart from the
+    weeks around it (a three-week incident in four-week bins is diluted into noise)."""
     median_day = float(np.median(active_per_day)) if active_per_day else 0.0
     for width in WIDTHS:
         if days // width < MIN_BINS:
             break
-        if median_day * width >= MIN_ACTIVE_PER_BIN:
+        need = MIN_ACTIVE_PER_BIN if width == 1 else MIN_ACTIVE_PER_LONG_BIN
+        if median_day * width >= need:
             return width
     fitting = [w for w in WIDTHS if days // w >= MIN_BINS]
     return fitting[-1] if fitting else 1
@@ -197,7 +225,7 @@ def scan(k: np.ndarray, n: np.ndarray, max_len: int | None = None) -> Change | N
     outside[best.first : best.last + 1] = False
     best_z *= math.sqrt(phi / dispersion(k[outside], n[outside]))
     p = min(1.0, 2 * float(norm.sf(best_z)) * windows)
-    return Change(best.first, best.last, best.k_in, best.n_in, best.k_out, best.n_out, p)
+    return Change(best.first, best.last, best.k_in, best.n_in, best.k_out, best.n_out, p, windows)
 
 
 def large_enough(change: Change) -> bool:
@@ -212,9 +240,35 @@ def large_enough(change: Change) -> bool:
     return ratio >= MIN_RATIO or ratio <= 1 / MIN_RATIO
 
 
-def _series_tables(journeys, width: int, dimensions: list[tuple[str, object]], loops: ibis.Table):
+def trouble_column(journeys):
+    """Whether an event row is **trouble**: an error-like name (:mod:`error_words`) or a support
+    contact (an assisted touchpoint of the map, or a name that reads as one), never the goal."""
+    from recorrido.insights.failure_behaviour import support_column
+
+    def value(table: ibis.Table) -> ibis.Value:
+        bad = is_error_column(table.event) | support_column(journeys, table.event, table.touchpoint)
+        return bad.fill_null(False) & ~table.is_goal.fill_null(False)
+
+    return value
+
+
+def trouble_events(journeys) -> list[str]:
+    """The event names that count as trouble in this data (see :func:`trouble_column`)."""
+    e = journeys.events
+    names = e.filter(trouble_column(journeys)(e)).select("event").distinct().execute()
+    return sorted(str(x) for x in names.event)
+
+
+def _series_tables(
+    journeys,
+    width: int,
+    dimensions: list[tuple[str, object]],
+    loops: ibis.Table,
+    trouble=None,
+):
     """Small frames: per (dimension, value, bin) the active customers, and per (metric kind,
-    metric, dimension, value, bin) the customers who did it."""
+    metric, dimension, value, bin) the customers who did it. With ``trouble`` (a row test), also
+    the customers with any trouble event (metric kind and name ``trouble``)."""
     e = journeys.events
     day = (e.us // DAY_US).cast("int64")
     b = ((day + MONDAY_SHIFT) // width).cast("int64") if width > 1 else day
@@ -230,6 +284,15 @@ def _series_tables(journeys, width: int, dimensions: list[tuple[str, object]], l
         for kind, column in (("event", t.event), ("touchpoint", t.touchpoint)):
             u = t.mutate(metric=column.cast("string"), mkind=ibis.literal(kind))
             u = u.filter(u.metric.notnull())
+            done_parts.append(
+                u.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
+                    k=u.customer_id.nunique()
+                )
+            )
+        if trouble is not None and name == "":  # overall only; its segment is located after
+            u = t.filter(trouble(t)).mutate(
+                mkind=ibis.literal("trouble"), metric=ibis.literal("trouble")
+            )
             done_parts.append(
                 u.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
                     k=u.customer_id.nunique()
@@ -268,6 +331,61 @@ def _series_tables(journeys, width: int, dimensions: list[tuple[str, object]], l
     return e, active, done
 
 
+def _goal_after_series(journeys, width: int, events: set[str]):
+    """``(done, denominators, last_bins)`` of the "reach the goal after it" series: per event
+    of ``events`` (goal events aside) and per bin of each customer's first time doing it, ``n``
+    customers and ``k`` of them reaching the goal afterwards; ``last_bins`` the event's last
+    bin old enough to have converted (see :data:`GOAL_AFTER_LAG_QUANTILE`)."""
+    e = journeys.events
+    if not events:
+        return pd.DataFrame(columns=["mkind", "metric", "dim", "val", "bin", "k"]), {}, {}
+    firsts = (
+        e.filter(~e.is_goal.fill_null(False) & e.event.isin(sorted(events)))
+        .group_by(["customer_id", "event"])
+        .aggregate(first_us=e.us.min())
+    )
+    g = e.filter(e.is_goal.fill_null(False))
+    goals = g.group_by("customer_id").aggregate(g_first=g.us.min(), g_last=g.us.max())
+    j = firsts.left_join(goals, "customer_id")
+    after = j.g_last.notnull() & (j.g_last > j.first_us)
+    lag = ibis.cases((j.g_first > j.first_us, j.g_first - j.first_us), else_=j.g_last - j.first_us)
+    day = (j.first_us // DAY_US).cast("int64")
+    b = ((day + MONDAY_SHIFT) // width).cast("int64") if width > 1 else day
+    j = j.mutate(bin=b, after=after.fill_null(False).cast("int64"), lag=lag)
+    counts = (
+        j.group_by(["event", "bin"]).aggregate(n=j.customer_id.nunique(), k=j.after.sum()).execute()
+    )
+    converters = j.filter(j.after == 1)
+    lags = (
+        converters.group_by("event")
+        .aggregate(lag=converters.lag.quantile(GOAL_AFTER_LAG_QUANTILE))
+        .execute()
+    )
+    as_of_day = journeys.as_of_us // DAY_US
+    last_bins = {}
+    for r in lags.itertuples(index=False):
+        if pd.isna(r.lag):
+            continue
+        ready = int(as_of_day - math.ceil(float(r.lag) / DAY_US))
+        # the last whole bin whose every day is at least the lag before the data's end
+        last_bins[str(r.event)] = (ready + MONDAY_SHIFT + 1) // width - 1 if width > 1 else ready
+    done = counts.assign(mkind=GOAL_AFTER, metric=counts.event.astype(str), dim="", val="")
+    denominators = {
+        (GOAL_AFTER, str(event)): group.set_index("bin")["n"]
+        for event, group in counts.groupby("event")
+    }
+    return done[["mkind", "metric", "dim", "val", "bin", "k"]], denominators, last_bins
+
+
+def _denominator(active_of, key):
+    """The customers a series' rate is out of: its segment's active customers, or for "reach
+    the goal after it" the customers who first did the event in each bin."""
+    mkind, metric, dim, val = key
+    if mkind == GOAL_AFTER:
+        return active_of.get((GOAL_AFTER, metric))
+    return active_of.get((dim, val))
+
+
 def _metrics(journeys) -> tuple[set[str], set[str]]:
     """The events worth a series (done by enough customers, the commonest first) and the
     touchpoints matching several event names (one matching a single name repeats its series)."""
@@ -295,7 +413,12 @@ def candidates(journeys, options) -> Candidates:
     ):  # a property cut (platform) of the loop series reads the returns' own events
         own = journeys.events.select("customer_id", "seq", "properties")
         loops = loops.join(own, ["customer_id", "seq"])
-    binned, active, done = _series_tables(journeys, width, dimensions, loops)
+    # An incident seldom moves one event alone: errors of several kinds and calls to support
+    # rise together, each too few to stand out at a few hundred customers. Their union is one
+    # more series ("trouble"), when the data has two or more such events.
+    troubled = trouble_events(journeys)
+    trouble = trouble_column(journeys) if len(troubled) > 1 else None
+    binned, active, done = _series_tables(journeys, width, dimensions, loops, trouble)
     first_bin, last_bin = _settled_bins(active)
     if width > 1:  # a partial week at either end is not comparable with full ones
         first_day, last_day = journeys.first_us // DAY_US, journeys.as_of_us // DAY_US
@@ -305,21 +428,36 @@ def candidates(journeys, options) -> Candidates:
         (str(dim), str(val)): g.set_index("bin")["n"]
         for (dim, val), g in active.groupby(["dim", "val"])
     }
+    cohort_done, cohort_n, cohort_last = _goal_after_series(journeys, width, events)
+    done = pd.concat([done, cohort_done], ignore_index=True)
+    active_of.update(cohort_n)
+    # A series' own last bin: the last settled one, or for "reach the goal after it" the last
+    # cohort old enough to have converted.
+    ends: dict[tuple, int] = {}
     tested: list[tuple[tuple, Change]] = []
     for (mkind, metric, dim, val), g in done.groupby(["mkind", "metric", "dim", "val"]):
         metric = str(metric)
         if mkind == "goal" or dim in change_segments.MIX_ONLY:
             continue
-        if (mkind == "event" and metric not in events) or (
+        if (mkind in ("event", GOAL_AFTER) and metric not in events) or (
             mkind == "touchpoint" and metric not in touchpoints
         ):
             continue
         if mkind == "loop" and g.k.sum() < MIN_SERIES_CUSTOMERS:
             continue
-        n_series = active_of.get((str(dim), str(val)))
+        key = (str(mkind), metric, str(dim), str(val))
+        n_series = _denominator(active_of, key)
         if n_series is None:
             continue
-        index = np.arange(first_bin, last_bin + 1)
+        end = last_bin
+        if mkind == GOAL_AFTER:
+            if metric not in cohort_last:
+                continue
+            end = min(last_bin, cohort_last[metric])
+            if end - first_bin + 1 < MIN_BINS:
+                continue
+        ends[key] = end
+        index = np.arange(first_bin, end + 1)
         n = n_series.reindex(index, fill_value=0).to_numpy(dtype=float)
         k = g.set_index("bin")["k"].reindex(index, fill_value=0).to_numpy(dtype=float)
         if k.sum() < MIN_SERIES_CUSTOMERS:
@@ -335,8 +473,9 @@ def candidates(journeys, options) -> Candidates:
                 change.k_out,
                 change.n_out,
                 change.p,
+                change.windows,
             )
-            tested.append(((str(mkind), metric, str(dim), str(val)), change))
+            tested.append((key, change))
     keep = benjamini_hochberg([c.p for _, c in tested], options.alpha)
     found = [
         (key, c)
@@ -344,7 +483,7 @@ def candidates(journeys, options) -> Candidates:
         if ok
         and large_enough(c)
         and _a_period(
-            c, _sides(active_of, done, key, first_bin, last_bin, c), last_bin - first_bin + 1
+            c, _sides(active_of, done, key, first_bin, ends[key], c), ends[key] - first_bin + 1
         )
     ]
     # An overall change the segment mix predicts (more new customers, more of one channel) is
@@ -358,7 +497,14 @@ def candidates(journeys, options) -> Candidates:
         up = c.rate_in > c.rate_out
         if not change_segments.counts_move(key, first, last, settled, done, up=up):
             return True  # the rate moved with its denominator, not with the doers
-        size = {"min_ratio": MIN_RATIO, "min_excess": MIN_EXCESS}
+        if key[0] == GOAL_AFTER:
+            return False  # a cohort's own share: no mix of active customers to standardise
+        # compared like with like, a change must still clear the bar its series' scan set
+        # (the z of a Bonferroni-corrected p of alpha over the windows scanned): the scan picked
+        # the most extreme window of thousands, and a standardised excess of z = 3 is what
+        # chance gives the most extreme of them
+        min_z = float(norm.isf(options.alpha / 2 / max(1, c.windows)))
+        size = {"min_ratio": MIN_RATIO, "min_excess": MIN_EXCESS, "min_z": min_z}
         if key[2] == "":
             return change_segments.explained_by_mix(
                 key, first, last, active, done, dims=mix_dims, **size
@@ -402,7 +548,8 @@ def candidates(journeys, options) -> Candidates:
         first_day = max(day_of(first_bin + c.first), journeys.first_us // DAY_US)
         last_day = min(day_of(first_bin + c.last, end=True), journeys.as_of_us // DAY_US)
         spans[cid] = (int(first_day), int(last_day))
-        before, after = _sides(active_of, done, (mkind, metric, dim, val), first_bin, last_bin, c)
+        end = ends[(mkind, metric, dim, val)]
+        before, after = _sides(active_of, done, (mkind, metric, dim, val), first_bin, end, c)
         goal_key = ("goal", "goal", dim, val)
         goal = {
             "before": _rate_between(active_of, done, goal_key, first_bin - 1, first_bin + c.first),
@@ -423,6 +570,10 @@ def candidates(journeys, options) -> Candidates:
             "after": after,
             "p": c.p,
         }
+        if mkind == "trouble":
+            details[cid]["events"] = _contributors(
+                active_of, done, troubled, dim, val, first_bin + c.first, first_bin + c.last
+            )
         mine = binned.filter(binned.bin >= first_bin + c.first, binned.bin <= first_bin + c.last)
         if dim:
             mine = mine.filter(change_segments.value_of(dimensions, dim, val)(mine) == val)
@@ -434,6 +585,16 @@ def candidates(journeys, options) -> Candidates:
             )
             if dim:
                 doers = doers.filter(change_segments.value_of(dimensions, dim, val)(doers) == val)
+        elif mkind == "trouble":
+            doers = mine.filter(trouble(mine))
+        elif mkind == GOAL_AFTER:
+            # the cohort: customers whose first time doing the event fell in the period
+            firsts = journeys.events.filter(journeys.events.event == metric)
+            firsts = firsts.group_by("customer_id").aggregate(first_us=firsts.us.min())
+            firsts = firsts.filter(
+                firsts.first_us >= first_day * DAY_US, firsts.first_us < (last_day + 1) * DAY_US
+            )
+            doers = mine.filter(mine.event == metric).semi_join(firsts, "customer_id")
         else:
             column = mine.event if mkind == "event" else mine.touchpoint
             doers = mine.filter(column == metric)
@@ -460,9 +621,16 @@ def candidates(journeys, options) -> Candidates:
             label = journey.touchpoint(d["metric"]).name
         if d["metric_kind"] == "loop":
             label = " ↔ ".join(d["metric"].split("|", 1))
+        if d["metric_kind"] == "trouble":
+            # the trouble events that rose in the period, the largest rise first
+            where["events"] = d["events"]
+            label = " / ".join(d["events"]) or "trouble"
         if d["dimension"]:
             label = f"{label} ({d['dimension']} = {d['value']})"
         params = {"metric": label, "rate": d["during"], "baseline": d["before"]}
+        if d["metric_kind"] == GOAL_AFTER:
+            params["message_key"] = "insight_change_goal_after"
+            where["events"] = [d["metric"]]
         if d["before"] is None:
             params["baseline"] = d["after"]
         return where, params
@@ -480,6 +648,25 @@ def candidates(journeys, options) -> Candidates:
         harm_only=False,
         tests=0,
     )
+
+
+def _contributors(active_of, done, names, dim, val, first, last) -> list[str]:
+    """Of the trouble events ``names``, those more customers did inside bins ``first``..``last``
+    than their rate outside predicts, the largest excess first."""
+    n = active_of.get((str(dim), str(val)))
+    if n is None:
+        return []
+    inside = (n.index >= first) & (n.index <= last)
+    n_in, n_out = float(n[inside].sum()), float(n[~inside].sum())
+    mine = done[(done.mkind == "event") & (done.dim == dim) & (done.val == val)]
+    excess = []
+    for name, g in mine[mine.metric.isin(names)].groupby("metric"):
+        k_in = float(g.k[(g.bin >= first) & (g.bin <= last)].sum())
+        k_out = float(g.k.sum()) - k_in
+        extra = k_in - n_in * (k_out / n_out if n_out else 0.0)
+        if extra > 0:
+            excess.append((-extra, str(name)))
+    return [name for _, name in sorted(excess)]
 
 
 def _sides(active_of, done, key, first_bin, last_bin, c: Change):
@@ -551,7 +738,7 @@ def _dimension_value(table: ibis.Table, dim: str, options=None) -> ibis.Value:
 def _rate_between(active_of, done, key, after_bin, before_bin) -> float | None:
     """The metric's rate over the bins strictly between ``after_bin`` and ``before_bin``."""
     mkind, metric, dim, val = key
-    n_series = active_of[(dim, val)]
+    n_series = _denominator(active_of, key)
     g = done[
         (done.mkind == mkind) & (done.metric == metric) & (done.dim == dim) & (done.val == val)
     ]

@@ -46,7 +46,7 @@ MIN_CUSTOMERS = 10
 MIN_OCCURRENCES = 20
 
 
-def _support_column(journeys, event: ibis.Value, touchpoint: ibis.Value) -> ibis.Value:
+def support_column(journeys, event: ibis.Value, touchpoint: ibis.Value) -> ibis.Value:
     assisted = [tp.id for tp in journeys.journey.touchpoints if tp.mode == "assisted"]
     words = event.lower().re_search(ASSISTED_WORDS.pattern.lower())
     if assisted:
@@ -79,10 +79,10 @@ def occurrences(journeys, options) -> ibis.Table:
     )
     runs = runs.left_join(usual, ["before", "event"]).drop("before_right", "event_right")
     redo = runs.before.notnull() & (runs.after == runs.before) & runs.forward.fill_null(False)
-    helped = _support_column(journeys, runs.after, runs.after_tp) & (
+    helped = support_column(journeys, runs.after, runs.after_tp) & (
         (runs.after_us - runs.us) <= options.handoff_window_us
     )
-    testable = ~runs.is_goal & ~_support_column(journeys, runs.event, runs.touchpoint)
+    testable = ~runs.is_goal & ~support_column(journeys, runs.event, runs.touchpoint)
     if options.failure_patterns:
         testable = testable & ~is_error_column(runs.event, options.failure_patterns)
     return runs.mutate(

@@ -98,6 +98,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{metric}' fell: only {rate} of active customers did it (normally {baseline}), "
         "about {customers} customers fewer than usual.",
     },
+    # "reach the goal after it": the conversion of the customers who first did an event then
+    "insight_change_goal_after_up": {
+        "es": "De los clientes que hicieron «{metric}» por primera vez en ese periodo, el {rate} "
+        "llegó después al objetivo (lo normal: {baseline}), unos {customers} clientes más de lo "
+        "habitual.",
+        "en": "Of the customers who first did '{metric}' then, {rate} went on to reach the goal "
+        "(normally {baseline}), about {customers} customers more than usual.",
+    },
+    "insight_change_goal_after_down": {
+        "es": "De los clientes que hicieron «{metric}» por primera vez en ese periodo, solo el "
+        "{rate} llegó después al objetivo (lo normal: {baseline}), unos {customers} clientes "
+        "menos de lo habitual.",
+        "en": "Of the customers who first did '{metric}' then, only {rate} went on to reach the "
+        "goal (normally {baseline}), about {customers} customers fewer than usual.",
+    },
     # after the goal: judged by coming back (an event more than {inactivity} later)
     "insight_loop_after": {
         "es": "Después de la meta, {customers} clientes volvieron de «{later}» a «{earlier}» "
