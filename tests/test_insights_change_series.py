@@ -27,17 +27,20 @@ def _write(path, rows) -> None:
     frame.to_parquet(path)
 
 
-def _shop(path, *, planted: bool, seed: int = 7, customers: int = 1200) -> None:
-    """One visit per customer on a random day; each trouble event at 3 % (9 % during the
-    incident, when planted); purchases at 40 % whatever happens."""
-    rng = random.Random(seed)
-    rows = []
+def _arrivals(rng: random.Random, customers: int, planted: bool):
+    """``(customer id, when, in the incident)`` of each customer, on a random day."""
     for i in range(customers):
         day = rng.randrange(DAYS)
         at = START + timedelta(days=day, hours=rng.uniform(8, 20))
-        cid = f"c{i}"
+        yield f"c{i}", at, planted and INCIDENT[0] <= day <= INCIDENT[1]
+
+
+def _shop(path, *, planted: bool, seed: int = 7, customers: int = 1200) -> None:
+    """One visit per customer on a random day; each trouble event at 3 % (9 % during the
+    incident, when planted); purchases at 40 % whatever happens."""
+    rng, rows = random.Random(seed), []
+    for cid, at, during in _arrivals(rng, customers, planted):
         rows.append((cid, at, "visit", "web"))
-        during = planted and INCIDENT[0] <= day <= INCIDENT[1]
         for k, name in enumerate(TROUBLE):
             if rng.random() < (0.09 if during else 0.03):
                 rows.append((cid, at + timedelta(minutes=1 + k), name, "web"))
@@ -49,33 +52,25 @@ def _shop(path, *, planted: bool, seed: int = 7, customers: int = 1200) -> None:
 def _loans(path, *, planted: bool, seed: int = 11, customers: int = 1500) -> None:
     """Each customer applies once and signs 1–5 days later with probability 0.5; those who
     apply during the incident sign with probability 0.15 (when planted). Nothing else moves."""
-    rng = random.Random(seed)
-    rows = []
-    for i in range(customers):
-        day = rng.randrange(DAYS)
-        at = START + timedelta(days=day, hours=rng.uniform(8, 20))
-        cid = f"c{i}"
+    rng, rows = random.Random(seed), []
+    for cid, at, during in _arrivals(rng, customers, planted):
         rows.append((cid, at - timedelta(minutes=5), "visit", "web"))
         rows.append((cid, at, "apply", "web"))
-        during = planted and INCIDENT[0] <= day <= INCIDENT[1]
         if rng.random() < (0.15 if during else 0.5):
             rows.append((cid, at + timedelta(days=rng.uniform(1, 5)), "signed", "web"))
     _write(path, rows)
 
 
-def _findings(tmp_path, write, goal: str, planted: bool):
+def _changes(tmp_path, write, goal: str, planted: bool, kind: str) -> tuple[list, list]:
+    """The change findings (parts included) of friction on a new workspace of ``write``'s data,
+    and those of them whose ``where`` has ``kind``."""
     path = tmp_path / "events.parquet"
     write(path, planted=planted)
     with Workspace.init(tmp_path / "ws", timezone="UTC", language="en") as ws:
         ws.ingest(path)
-        journey = discover(ws, goal=goal)
-        return friction(ws, journey).findings
-
-
-def _parts(findings):
-    for f in findings:
-        yield f
-        yield from f.parts
+        findings = friction(ws, discover(ws, goal=goal)).findings
+    found = [g for f in findings for g in (f, *f.parts) if g.kind == "change"]
+    return found, [g for g in found if g.where.get(kind)]
 
 
 def _in_incident(finding) -> bool:
@@ -95,10 +90,7 @@ def test_a_week_bin_needs_few_customers_a_day_needs_many():
 
 @pytest.mark.parametrize("planted", [True, False], ids=["planted", "clean"])
 def test_errors_and_support_rising_together_are_one_trouble_change(tmp_path, planted):
-    found = [
-        f for f in _parts(_findings(tmp_path, _shop, "purchase", planted)) if f.kind == "change"
-    ]
-    trouble = [f for f in found if f.where.get("trouble")]
+    found, trouble = _changes(tmp_path, _shop, "purchase", planted, "trouble")
     if not planted:
         assert found == []
         return
@@ -113,10 +105,7 @@ def test_errors_and_support_rising_together_are_one_trouble_change(tmp_path, pla
 
 @pytest.mark.parametrize("planted", [True, False], ids=["planted", "clean"])
 def test_a_cohort_reaching_the_goal_less_often_is_a_change(tmp_path, planted):
-    found = [
-        f for f in _parts(_findings(tmp_path, _loans, "signed", planted)) if f.kind == "change"
-    ]
-    cohort = [f for f in found if f.where.get("goal_after")]
+    found, cohort = _changes(tmp_path, _loans, "signed", planted, "goal_after")
     if not planted:
         # recent applicants who have not had time to sign are no drop either
         assert cohort == [], [f.sentence("en") for f in cohort]
