@@ -184,13 +184,22 @@ class WarmWorker:
     def run_once(self) -> None:
         """Every warmer once, in order, the measures first; one that fails is logged and the next
         runs. Stops early when :attr:`stale`."""
-        for fn in self.fns():
-            if self.stale:
-                return
-            try:
-                fn(self.app)
-            except Exception:
-                log.exception("warmer %r failed", fn)
+        try:
+            for fn in self.fns():
+                if self.stale:
+                    return
+                try:
+                    fn(self.app)
+                except Exception:
+                    log.exception("warmer %r failed", fn)
+        finally:
+            # a warm's large queries leave the allocator holding its peak: hand it back
+            ctx = getattr(self.app.state, "ctx", None)
+            if ctx is not None:
+                try:
+                    ctx.return_memory()
+                except Exception:
+                    log.exception("returning memory after a warm failed")
 
 
 class WarmLanes:
