@@ -15,13 +15,15 @@ events on that channel, so a change is located where it happens, not by a custom
 support rise together, each too rare to stand out in small data. When the data has two or more
 trouble events (an error-like name, :mod:`error_words`, or a support contact: an assisted
 touchpoint or a name that reads as one), customers doing any of them are one more overall
-series (kind ``trouble``); a finding names the trouble events that rose in its period.
+series (kind ``trouble``, :mod:`recorrido.insights.change_trouble`); a finding names the trouble
+events that rose in its period.
 
 **Reach the goal after it.** Per event, the customers whose *first* time doing it falls in a bin
 (a cohort) and the share of them who reach the goal afterwards (kind ``goal_after``, overall):
 an incident that makes applicants give up shows here even when no event of its own rises.
 Cohorts too recent to have converted (after the time within which 90 % of the event's
-converters had reached the goal, before the data's end) are left out.
+converters had reached the goal, before the data's end) are left out
+(:mod:`recorrido.insights.change_cohorts`).
 
 **Bin width** adapts to the data (:func:`bin_width`): daily when the median day has at least
 ``MIN_ACTIVE_PER_BIN`` active customers, else weekly (Monday-aligned) when the median week has
@@ -74,9 +76,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from recorrido.analytics.sequence import property_value
-from recorrido.insights import change_segments, event_loops
+from recorrido.insights import change_cohorts, change_segments, change_trouble, event_loops
 from recorrido.insights.candidates import Candidates, rows, union
-from recorrido.insights.error_words import is_error_column
 from recorrido.insights.journeys import DAY_US
 from recorrido.insights.stats import benjamini_hochberg
 
@@ -91,12 +92,6 @@ MIN_SIDE_BINS = 2
 #: Binomial series simulated for the reference of :func:`dispersion`.
 DISPERSION_SIMS = 99
 WIDTHS = (1, 7, 28)
-#: The metric kind of "reach the goal after it": per bin of the customers' first time doing an
-#: event, the share of them who reach the goal afterwards (a cohort's conversion).
-GOAL_AFTER = "goal_after"
-#: Cohorts too recent to have converted are left out: those after the time within which this
-#: share of the event's converters had reached the goal.
-GOAL_AFTER_LAG_QUANTILE = 0.9
 #: 1970-01-01 was a Thursday: shifting by 3 days makes week bins start on Mondays.
 MONDAY_SHIFT = 3
 
@@ -240,25 +235,6 @@ def large_enough(change: Change) -> bool:
     return ratio >= MIN_RATIO or ratio <= 1 / MIN_RATIO
 
 
-def trouble_column(journeys):
-    """Whether an event row is **trouble**: an error-like name (:mod:`error_words`) or a support
-    contact (an assisted touchpoint of the map, or a name that reads as one), never the goal."""
-    from recorrido.insights.failure_behaviour import support_column
-
-    def value(table: ibis.Table) -> ibis.Value:
-        bad = is_error_column(table.event) | support_column(journeys, table.event, table.touchpoint)
-        return bad.fill_null(False) & ~table.is_goal.fill_null(False)
-
-    return value
-
-
-def trouble_events(journeys) -> list[str]:
-    """The event names that count as trouble in this data (see :func:`trouble_column`)."""
-    e = journeys.events
-    names = e.filter(trouble_column(journeys)(e)).select("event").distinct().execute()
-    return sorted(str(x) for x in names.event)
-
-
 def _series_tables(
     journeys,
     width: int,
@@ -331,58 +307,12 @@ def _series_tables(
     return e, active, done
 
 
-def _goal_after_series(journeys, width: int, events: set[str]):
-    """``(done, denominators, last_bins)`` of the "reach the goal after it" series: per event
-    of ``events`` (goal events aside) and per bin of each customer's first time doing it, ``n``
-    customers and ``k`` of them reaching the goal afterwards; ``last_bins`` the event's last
-    bin old enough to have converted (see :data:`GOAL_AFTER_LAG_QUANTILE`)."""
-    e = journeys.events
-    if not events:
-        return pd.DataFrame(columns=["mkind", "metric", "dim", "val", "bin", "k"]), {}, {}
-    firsts = (
-        e.filter(~e.is_goal.fill_null(False) & e.event.isin(sorted(events)))
-        .group_by(["customer_id", "event"])
-        .aggregate(first_us=e.us.min())
-    )
-    g = e.filter(e.is_goal.fill_null(False))
-    goals = g.group_by("customer_id").aggregate(g_first=g.us.min(), g_last=g.us.max())
-    j = firsts.left_join(goals, "customer_id")
-    after = j.g_last.notnull() & (j.g_last > j.first_us)
-    lag = ibis.cases((j.g_first > j.first_us, j.g_first - j.first_us), else_=j.g_last - j.first_us)
-    day = (j.first_us // DAY_US).cast("int64")
-    b = ((day + MONDAY_SHIFT) // width).cast("int64") if width > 1 else day
-    j = j.mutate(bin=b, after=after.fill_null(False).cast("int64"), lag=lag)
-    counts = (
-        j.group_by(["event", "bin"]).aggregate(n=j.customer_id.nunique(), k=j.after.sum()).execute()
-    )
-    converters = j.filter(j.after == 1)
-    lags = (
-        converters.group_by("event")
-        .aggregate(lag=converters.lag.quantile(GOAL_AFTER_LAG_QUANTILE))
-        .execute()
-    )
-    as_of_day = journeys.as_of_us // DAY_US
-    last_bins = {}
-    for r in lags.itertuples(index=False):
-        if pd.isna(r.lag):
-            continue
-        ready = int(as_of_day - math.ceil(float(r.lag) / DAY_US))
-        # the last whole bin whose every day is at least the lag before the data's end
-        last_bins[str(r.event)] = (ready + MONDAY_SHIFT + 1) // width - 1 if width > 1 else ready
-    done = counts.assign(mkind=GOAL_AFTER, metric=counts.event.astype(str), dim="", val="")
-    denominators = {
-        (GOAL_AFTER, str(event)): group.set_index("bin")["n"]
-        for event, group in counts.groupby("event")
-    }
-    return done[["mkind", "metric", "dim", "val", "bin", "k"]], denominators, last_bins
-
-
 def _denominator(active_of, key):
     """The customers a series' rate is out of: its segment's active customers, or for "reach
     the goal after it" the customers who first did the event in each bin."""
     mkind, metric, dim, val = key
-    if mkind == GOAL_AFTER:
-        return active_of.get((GOAL_AFTER, metric))
+    if mkind == change_cohorts.GOAL_AFTER:
+        return active_of.get((change_cohorts.GOAL_AFTER, metric))
     return active_of.get((dim, val))
 
 
@@ -416,8 +346,8 @@ def candidates(journeys, options) -> Candidates:
     # An incident seldom moves one event alone: errors of several kinds and calls to support
     # rise together, each too few to stand out at a few hundred customers. Their union is one
     # more series ("trouble"), when the data has two or more such events.
-    troubled = trouble_events(journeys)
-    trouble = trouble_column(journeys) if len(troubled) > 1 else None
+    troubled = change_trouble.events(journeys)
+    trouble = change_trouble.column(journeys) if len(troubled) > 1 else None
     binned, active, done = _series_tables(journeys, width, dimensions, loops, trouble)
     first_bin, last_bin = _settled_bins(active)
     if width > 1:  # a partial week at either end is not comparable with full ones
@@ -428,7 +358,9 @@ def candidates(journeys, options) -> Candidates:
         (str(dim), str(val)): g.set_index("bin")["n"]
         for (dim, val), g in active.groupby(["dim", "val"])
     }
-    cohort_done, cohort_n, cohort_last = _goal_after_series(journeys, width, events)
+    cohort_done, cohort_n, cohort_last = change_cohorts.series(
+        journeys, width, events, MONDAY_SHIFT
+    )
     done = pd.concat([done, cohort_done], ignore_index=True)
     active_of.update(cohort_n)
     # A series' own last bin: the last settled one, or for "reach the goal after it" the last
@@ -439,7 +371,7 @@ def candidates(journeys, options) -> Candidates:
         metric = str(metric)
         if mkind == "goal" or dim in change_segments.MIX_ONLY:
             continue
-        if (mkind in ("event", GOAL_AFTER) and metric not in events) or (
+        if (mkind in ("event", change_cohorts.GOAL_AFTER) and metric not in events) or (
             mkind == "touchpoint" and metric not in touchpoints
         ):
             continue
@@ -450,7 +382,7 @@ def candidates(journeys, options) -> Candidates:
         if n_series is None:
             continue
         end = last_bin
-        if mkind == GOAL_AFTER:
+        if mkind == change_cohorts.GOAL_AFTER:
             if metric not in cohort_last:
                 continue
             end = min(last_bin, cohort_last[metric])
@@ -497,7 +429,7 @@ def candidates(journeys, options) -> Candidates:
         up = c.rate_in > c.rate_out
         if not change_segments.counts_move(key, first, last, settled, done, up=up):
             return True  # the rate moved with its denominator, not with the doers
-        if key[0] == GOAL_AFTER:
+        if key[0] == change_cohorts.GOAL_AFTER:
             return False  # a cohort's own share: no mix of active customers to standardise
         # compared like with like, a change must still clear the bar its series' scan set
         # (the z of a Bonferroni-corrected p of alpha over the windows scanned): the scan picked
@@ -571,7 +503,7 @@ def candidates(journeys, options) -> Candidates:
             "p": c.p,
         }
         if mkind == "trouble":
-            details[cid]["events"] = _contributors(
+            details[cid]["events"] = change_trouble.contributors(
                 active_of, done, troubled, dim, val, first_bin + c.first, first_bin + c.last
             )
         mine = binned.filter(binned.bin >= first_bin + c.first, binned.bin <= first_bin + c.last)
@@ -587,7 +519,7 @@ def candidates(journeys, options) -> Candidates:
                 doers = doers.filter(change_segments.value_of(dimensions, dim, val)(doers) == val)
         elif mkind == "trouble":
             doers = mine.filter(trouble(mine))
-        elif mkind == GOAL_AFTER:
+        elif mkind == change_cohorts.GOAL_AFTER:
             # the cohort: customers whose first time doing the event fell in the period
             firsts = journeys.events.filter(journeys.events.event == metric)
             firsts = firsts.group_by("customer_id").aggregate(first_us=firsts.us.min())
@@ -628,7 +560,7 @@ def candidates(journeys, options) -> Candidates:
         if d["dimension"]:
             label = f"{label} ({d['dimension']} = {d['value']})"
         params = {"metric": label, "rate": d["during"], "baseline": d["before"]}
-        if d["metric_kind"] == GOAL_AFTER:
+        if d["metric_kind"] == change_cohorts.GOAL_AFTER:
             params["message_key"] = "insight_change_goal_after"
             where["events"] = [d["metric"]]
         if d["before"] is None:
@@ -648,25 +580,6 @@ def candidates(journeys, options) -> Candidates:
         harm_only=False,
         tests=0,
     )
-
-
-def _contributors(active_of, done, names, dim, val, first, last) -> list[str]:
-    """Of the trouble events ``names``, those more customers did inside bins ``first``..``last``
-    than their rate outside predicts, the largest excess first."""
-    n = active_of.get((str(dim), str(val)))
-    if n is None:
-        return []
-    inside = (n.index >= first) & (n.index <= last)
-    n_in, n_out = float(n[inside].sum()), float(n[~inside].sum())
-    mine = done[(done.mkind == "event") & (done.dim == dim) & (done.val == val)]
-    excess = []
-    for name, g in mine[mine.metric.isin(names)].groupby("metric"):
-        k_in = float(g.k[(g.bin >= first) & (g.bin <= last)].sum())
-        k_out = float(g.k.sum()) - k_in
-        extra = k_in - n_in * (k_out / n_out if n_out else 0.0)
-        if extra > 0:
-            excess.append((-extra, str(name)))
-    return [name for _, name in sorted(excess)]
 
 
 def _sides(active_of, done, key, first_bin, last_bin, c: Change):
