@@ -119,7 +119,8 @@ def test_an_ask_during_a_warm_waits_for_it_instead_of_computing_again(tmp_path):
 
 def _fake_app(tmp_path):
     """An app with a workspace folder holding no map: only the registered warmers run."""
-    return SimpleNamespace(state=SimpleNamespace(ctx=SimpleNamespace(folder=tmp_path)))
+    ctx = SimpleNamespace(folder=tmp_path, return_memory=lambda: None)
+    return SimpleNamespace(state=SimpleNamespace(ctx=ctx))
 
 
 def test_changes_in_a_burst_make_one_warm_and_a_busy_loader_defers_it(tmp_path, counted):

@@ -41,6 +41,7 @@ class Workspace:
         self.con = con
         self.read_only = False  # set by open(); a read-only DuckDB may be locked down by query()
         self.owns_connection = False  # set by open() when it made the connection from a URL
+        self.memory_limit: str | None = None  # the DuckDB memory_limit open() set, if any
 
     # -- making and opening ------------------------------------------------------------------
     @classmethod
@@ -161,6 +162,8 @@ class Workspace:
         workspace = cls(path, settings, con)
         workspace.read_only = read_only
         workspace.owns_connection = con is not connection
+        if memory_limit and con.name == "duckdb":
+            workspace.memory_limit = memory_limit
         return workspace
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ import math
 import ibis
 import pandas as pd
 
+from recorrido.insights import time_bins
 from recorrido.insights.journeys import DAY_US
 
 #: The metric kind of these series.
@@ -23,7 +24,7 @@ GOAL_AFTER = "goal_after"
 LAG_QUANTILE = 0.9
 
 
-def series(journeys, width: int, events: set[str], monday_shift: int):
+def series(journeys, width: int, events: set[str]):
     """``(done, denominators, last_bins)`` of the "reach the goal after it" series: per event
     of ``events`` (goal events aside) and per bin of each customer's first time doing it, ``n``
     customers and ``k`` of them reaching the goal afterwards; ``last_bins`` the event's last
@@ -41,9 +42,11 @@ def series(journeys, width: int, events: set[str], monday_shift: int):
     j = firsts.left_join(goals, "customer_id")
     after = j.g_last.notnull() & (j.g_last > j.first_us)
     lag = ibis.cases((j.g_first > j.first_us, j.g_first - j.first_us), else_=j.g_last - j.first_us)
-    day = (j.first_us // DAY_US).cast("int64")
-    b = ((day + monday_shift) // width).cast("int64") if width > 1 else day
-    j = j.mutate(bin=b, after=after.fill_null(False).cast("int64"), lag=lag)
+    j = j.mutate(
+        bin=time_bins.bin_of_us(j.first_us, width),
+        after=after.fill_null(False).cast("int64"),
+        lag=lag,
+    )
     counts = (
         j.group_by(["event", "bin"]).aggregate(n=j.customer_id.nunique(), k=j.after.sum()).execute()
     )
@@ -58,7 +61,7 @@ def series(journeys, width: int, events: set[str], monday_shift: int):
             continue
         ready = int(as_of_day - math.ceil(float(r.lag) / DAY_US))
         # the last whole bin whose every day is at least the lag before the data's end
-        last_bins[str(r.event)] = (ready + monday_shift + 1) // width - 1 if width > 1 else ready
+        last_bins[str(r.event)] = time_bins.last_whole_bin(ready, width)
     done = counts.assign(mkind=GOAL_AFTER, metric=counts.event.astype(str), dim="", val="")
     denominators = {
         (GOAL_AFTER, str(event)): group.set_index("bin")["n"]

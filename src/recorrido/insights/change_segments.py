@@ -39,7 +39,7 @@ import ibis
 import pandas as pd
 
 from recorrido.analytics.sequence import known_property_keys, property_value
-from recorrido.insights.journeys import DAY_US
+from recorrido.insights import time_bins
 
 Value = Callable[[ibis.Table], ibis.Value]
 #: A dimension only used to explain the overall rates (not a series of its own).
@@ -73,13 +73,11 @@ def dimensions(journeys, options, width: int = 1) -> list[tuple[str, Value | Non
     return dims
 
 
-def with_first_bin(events: ibis.Table, journeys, width: int, monday_shift: int) -> ibis.Table:
+def with_first_bin(events: ibis.Table, journeys, width: int) -> ibis.Table:
     """``events`` (with ``bin``) and ``_first_bin``: the bin of the customer's first event, which
     the ``tenure`` cut reads."""
     people = journeys.people
-    day = (people.first_us // DAY_US).cast("int64")
-    first = ((day + monday_shift) // width).cast("int64") if width > 1 else day
-    firsts = people.select("customer_id", _first_bin=first)
+    firsts = people.select("customer_id", _first_bin=time_bins.bin_of_us(people.first_us, width))
     return events.join(firsts, "customer_id")
 
 

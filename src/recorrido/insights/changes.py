@@ -76,7 +76,13 @@ import pandas as pd
 from scipy.stats import norm
 
 from recorrido.analytics.sequence import property_value
-from recorrido.insights import change_cohorts, change_segments, change_trouble, event_loops
+from recorrido.insights import (
+    change_cohorts,
+    change_segments,
+    change_trouble,
+    event_loops,
+    time_bins,
+)
 from recorrido.insights.candidates import Candidates, rows, union
 from recorrido.insights.journeys import DAY_US
 from recorrido.insights.stats import benjamini_hochberg
@@ -92,8 +98,6 @@ MIN_SIDE_BINS = 2
 #: Binomial series simulated for the reference of :func:`dispersion`.
 DISPERSION_SIMS = 99
 WIDTHS = (1, 7, 28)
-#: 1970-01-01 was a Thursday: shifting by 3 days makes week bins start on Mondays.
-MONDAY_SHIFT = 3
 
 
 @dataclass(frozen=True)
@@ -246,11 +250,9 @@ def _series_tables(
     metric, dimension, value, bin) the customers who did it. With ``trouble`` (a row test), also
     the customers with any trouble event (metric kind and name ``trouble``)."""
     e = journeys.events
-    day = (e.us // DAY_US).cast("int64")
-    b = ((day + MONDAY_SHIFT) // width).cast("int64") if width > 1 else day
-    e = e.mutate(bin=b)
+    e = e.mutate(bin=time_bins.bin_of_us(e.us, width))
     if any(name in change_segments.MIX_ONLY for name, _ in dimensions):
-        e = change_segments.with_first_bin(e, journeys, width, MONDAY_SHIFT)
+        e = change_segments.with_first_bin(e, journeys, width)
     active_parts, done_parts = [], []
     for name, value in dimensions:
         seg = ibis.literal("") if value is None else value(e)
@@ -283,9 +285,7 @@ def _series_tables(
             )
         )
     # Loops over time: customers stepping back and forth between two events in the bin.
-    lp = loops.mutate(bin=(loops.us // DAY_US).cast("int64"))
-    if width > 1:
-        lp = lp.mutate(bin=((lp.bin + MONDAY_SHIFT) // width).cast("int64"))
+    lp = loops.mutate(bin=time_bins.bin_of_us(loops.us, width))
     for name, fn in dimensions:
         if name in change_segments.MIX_ONLY:
             continue  # (tenure explains the overall rates; loops are not standardised)
@@ -352,15 +352,13 @@ def candidates(journeys, options) -> Candidates:
     first_bin, last_bin = _settled_bins(active)
     if width > 1:  # a partial week at either end is not comparable with full ones
         first_day, last_day = journeys.first_us // DAY_US, journeys.as_of_us // DAY_US
-        first_bin = max(first_bin, -(-(first_day + MONDAY_SHIFT) // width))
-        last_bin = min(last_bin, (last_day + MONDAY_SHIFT + 1) // width - 1)
+        first_bin = max(first_bin, time_bins.first_whole_bin(first_day, width))
+        last_bin = min(last_bin, time_bins.last_whole_bin(last_day, width))
     active_of = {
         (str(dim), str(val)): g.set_index("bin")["n"]
         for (dim, val), g in active.groupby(["dim", "val"])
     }
-    cohort_done, cohort_n, cohort_last = change_cohorts.series(
-        journeys, width, events, MONDAY_SHIFT
-    )
+    cohort_done, cohort_n, cohort_last = change_cohorts.series(journeys, width, events)
     done = pd.concat([done, cohort_done], ignore_index=True)
     active_of.update(cohort_n)
     # A series' own last bin: the last settled one, or for "reach the goal after it" the last
@@ -456,12 +454,6 @@ def candidates(journeys, options) -> Candidates:
         )
     ]
 
-    def day_of(bin_index: int, end: bool = False) -> int:
-        if width == 1:
-            return bin_index
-        start = bin_index * width - MONDAY_SHIFT
-        return start + width - 1 if end else start
-
     stats_rows, details, spans = [], {}, {}
     affected_parts, pool_parts = [], []
     for (mkind, metric, dim, val), c in found:
@@ -477,8 +469,12 @@ def candidates(journeys, options) -> Candidates:
                 "customers": round(abs(c.k_in - c.n_in * rout)),
             }
         )
-        first_day = max(day_of(first_bin + c.first), journeys.first_us // DAY_US)
-        last_day = min(day_of(first_bin + c.last, end=True), journeys.as_of_us // DAY_US)
+        first_day = max(
+            time_bins.day_of_bin(first_bin + c.first, width), journeys.first_us // DAY_US
+        )
+        last_day = min(
+            time_bins.day_of_bin(first_bin + c.last, width, end=True), journeys.as_of_us // DAY_US
+        )
         spans[cid] = (int(first_day), int(last_day))
         end = ends[(mkind, metric, dim, val)]
         before, after = _sides(active_of, done, (mkind, metric, dim, val), first_bin, end, c)

@@ -46,19 +46,13 @@ class WorkspaceContext:
 
         After a warm over a million events the engine holds a few dozen MB of data but the
         process keeps its peak (about 1 GB after the web pages' insight questions at 1M): the
-        allocator caches what the queries freed. Setting ``memory_limit`` (to the value it has)
-        makes DuckDB flush those caches; the next query costs no more for it. Without this a
-        collecting server's memory followed the workspace's size instead of staying flat."""
-        from recorrido.settings import default_memory_limit
-
+        allocator caches what the queries freed. Setting ``memory_limit`` again, to the value
+        the workspace was opened with (DuckDB shows it rounded, so it is not read back), makes
+        DuckDB flush those caches."""
         with self._lock:
-            con = self.workspace.con
-            # the limit the workspace was opened with (DuckDB shows it rounded: reading it back
-            # and setting that would shrink it a little every time)
-            limit = self.workspace.settings.memory_limit or default_memory_limit()
-            if con.name != "duckdb" or not limit:
-                return
-            con.con.execute(f"SET memory_limit = '{limit}'")  # checked by Settings
+            limit = self.workspace.memory_limit
+            if limit:
+                self.workspace.con.con.execute(f"SET memory_limit = '{limit}'")  # checked
 
     def close(self) -> None:
         with self._lock:
