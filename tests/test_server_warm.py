@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from recorrido.cli import app as cli
 from recorrido.journey.templates import load_template
 from recorrido.server import warm as warm_module
-from recorrido.server.warm import WarmWorker, register_warmer
+from recorrido.server.landing import LandingLog
+from recorrido.server.loader import Loader
+from recorrido.server.warm import WarmLanes, WarmWorker, register_warmer
 from tests.server_helpers import event_ids, make_key, new_workspace, running_server, wait_for
 
 MAP = "journey-map.yaml"
@@ -155,3 +157,40 @@ def test_sustained_changes_still_warm_every_max_wait(tmp_path, counted):
         assert 1 <= during <= 4, counted
     finally:
         worker.stop()
+
+
+def test_pages_wait_for_a_pause_in_the_stream_while_measures_warm(tmp_path, counted):
+    # The registered warmers (the web pages' rounds over every event) would be moot at the next
+    # load: while events stream in they wait, even past max_wait; the measures do not.
+    streaming = threading.Event()
+    streaming.set()
+    lanes = WarmLanes(
+        _fake_app(tmp_path), quiet=0.1, max_wait=0.3, duty=1.0, collecting=streaming.is_set
+    )
+    lanes.start()
+    try:
+        for _ in range(12):
+            lanes.changed()
+            time.sleep(0.1)
+        assert counted == []
+        assert lanes.measures.warms >= 2  # forced by max_wait under the sustained changes
+        streaming.clear()  # the stream paused
+        assert lanes.wait_idle(5) and len(counted) == 1
+    finally:
+        lanes.stop()
+
+
+def test_the_loader_tells_a_stream_from_a_pause(tmp_path):
+    landing = LandingLog(tmp_path)
+    loader = Loader(SimpleNamespace(folder=tmp_path), landing, [])
+    try:
+        assert not loader.collecting(pause=5)
+        landing.append(b'{"type": "track"}\n')
+        assert loader.collecting(pause=5)
+        time.sleep(0.2)
+        assert not loader.collecting(pause=0.1)
+        landing.rotate()
+        landing.flush()  # a closed file waits in ready/ for the loader
+        assert loader.collecting(pause=0.1)
+    finally:
+        landing.close()

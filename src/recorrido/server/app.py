@@ -39,6 +39,9 @@ from recorrido.server.loader import Loader
 from recorrido.server.warm import WarmLanes
 
 log = logging.getLogger("recorrido.server")
+#: Seconds without a collected call or load after which the stream counts as paused and the
+#: web pages' answers are warmed (the loader loads at least every 2 s while calls come in).
+COLLECTION_PAUSE = 5.0
 
 
 def create_app(
@@ -119,7 +122,15 @@ def create_app(
     app.state.kept_answers = KeptAnswers()
     # The warm worker hears of each load from the loader; it waits while landed files are ready
     # to load (the data is about to change again).
-    worker = WarmLanes(app, busy=lambda: bool(ready_files(folder))) if warm else None
+    worker = (
+        WarmLanes(
+            app,
+            busy=lambda: bool(ready_files(folder)),
+            collecting=lambda: loader.collecting(COLLECTION_PAUSE),
+        )
+        if warm
+        else None
+    )
     app.state.warm = worker
     if worker is not None:
         loader.after_load.append(lambda _ws: worker.changed())

@@ -94,6 +94,8 @@ class LandingLog:
         self._waiters: list[tuple[int, object]] = []
         self._stopping = False
         self._broken: OSError | None = None
+        #: ``time.monotonic()`` of the last call queued (0: none yet); read without the lock.
+        self.last_append_at = 0.0
         self._syncer = threading.Thread(target=self._sync_loop, name="landing-sync", daemon=True)
         self._syncer.start()
 
@@ -103,6 +105,7 @@ class LandingLog:
             if self._broken is not None:
                 raise LandingError() from self._broken
             self._pending.append(data)
+            self.last_append_at = time.monotonic()
             self._queued += len(data)
             self._waiters.append((self._queued, wake))
             self._wake.notify()

@@ -60,6 +60,8 @@ class LoaderStats:
     #: Seconds from a file's closing to the end of its load, for the last load.
     last_lag_seconds: float = 0.0
     max_lag_seconds: float = 0.0
+    #: ``time.monotonic()`` at the end of the last load that took collected events in (0: none).
+    last_loaded_at: float = 0.0
     failures: list[str] = field(default_factory=list)
 
 
@@ -158,6 +160,7 @@ class Loader:
             lag = time.time() - closed
             self.stats.last_lag_seconds = lag
             self.stats.max_lag_seconds = max(self.stats.max_lag_seconds, lag)
+            self.stats.last_loaded_at = time.monotonic()
             for hook in list(self.after_load):
                 try:
                     self.ctx.run(hook)
@@ -166,6 +169,16 @@ class Loader:
         self.stats.loads += 1
         self.stats.last_load_seconds = time.perf_counter() - started
         return handled
+
+    def collecting(self, pause: float) -> bool:
+        """Whether events are streaming in: files wait in ``ready/``, this process landed a
+        call, or the loader loaded some, in the last ``pause`` seconds."""
+        now = time.monotonic()
+        if now - self.stats.last_loaded_at < pause:
+            return True
+        if self.landing is not None and now - self.landing.last_append_at < pause:
+            return True
+        return bool(ready_files(self.ctx.folder))
 
     def quarantine_refused(self) -> int:
         """Put the calls the collection API refused (``landing/refused/ready``) in the

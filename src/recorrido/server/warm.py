@@ -209,13 +209,24 @@ class WarmLanes:
     questions: minutes at 1M on a loaded machine) run in lanes of their own, so a change during
     a long warmer that does not check :attr:`stale` still has its measures warmed within
     seconds instead of after it. Both take the workspace one question at a time, so they
-    interleave on it; each lane runs one warm at a time."""
+    interleave on it; each lane runs one warm at a time.
 
-    def __init__(self, app: FastAPI, **options) -> None:
+    ``collecting()`` tells whether events are streaming in: then the registered warmers wait
+    for a pause in the stream (they are never forced by ``max_wait``), while the measures warm
+    as before."""
+
+    def __init__(
+        self, app: FastAPI, *, collecting: Callable[[], bool] | None = None, **options
+    ) -> None:
         self.measures = WarmWorker(
             app, fns=lambda: [warm_measures], name="recorrido-warm-measures", **options
         )
-        self.pages = WarmWorker(app, fns=warmers, name="recorrido-warm-registered", **options)
+        pages = dict(options)
+        if collecting is not None:
+            # While events stream in, each load makes the pages' answers moot within seconds
+            # and a round over every event takes tens: it would only hold memory and CPU.
+            pages.update(busy=collecting, max_wait=float("inf"))
+        self.pages = WarmWorker(app, fns=warmers, name="recorrido-warm-registered", **pages)
         self.lanes = (self.measures, self.pages)
 
     @property
