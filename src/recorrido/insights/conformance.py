@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 import ibis
 
-from recorrido.analytics.sequence import customer_order
-from recorrido.insights.journeys import prepare
+from recorrido.insights.journeys import prepare, seq_order
 
 
 @dataclass
@@ -61,19 +60,31 @@ def conformance(
     source, journey_map, *, start=None, end=None, top: int = 10, samples: int = 3
 ) -> ConformanceReport:
     """Compare the real journeys in ``source`` with the stage order of ``journey_map``."""
-    j = prepare(source, journey_map, start=start, end=end, need_goal=False)
+    from recorrido.measured.scratch import Scratch
+
+    # About ten queries read the tagged events, the stage runs and the visits: each is
+    # worked out once and kept for this question (dropped when it ends), not once per query.
+    with Scratch() as scratch:
+        return _conformance(source, journey_map, start, end, top, samples, scratch)
+
+
+def _conformance(source, journey_map, start, end, top: int, samples: int, scratch):
+    j = prepare(source, journey_map, start=start, end=end, need_goal=False, scratch=scratch)
     journey = j.journey
     t = j.tagged
     runs = t.filter(t.stage.notnull())
-    prev_stage = runs.stage_index.lag().over(customer_order(runs))
+    prev_stage = runs.stage_index.lag().over(seq_order(runs))
     runs = runs.mutate(prev_stage=prev_stage)
     runs = runs.filter(runs.prev_stage.isnull() | (runs.prev_stage != runs.stage_index))
+    runs = scratch.keep(runs, ("customer_id", "stage_index", "prev_stage", "us", "tn"))
     back = runs.filter(runs.prev_stage > runs.stage_index)
 
     visits = runs.group_by(["customer_id", "stage_index"]).aggregate(first_us=runs.us.min())
+    visits = scratch.keep(visits)
     spans = visits.group_by("customer_id").aggregate(
         lo=visits.stage_index.min(), hi=visits.stage_index.max(), n=visits.count()
     )
+    spans = scratch.keep(spans)
     backers = back.select("customer_id").distinct().mutate(backed=ibis.literal(1))
     per = spans.left_join(backers, "customer_id")
     per = per.mutate(skipped=per.n < (per.hi - per.lo + 1), backed=per.backed.fill_null(0) > 0)
@@ -150,7 +161,7 @@ def conformance(
 
 def _missing(j, top: int, samples: int) -> list[dict]:
     e = j.events
-    window = customer_order(e, rows=(None, 0))
+    window = seq_order(e, rows=(None, 0))
     e = e.mutate(ctx=e.touchpoint.notnull().cast("int64").sum().over(window))
     holes = e.filter(e.touchpoint.isnull())
     counts = (

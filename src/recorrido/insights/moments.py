@@ -75,13 +75,23 @@ def moments(
     source, journey_map, *, start=None, end=None, min_support: int = 30, alpha: float = 0.05
 ) -> MomentsReport:
     """The moments of truth of ``journey_map`` on ``source`` (a workspace or events table)."""
-    j = prepare(source, journey_map, start=start, end=end)
+    from recorrido.measured.scratch import Scratch
+
+    # The events before the goal are read by both counts: worked out once, kept for this
+    # question (dropped when it ends).
+    with Scratch() as scratch:
+        return _moments(source, journey_map, start, end, min_support, alpha, scratch)
+
+
+def _moments(source, journey_map, start, end, min_support: int, alpha: float, scratch):
+    j = prepare(source, journey_map, start=start, end=end, scratch=scratch)
     journey = j.journey
     t = j.tagged.join(j.people.select("customer_id", "goal_us"), "customer_id")
     before = t.filter(~t.is_goal, t.goal_us.isnull() | (t.us < t.goal_us))
     before = before.select("customer_id", "touchpoint", "stage_index", *order_columns(before))
     order = customer_order(before)
     before = before.mutate(prev=before.touchpoint.lag().over(order))
+    before = scratch.keep(before, ("customer_id", "touchpoint", "stage_index", "prev"))
     reached = before.select("customer_id", "stage_index").distinct()
     touch = before.select(
         "customer_id", "stage_index", item=ibis.literal("touchpoint|") + before.touchpoint
