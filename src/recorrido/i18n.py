@@ -281,13 +281,22 @@ def message(key: str, lang: str, **params: object) -> str:
 def _part_message(key: str) -> dict[str, str]:
     """``key``'s texts from the parts' catalogs, importing only those up to the one that has it
     (a command that shows a few messages need not import every part; :func:`all_messages`
-    still merges them all and checks for keys defined twice)."""
+    still merges them all and checks for keys defined twice). Found once per key: a chart
+    writes one message per cell, thousands at a time."""
+    found = _FOUND.get(key)
+    if found is not None:
+        return found
     if not _merged:
         for name in _PART_CATALOGS:
             catalog = importlib.import_module(name).MESSAGES
             if key in catalog:
-                return catalog[key]
+                found = _FOUND[key] = catalog[key]
+                return found
     return all_messages()[key]
+
+
+#: The parts' messages found so far by :func:`_part_message`, by key.
+_FOUND: dict[str, dict[str, str]] = {}
 
 
 def resolve_language(explicit: str | None = None, workspace_default: str | None = None) -> str:
