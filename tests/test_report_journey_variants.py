@@ -17,6 +17,7 @@ import pytest
 
 from recorrido import analytics
 from recorrido.measured.scratch import Scratch
+from recorrido.report import journey_variants
 from recorrido.report.journey_variants import JourneyVariants, first_steps, top_journeys
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
@@ -112,3 +113,28 @@ def test_nothing_in_the_dates_leaves_it_to_the_general_functions():
     tagged = _table(HAND_MADE)
     with Scratch() as scratch:
         assert JourneyVariants(tagged, {"start": "2027-01-01"}, scratch).get() is None
+
+
+@pytest.mark.parametrize("buckets", [2, 5])
+def test_customers_taken_in_buckets_give_the_same_frames(monkeypatch, buckets):
+    # Large data is counted in buckets of customers (a list aggregate cannot spill): the summed
+    # buckets are the same variants as one pass over everyone.
+    rng = random.Random(buckets)
+    rows = []
+    for index in range(1500):
+        customer = f"c{rng.randrange(150)}"
+        minutes = rng.randrange(0, 60 * 24 * 20, 60 * 6)
+        touchpoint = rng.choice(["a", "b", "c", None])
+        rows.append((f"e{index:05d}", customer, minutes, touchpoint, 1))
+    tagged = _table(rows)
+    monkeypatch.setattr(journey_variants, "_buckets", lambda backend, events: buckets)
+    _assert_same([*_both(tagged, steps=4, top=30), *_both(tagged, start="2026-01-09")])
+
+
+def test_the_number_of_buckets_follows_the_memory_limit():
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET memory_limit = '1GB'")  # shown as 953.6 MiB: 2.5 M events a bucket
+    assert journey_variants._buckets(con, 2_000_000) == 1
+    assert journey_variants._buckets(con, 10_000_000) == 5
+    con.raw_sql("SET memory_limit = '100MB'")  # never under a million events a bucket
+    assert journey_variants._buckets(con, 2_500_000) == 3

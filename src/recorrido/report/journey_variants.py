@@ -62,25 +62,77 @@ def _variant_table(tagged, scratch, *, start, end):
     backend = events._find_backend()
     inner = ibis.to_sql(events, dialect="duckdb")
     sep = _literal(_SEP)
+    buckets = _buckets(backend, int(events.count().execute()))
+    # Each customer's list of steps lives in memory until the customer's group is done, and
+    # DuckDB cannot spill a list aggregate: at 100M events the lists of all customers at once
+    # outgrew the default memory limit. So customers are taken in buckets by a hash of their id
+    # (each customer in one bucket), each bucket's variants counted apart and then summed.
+    parts = [_bucket_sql(inner, sep, bucket, buckets) for bucket in range(buckets)]
+    if buckets == 1:
+        kept = scratch.keep(backend.sql(parts[0]))
+    else:
+        counted = scratch.keep(backend.sql(parts[0]))
+        name = counted.get_name()
+        for part in parts[1:]:
+            backend.raw_sql(f"INSERT INTO {name} {part}")  # our own SQL, names ours
+        kept = scratch.keep(
+            backend.sql(
+                f"""SELECT path, length, CAST(sum(customers) AS BIGINT) AS customers
+                    FROM {name} GROUP BY ALL"""
+            )
+        )
+    if not int(kept.count().execute()):
+        return None
+    return kept
+
+
+#: Bytes of memory one event's place in a customer's list of steps may take, with DuckDB's
+#: overheads (the struct of four fields, the lists, the hash table, the sort): a bucket holds at
+#: most the memory limit's worth.
+BYTES_PER_EVENT = 400
+
+
+def _buckets(backend, events: int) -> int:
+    """How many buckets of customers keep each one's lists within the memory limit."""
+    limit = backend.raw_sql(
+        "SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'"
+    ).fetchone()
+    limit_bytes = _bytes(limit[0] if limit else "")
+    if not limit_bytes:  # no limit shown: one bucket, as before buckets
+        return 1
+    per_bucket = max(limit_bytes // BYTES_PER_EVENT, 1_000_000)
+    return max(1, -(-events // per_bucket))
+
+
+def _bytes(text: str) -> int:
+    """DuckDB's shown memory amount (``5.8 GiB``, ``512.0 MiB``) in bytes; 0 when unreadable."""
+    units = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+             "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+    number, _, unit = str(text).strip().partition(" ")
+    try:
+        return int(float(number) * units[unit.strip().upper()])
+    except (ValueError, KeyError):
+        return 0
+
+
+def _bucket_sql(inner: str, sep: str, bucket: int, buckets: int) -> str:
+    """The variants of the customers in ``bucket`` (all of them when ``buckets`` is 1)."""
+    where = "" if buckets == 1 else f"WHERE hash(customer_id) % {buckets} = {bucket}"
     # The struct's fields sort in the one order's key order; the item rides along last (the
     # first three never tie: event_id is unique). The filter keeps a step when it differs from
     # the one before it: a run of one touchpoint is one step, as with ``collapse_repeats``.
-    sql = f"""
+    return f"""
         WITH per_customer AS (
             SELECT list_transform(
                        list_sort(list({{'u': us, 'p': place, 'e': event_id, 'i': item}})),
                        x -> x.i) AS items
-            FROM ({inner}) GROUP BY customer_id),
+            FROM ({inner}) {where} GROUP BY customer_id),
         collapsed AS (
             SELECT list_filter(items, (x, i) -> i = 1 OR x <> items[i - 1]) AS items
             FROM per_customer)
         SELECT array_to_string(items, {sep}) AS path, CAST(len(items) AS BIGINT) AS length,
                CAST(count(*) AS BIGINT) AS customers
         FROM collapsed GROUP BY ALL"""
-    kept = scratch.keep(backend.sql(sql))
-    if not int(kept.count().execute()):
-        return None
-    return kept
 
 
 def first_steps(variants, steps: int) -> pd.DataFrame:
