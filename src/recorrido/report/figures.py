@@ -287,8 +287,12 @@ def retention_figure(frame: pd.DataFrame, period: str, lang: str) -> dict:
     cells = {
         (cohort, p): (int(k), int(n), rate)
         for cohort, p, k, n, rate in zip(
-            frame["cohort"], frame["period"], frame["customers"], frame["cohort_size"],
-            frame["rate"], strict=True,
+            frame["cohort"],
+            frame["period"],
+            frame["customers"],
+            frame["cohort_size"],
+            frame["rate"],
+            strict=True,
         )
     }
     of_customers = _t("of_customers", lang)  # the text with its {k} and {n} to fill

@@ -106,8 +106,17 @@ def _buckets(backend, events: int) -> int:
 
 def _bytes(text: str) -> int:
     """DuckDB's shown memory amount (``5.8 GiB``, ``512.0 MiB``) in bytes; 0 when unreadable."""
-    units = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
-             "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+    units = {
+        "B": 1,
+        "KB": 10**3,
+        "MB": 10**6,
+        "GB": 10**9,
+        "TB": 10**12,
+        "KIB": 2**10,
+        "MIB": 2**20,
+        "GIB": 2**30,
+        "TIB": 2**40,
+    }
     number, _, unit = str(text).strip().partition(" ")
     try:
         return int(float(number) * units[unit.strip().upper()])
