@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from recorrido import Workspace
-from recorrido.insights.changes import benjamini_hochberg, bin_width, dispersion, scan
+from recorrido.insights.change_scan import dispersion, scan
+from recorrido.insights.changes import benjamini_hochberg, bin_width
 from recorrido.insights.discovery import discover
 from recorrido.insights.error_words import is_error_name
 from recorrido.insights.findings import friction

@@ -1,4 +1,4 @@
-"""The change scan scores its windows a block of lengths at a time (``changes._SCAN_CELLS``, to
+"""The change scan scores its windows a block of lengths at a time (``change_scan._SCAN_CELLS``, to
 bound memory on long series): the best window must not depend on where the blocks fall, ties
 included (the first window of the highest |z| in (length, start) order wins)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recorrido.insights import changes
+from recorrido.insights import change_scan
 
 
 def _series(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -25,8 +25,8 @@ def _series(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("cells", [1, 7, 64])
 def test_same_best_window_whatever_the_blocks(monkeypatch, cells):
-    wanted = {seed: changes.scan(*_series(seed)) for seed in range(40)}
+    wanted = {seed: change_scan.scan(*_series(seed)) for seed in range(40)}
     assert any(c is not None and c.p < 0.01 for c in wanted.values())  # the planted ones
-    monkeypatch.setattr(changes, "_SCAN_CELLS", cells)
+    monkeypatch.setattr(change_scan, "_SCAN_CELLS", cells)
     for seed, best in wanted.items():
-        assert changes.scan(*_series(seed)) == best, seed
+        assert change_scan.scan(*_series(seed)) == best, seed

@@ -19,7 +19,7 @@ from fractions import Fraction
 import ibis
 
 from recorrido.insights.candidates import Candidates, rows, union
-from recorrido.insights.changes import MIN_EXCESS
+from recorrido.insights.change_scan import MIN_EXCESS
 from recorrido.insights.journeys import DAY_US
 from recorrido.insights.stats import periods, z_for
 from recorrido.insights.waits import stage_waits

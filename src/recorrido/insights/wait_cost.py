@@ -21,7 +21,7 @@ long share elsewhere is at most ``USUAL_LONG`` (10 %) are judged (a rare tail, n
 at least ``min_customers`` must have waited long in the segment or period.
 
 **Over time** (:func:`_periods`): the same share of long waits, per wait and time bin, scanned
-for the window where it rose (:func:`recorrido.insights.changes.scan`); that window's long waits
+for the window where it rose (:func:`recorrido.insights.change_scan.scan`); that window's long waits
 against the other times' are one more candidate, dated by the window.
 
 For the ranking, "success" is *not* waiting long: ``effect`` = the segment's share of waits that
@@ -37,7 +37,7 @@ import ibis
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from recorrido.insights import changes
+from recorrido.insights import change_scan, changes
 from recorrido.insights.candidates import Candidates, union
 from recorrido.insights.concentration import event_values
 from recorrido.insights.journeys import DAY_US
@@ -182,7 +182,7 @@ def _periods(journeys, options, pool, long, stats_rows: list, described: dict):
         k, n = binned.long.to_numpy(dtype=float), binned.n.to_numpy(dtype=float)
         if k.sum() == 0 or len(k) < changes.MIN_BINS:
             continue
-        c = changes.scan(k, n)
+        c = change_scan.scan(k, n)
         if c is None or c.rate_in <= c.rate_out:
             continue  # only waits growing long cost time
         if c.rate_out > USUAL_LONG or c.k_in < options.min_customers:
