@@ -4,6 +4,7 @@ dicts (``data``, ``layout``) that the page draws with the inlined plotly.js."""
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 
@@ -273,15 +274,10 @@ def retention_figure(frame: pd.DataFrame, period: str, lang: str) -> dict:
     rows = [f"{format_date(c, lang)} ({format_number(int(sizes[c]), lang)})" for c in matrix.index]
     columns = [f"{unit} {int(p)}" for p in matrix.columns]
     z = [[None if pd.isna(v) else float(v) for v in row] for row in matrix.to_numpy()]
-    # A weekly triangle over years has thousands of cells: each percentage is written once.
-    percents: dict[float, str] = {}
-
-    def percent(value: float) -> str:
-        found = percents.get(value)
-        if found is None:
-            found = percents[value] = format_percent(value, lang)
-        return found
-
+    # A weekly triangle over years has thousands of cells: each percentage and count is
+    # written once.
+    percent = functools.cache(lambda value: format_percent(value, lang))
+    number = functools.cache(lambda value: format_number(value, lang))
     text = [["" if v is None else percent(v) for v in row] for row in z]
     # The hover: each rate with its 95 % Wilson interval and its counts.
     cells = {
@@ -296,14 +292,6 @@ def retention_figure(frame: pd.DataFrame, period: str, lang: str) -> dict:
         )
     }
     of_customers = _t("of_customers", lang)  # the text with its {k} and {n} to fill
-    numbers: dict[int, str] = {}
-
-    def number(value: int) -> str:
-        found = numbers.get(value)
-        if found is None:
-            found = numbers[value] = format_number(value, lang)
-        return found
-
     hover = []
     for cohort in matrix.index:
         line = []
