@@ -92,3 +92,38 @@ def test_segments_are_stable_and_described(shop):
         assert s["text"]["es"].startswith("Segmento") and s["text"]["en"].startswith("Segment")
     fixed = segments(shop, shop_map, k=2)
     assert fixed.k == 2 and len(fixed.segments) == 2
+
+
+def test_steps_are_listed_in_the_order_each_customer_does_them():
+    """The form comes before the upload in every journey; those who stop after the form took
+    long to start it, those who go on started soon. A median time from the first event, read
+    over different customers, listed the upload first; each customer's own order does not."""
+    from datetime import UTC, datetime, timedelta
+
+    import ibis
+    import pandas as pd
+
+    rows, start = [], datetime(2025, 3, 3, tzinfo=UTC)
+
+    def journey(c: int, steps: list[tuple[str, float]]) -> None:
+        at = start + timedelta(hours=c)
+        for i, (name, hours) in enumerate(steps):
+            at += timedelta(hours=hours)
+            rows.append(
+                {
+                    "customer_id": f"c{c:03d}",
+                    "event": name,
+                    "timestamp": at,
+                    "event_id": f"{c}-{i}",
+                    "channel": "web",
+                }
+            )
+
+    for c in range(60):  # stop after the form, which they reached two days in
+        journey(c, [("visit", 0), ("form", 48)])
+    for c in range(60, 120):  # form, upload and signature within the hour
+        journey(c, [("visit", 0), ("form", 0.2), ("upload", 0.1), ("signed", 0.1)])
+    events = ibis.duckdb.connect().create_table("events", pd.DataFrame(rows))
+    journey_map = discover(events, goal="signed", lang="en")
+    listed = [tp.id for stage in journey_map.stages for tp in stage.touchpoints]
+    assert listed.index("visit") < listed.index("form") < listed.index("upload")

@@ -15,7 +15,8 @@ each ``--segment-by`` key, when it has 2 to ``MAX_VALUES`` values that cover at 
 ``MIN_COVER`` of the window's active customers) the expected count inside the window is
 Σ over values v of (active with v inside) × (rate of v outside) — indirect standardisation, each
 segment at its own usual rate. When for some dimension the observed count is within
-``MIN_RATIO`` of that expectation, or less than ``MIN_EXCESS`` customer-bins beyond it, or no
+``MIN_RATIO`` of that expectation, or less than ``MIN_EXCESS`` customer-bins beyond it once the
+mix has taken away at least half of the excess over the overall rate, or no
 longer significant at the level its series' scan required (the z of a Bonferroni-corrected
 ``alpha`` over the windows scanned: the scan chose the most extreme of them), the mix explains
 the change: the overall change is dropped, and a change inside a segment is then
@@ -149,6 +150,11 @@ def explained_by_mix(
     n_all = float(active[(active.dim == "") & inside].n.sum())
     mine = done[(done.mkind == mkind) & (done.metric == metric)]
     k_inside = (mine.bin >= first) & (mine.bin <= last)
+    everyone = mine[mine.dim == ""]
+    n_all_out = float(active[(active.dim == "") & ~inside].n.sum())
+    k_all_out = float(everyone[~k_inside[everyone.index]].k.sum())
+    # the expectation without the mix: everyone at the overall rate outside the window
+    raw = n_all * k_all_out / n_all_out if n_all_out else 0.0
     for dim in dims:
         a = active[active.dim == dim]
         if a.empty or not 2 <= a.val.nunique() <= MAX_VALUES:
@@ -166,7 +172,11 @@ def explained_by_mix(
         overall = float(k_out.sum()) / float(a_out.sum()) if a_out.sum() else 0.0
         expected = float(sum(n * rate_out.get(v, overall) for v, n in a_in.items()))
         observed = float(k_in.sum())
-        if abs(observed - expected) < min_excess:
+        # Explained when the mix takes away most of the excess and what is left is small: a
+        # mix that moves the expectation by a fraction of a customer explains nothing, even
+        # when the excess sat just above MIN_EXCESS before.
+        left = abs(observed - expected)
+        if left < min_excess and left < abs(observed - raw) / 2:
             return True
         variance = float(
             sum(

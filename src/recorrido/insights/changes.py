@@ -68,6 +68,8 @@ outside (comparable); "success" is doing the metric, so ``effect`` is the change
 
 from __future__ import annotations
 
+import logging
+
 import ibis
 import numpy as np
 import pandas as pd
@@ -85,6 +87,8 @@ from recorrido.insights.candidates import Candidates, rows, union
 from recorrido.insights.change_scan import MIN_EXCESS, MIN_RATIO, Change, large_enough, scan
 from recorrido.insights.journeys import DAY_US
 from recorrido.insights.stats import benjamini_hochberg
+
+log = logging.getLogger(__name__)
 
 MIN_ACTIVE_PER_BIN = 50
 MIN_ACTIVE_PER_LONG_BIN = 10
@@ -281,15 +285,22 @@ def candidates(journeys, options) -> Candidates:
             )
             tested.append((key, change))
     keep = benjamini_hochberg([c.p for _, c in tested], options.alpha)
-    found = [
-        (key, c)
-        for (key, c), ok in zip(tested, keep, strict=True)
-        if ok
-        and large_enough(c)
-        and _a_period(
-            c, _sides(active_of, done, key, first_bin, ends[key], c), ends[key] - first_bin + 1
+    found = []
+    for (key, c), ok in zip(tested, keep, strict=True):
+        sides = _sides(active_of, done, key, first_bin, ends[key], c)
+        why = (
+            "not significant"
+            if not ok
+            else "too small"
+            if not large_enough(c)
+            else "not a period"
+            if not _a_period(c, sides, ends[key] - first_bin + 1)
+            else None
         )
-    ]
+        if why is None:
+            found.append((key, c))
+        elif log.isEnabledFor(logging.DEBUG) and c.p < 0.5:
+            log.debug("change %s bins %d-%d p=%.2g %s", key, c.first, c.last, c.p, why)
     # An overall change the segment mix predicts (more new customers, more of one channel) is
     # no incident: compared like with like, it goes (change_segments); a segment's own series
     # then reports a change inside it.
@@ -315,7 +326,10 @@ def candidates(journeys, options) -> Candidates:
             )
         return change_segments.explained_in_segment(binned, dimensions, key, first, last, **size)
 
-    found = [(key, c) for key, c in found if not mix_explains(key, c)]
+    explained = {key for key, c in found if mix_explains(key, c)}
+    for key in explained:
+        log.debug("change %s explained by the customer mix", key)
+    found = [(key, c) for key, c in found if key not in explained]
     overall = {(key[0], key[1]): c for key, c in found if key[2] == ""}
     found = [
         (key, c)

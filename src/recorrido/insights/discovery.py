@@ -21,9 +21,11 @@
    events after it count as after; customers without a goal count as before. A touchpoint is
    **after the goal** when more customers have it only after their goal than before it;
    otherwise its typical position is the mean over customers of each one's mean position
-   (customers without a goal: place / journey length). **When** a touchpoint happens is the
-   median over its customers of its place in their whole journey (0 first, 1 last): touchpoints
-   are listed in that order inside their stage.
+   (customers without a goal: place / journey length). Inside its stage a touchpoint is
+   listed by **precedence**: the mean, over the other touchpoints, of the share of the
+   customers who have both in whom it comes first (each customer compares their own steps;
+   up to ``PRECEDENCE_CUSTOMERS`` customers drawn by a hash of the id), then by the median time
+   from a customer's first event to it.
 4. **Outcomes.** A touchpoint whose customers almost never reach the goal (under 10 %) and for
    whom it comes at the very end (median place at least 0.9) is another ending of the process —
    a declined or cancelled application — and joins the goal's stage, not the first stages.
@@ -43,6 +45,7 @@ import ibis
 
 from recorrido.analytics.sequence import customer_order, epoch_micros, events_of
 from recorrido.errors import RecorridoError, did_you_mean
+from recorrido.insights.sampling import sample
 
 GOAL_WORDS = re.compile(
     r"order|purchase|compra|pedido|clickout|checkout|convers|signup|sign_up|registro|"
@@ -147,6 +150,7 @@ def discover(
     groups = _group(chosen, goal)
 
     timing = _timing(events, goal, groups)
+    precedes = _precedence(events, groups)
 
     placed = []
     for label, members in groups.items():
@@ -169,9 +173,10 @@ def discover(
     late = [p for p in placed if p[2] == "late"]
     split = bool(early) and bool(late)
     stages: dict[str, list] = {"discover": [], "consider": [], "purchase": [], "after": []}
-    # Inside a stage, touchpoints in the order they happen (the goal first in its stage).
+    # Inside a stage, touchpoints in the order they happen (the goal first in its stage): the
+    # one that comes first in most of its customers' journeys first.
     for label, members, stage, _mean, _elapsed in sorted(
-        placed, key=lambda p: (goal not in p[1], p[4], p[3], p[0])
+        placed, key=lambda p: (goal not in p[1], -precedes.get(p[0], 0.5), p[4], p[3], p[0])
     ):
         if stage in ("early", "late"):
             stage = ("discover" if stage == "early" else "consider") if split else "consider"
@@ -294,6 +299,35 @@ def _timing(events: ibis.Table, goal: str, groups: dict[str, list[str]]) -> dict
     return {
         str(r.label): (float(r.place), float(r.won), float(r.elapsed)) for r in frame.itertuples()
     }
+
+
+#: Customers (drawn by a hash of the id) whose journeys order the touchpoints.
+PRECEDENCE_CUSTOMERS = 20_000
+
+
+def _precedence(events: ibis.Table, groups: dict[str, list[str]]) -> dict[str, float]:
+    """Per touchpoint: the mean, over every other touchpoint, of the share of the customers who
+    have both in whom this one comes first (their first events compared). Each customer compares
+    their own steps, so the order does not depend on who goes on to the later ones: a median
+    time from the first event read over different customers does (those who stop early are not
+    in the later step's median) and put an upload before the form that precedes it."""
+    label_of = {m: label for label, members in groups.items() for m in members}
+    t = events.filter(events.event.isin(list(label_of)))
+    people = sample(t.select("customer_id").distinct(), PRECEDENCE_CUSTOMERS)
+    t = t.semi_join(people, "customer_id")
+    t = t.mutate(seq=ibis.row_number().over(customer_order(t)))
+    label = ibis.cases(*[(t.event == m, lab) for m, lab in label_of.items()])
+    firsts = t.group_by(["customer_id", label.name("label")]).aggregate(first=t.seq.min())
+    other = firsts.select(customer_id_b="customer_id", label_b="label", first_b="first")
+    pairs = firsts.join(
+        other, (firsts.customer_id == other.customer_id_b) & (firsts.label != other.label_b)
+    )
+    frame = (
+        pairs.group_by(["label", "label_b"])
+        .aggregate(ahead=(pairs.first < pairs.first_b).cast("float64").mean())
+        .execute()
+    )
+    return {str(k): float(v) for k, v in frame.groupby("label").ahead.mean().items()}
 
 
 def _channels(events: ibis.Table, chosen: list[str]) -> dict[str, str]:
