@@ -127,3 +127,20 @@ def test_steps_are_listed_in_the_order_each_customer_does_them():
     journey_map = discover(events, goal="signed", lang="en")
     listed = [tp.id for stage in journey_map.stages for tp in stage.touchpoints]
     assert listed.index("visit") < listed.index("form") < listed.index("upload")
+
+
+def test_a_step_browsers_end_on_is_not_late_in_the_journey():
+    """Many visitors try the loan simulator and leave; applicants try it before applying. Read
+    over everyone, the simulator is the last step of most journeys and landed in a late stage
+    after the application; anchored on those who reach the goal it comes before it."""
+    from tests.test_insights_goal_choice import _events
+
+    journeys = [["visit", "simulator"]] * 100
+    journeys += [["visit", "simulator", "apply", "form", "upload", "signed"]] * 40
+    journeys += [["visit", "apply", "form", "upload", "signed"]] * 40
+    journey_map = discover(_events(journeys), goal="signed", lang="en")
+    simulator, _ = _stage_of(journey_map, "simulator")
+    apply, _ = _stage_of(journey_map, "apply")
+    assert simulator <= apply
+    listed = [tp.id for stage in journey_map.stages for tp in stage.touchpoints]
+    assert listed.index("simulator") < listed.index("apply")

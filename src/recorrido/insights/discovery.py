@@ -20,8 +20,10 @@
    gets the position ``place / place of the goal`` (0 at the start, near 1 just before it);
    events after it count as after; customers without a goal count as before. A touchpoint is
    **after the goal** when more customers have it only after their goal than before it;
-   otherwise its typical position is the mean over customers of each one's mean position
-   (customers without a goal: place / journey length). Inside its stage a touchpoint is
+   otherwise its typical position is the mean over customers of each one's mean position,
+   read on the customers who reach the goal when at least ``MIN_ANCHORED`` of them have it
+   (else on all, those without a goal at place / journey length: the last step of a browser
+   who leaves would otherwise read as late). Inside its stage a touchpoint is
    listed by **precedence**: the mean, over the other touchpoints, of the share of the
    customers who have both in whom it comes first (each customer compares their own steps;
    up to ``PRECEDENCE_CUSTOMERS`` customers drawn by a hash of the id), then by the median time
@@ -90,6 +92,9 @@ NEUTRAL_STAGE_IDS = {
 }
 PHASES = {"discover": "before", "consider": "before", "purchase": "during", "after": "after"}
 #: An outcome other than the goal: its customers reach the goal less often than this ...
+#: Customers who reach the goal after a touchpoint, at least, for its position to be read on
+#: them alone (see **Position**).
+MIN_ANCHORED = 10
 OUTCOME_MAX_GOAL_RATE = 0.1
 #: ... and it comes this late in their journeys (median place, 0 first, 1 last).
 OUTCOME_MIN_PLACE = 0.9
@@ -240,22 +245,36 @@ def _positions(events: ibis.Table, goal: str, chosen: list[str]) -> dict[str, di
         pos=pos, is_before=(t.g.isnull() | (t.seq < t.g)), is_after=(t.g.notnull() & (t.seq > t.g))
     )
     per = t.group_by(["event", "customer_id"]).aggregate(
-        pos=t.pos.mean(), before=t.is_before.any(), after=t.is_after.any()
+        pos=t.pos.mean(),
+        before=t.is_before.any(),
+        after=t.is_after.any(),
+        won=t.g.notnull().any(),
     )
+    won_pos = ibis.cases((per.won, per.pos), else_=ibis.null("float64"))
     frame = (
         per.group_by("event")
         .aggregate(
             pos=per.pos.mean(),
             n=per.pos.count(),
+            won_pos=won_pos.mean(),
+            won_n=won_pos.count(),
             before=per.before.cast("int64").sum(),
             after=(per.after & ~per.before).cast("int64").sum(),
         )
         .execute()
     )
+
+    def position(r) -> tuple[float, int]:
+        # Anchored at the goal where enough of its customers reach it: the last step of a
+        # browser who leaves is not "late" (a loan simulator tried before applying).
+        if r.won_n >= MIN_ANCHORED:
+            return float(r.won_pos), int(r.won_n)
+        return (float(r.pos) if r.pos == r.pos and r.pos is not None else 0.5), int(r.n)
+
     return {
         str(r.event): {
-            "pos": float(r.pos) if r.pos == r.pos and r.pos is not None else 0.5,
-            "n": int(r.n),
+            "pos": position(r)[0],
+            "n": position(r)[1],
             "before": int(r.before),
             "after": int(r.after),
         }

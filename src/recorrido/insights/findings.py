@@ -11,7 +11,9 @@ module turns them into :class:`Finding` records:
    strongest effect to be told from chance at the comparable rate
    (:func:`recorrido.insights.stats.least_detectable`: the threshold follows the data). It is a
    finding when Benjamini–Hochberg at ``alpha`` over every candidate tested in the run keeps
-   it (two-proportion z-test), its effect is negative (friction hurts; drift and changes may go
+   it (two-proportion z-test: one-sided, for a fall, where the detector reports only harm, as
+   loops, failures, waits, abandonment and hand-offs do; two-sided for drift and changes), its
+   effect is negative (friction hurts; drift and changes may go
    either way), it is large enough (the bad outcome or success 1.5 times as common in one group,
    and 5 points apart: :func:`recorrido.insights.stats.large_enough`) and its score is at least
    ``min_score``. After the goal, success is coming back
@@ -45,6 +47,7 @@ from recorrido.insights.stats import (
     Z95,
     benjamini_hochberg,
     diff_interval,
+    harm_p,
     large_enough,
     least_detectable,
     periods,
@@ -233,10 +236,13 @@ def evaluate(
     table = table[table.n_aff.to_numpy() >= need] if len(table) else table
     tested = len(table) + sum(s.tests for s in sets)
     # A detector may give its own p-value (an exact test where counts are small and rare).
+    # Harm-only detectors test a fall alone (one-sided); the others either way.
     pvalues = [
         float(r.p)
         if pd.notna(r.p)
-        else two_sided_p(int(r.k_aff), int(r.n_aff), int(r.k_cmp), int(r.n_cmp))
+        else (harm_p if sets[r.set].harm_only else two_sided_p)(
+            int(r.k_aff), int(r.n_aff), int(r.k_cmp), int(r.n_cmp)
+        )
         for r in table.itertuples(index=False)
     ]
     # Tests made earlier to choose candidates count in the correction as tests that found

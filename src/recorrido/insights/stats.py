@@ -125,6 +125,14 @@ def two_sided_p(k1: int, n1: int, k2: int, n2: int) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
 
+def harm_p(k1: int, n1: int, k2: int, n2: int) -> float:
+    """The one-sided p-value of the pooled two-proportion z-test for group 1 succeeding less
+    often than group 2: for a detector that reports only harm, a rise could never be a finding,
+    so the test is of a fall alone (as its :func:`least_detectable` threshold already is)."""
+    z = two_proportion_z(k1, n1, k2, n2)
+    return 0.5 * math.erfc(-z / math.sqrt(2))
+
+
 def benjamini_hochberg(pvalues: list[float], alpha: float) -> list[bool]:
     """Which hypotheses Benjamini–Hochberg rejects at false discovery rate ``alpha``."""
     m = len(pvalues)
