@@ -243,6 +243,10 @@ def candidates(journeys, options) -> Candidates:
     # cohort old enough to have converted.
     ends: dict[tuple, int] = {}
     tested: list[tuple[tuple, Change]] = []
+    # Each series' doers per bin, looked up by key (the rates before and after a window).
+    k_of: dict[tuple, pd.Series] = {}
+    for (mkind, metric, dim, val), g in done.groupby(["mkind", "metric", "dim", "val"]):
+        k_of[(str(mkind), str(metric), str(dim), str(val))] = g.set_index("bin")["k"]
     for (mkind, metric, dim, val), g in done.groupby(["mkind", "metric", "dim", "val"]):
         metric = str(metric)
         if mkind == "goal" or dim in change_segments.MIX_ONLY:
@@ -287,14 +291,15 @@ def candidates(journeys, options) -> Candidates:
     keep = benjamini_hochberg([c.p for _, c in tested], options.alpha)
     found = []
     for (key, c), ok in zip(tested, keep, strict=True):
-        sides = _sides(active_of, done, key, first_bin, ends[key], c)
         why = (
             "not significant"
             if not ok
             else "too small"
             if not large_enough(c)
             else "not a period"
-            if not _a_period(c, sides, ends[key] - first_bin + 1)
+            if not _a_period(
+                c, _sides(active_of, k_of, key, first_bin, ends[key], c), ends[key] - first_bin + 1
+            )
             else None
         )
         if why is None:
@@ -365,14 +370,14 @@ def candidates(journeys, options) -> Candidates:
         )
         spans[cid] = (int(first_day), int(last_day))
         end = ends[(mkind, metric, dim, val)]
-        before, after = _sides(active_of, done, (mkind, metric, dim, val), first_bin, end, c)
+        before, after = _sides(active_of, k_of, (mkind, metric, dim, val), first_bin, end, c)
         goal_key = ("goal", "goal", dim, val)
         goal = {
-            "before": _rate_between(active_of, done, goal_key, first_bin - 1, first_bin + c.first),
+            "before": _rate_between(active_of, k_of, goal_key, first_bin - 1, first_bin + c.first),
             "during": _rate_between(
-                active_of, done, goal_key, first_bin + c.first - 1, first_bin + c.last + 1
+                active_of, k_of, goal_key, first_bin + c.first - 1, first_bin + c.last + 1
             ),
-            "after": _rate_between(active_of, done, goal_key, first_bin + c.last, last_bin + 1),
+            "after": _rate_between(active_of, k_of, goal_key, first_bin + c.last, last_bin + 1),
         }
         details[cid] = {
             "goal": goal,
@@ -466,10 +471,10 @@ def candidates(journeys, options) -> Candidates:
     )
 
 
-def _sides(active_of, done, key, first_bin, last_bin, c: Change):
+def _sides(active_of, k_of, key, first_bin, last_bin, c: Change):
     """The metric's rate before and after the window (None where the window reaches the edge)."""
-    before = _rate_between(active_of, done, key, first_bin - 1, first_bin + c.first)
-    after = _rate_between(active_of, done, key, first_bin + c.last, last_bin + 1)
+    before = _rate_between(active_of, k_of, key, first_bin - 1, first_bin + c.first)
+    after = _rate_between(active_of, k_of, key, first_bin + c.last, last_bin + 1)
     return before, after
 
 
@@ -526,20 +531,20 @@ def _settled_bins(active: pd.DataFrame) -> tuple[int, int]:
     return settled[0], settled[-1]
 
 
+_NONE = pd.Series([], dtype="int64")
+
+
 def _dimension_value(table: ibis.Table, dim: str, options=None) -> ibis.Value:
     if dim == "channel":
         return table.channel.cast("string")
     return property_value(table, dim).cast("string")
 
 
-def _rate_between(active_of, done, key, after_bin, before_bin) -> float | None:
-    """The metric's rate over the bins strictly between ``after_bin`` and ``before_bin``."""
-    mkind, metric, dim, val = key
+def _rate_between(active_of, k_of, key, after_bin, before_bin) -> float | None:
+    """The metric's rate over the bins strictly between ``after_bin`` and ``before_bin``
+    (``k_of``: each series' doers per bin, by key)."""
     n_series = _denominator(active_of, key)
-    g = done[
-        (done.mkind == mkind) & (done.metric == metric) & (done.dim == dim) & (done.val == val)
-    ]
-    k_series = g.set_index("bin")["k"]
+    k_series = k_of.get(key, _NONE)
     n_series = n_series[(n_series.index > after_bin) & (n_series.index < before_bin)]
     k_series = k_series[(k_series.index > after_bin) & (k_series.index < before_bin)]
     n = float(n_series.sum())
