@@ -4,6 +4,12 @@ On each customer's tagged events with repeats of the same touchpoint collapsed, 
 is a move from touchpoint L to touchpoint E of an earlier stage of the map, or of the same stage
 listed earlier in it. A customer **loops**
 between E and L when they step back from L to E at least ``min_repeats`` times (default 2).
+A step back after a pause of ``NEW_VISIT_GAP`` (30 minutes, the sessions' default) to a
+touchpoint where journeys open (the first step of at least half of its customers: a shop's home
+page) is a **new visit**, not a step back: each session of a shop starts on its home page, and
+a customer who comes back three times would otherwise "loop" from the checkout to the home page
+(at a million customers, a finding on data with nothing planted). Rework in a process log (a
+validation redone days later) still counts: no case opens on it.
 The comparable pool: customers who moved forward from E to L at least once (plus the loopers).
 ``where.channel`` is the commonest channel of the looping back steps (where the loop happens),
 not the channel of the customer's first event.
@@ -13,9 +19,27 @@ from __future__ import annotations
 
 import ibis
 
+from recorrido.analytics.windows import parse_duration
 from recorrido.insights.candidates import Candidates, rows, union
 from recorrido.insights.error_words import is_error_column
 from recorrido.insights.journeys import seq_order
+
+#: A pause after which the next step starts a new visit (the sessions page's default gap).
+NEW_VISIT_GAP = "30m"
+#: A touchpoint is an entry when it is the first step of at least this share of its customers.
+ENTRY_SHARE = 0.5
+
+
+def entries(journeys) -> list[str]:
+    """The touchpoints where journeys open: the first step of at least ``ENTRY_SHARE`` of the
+    customers who have them (a shop's home page; in a process log, the submission)."""
+    t = journeys.tagged
+    first = t.filter(t.tn == 1)
+    opened = first.group_by("touchpoint").aggregate(opened=first.customer_id.nunique())
+    having = t.group_by("touchpoint").aggregate(having=t.customer_id.nunique())
+    both = having.join(opened, "touchpoint")
+    frame = both.filter(both.opened >= ENTRY_SHARE * both.having).select("touchpoint").execute()
+    return sorted(str(t) for t in frame["touchpoint"])
 
 
 def candidates(journeys, options) -> Candidates:
@@ -29,12 +53,21 @@ def candidates(journeys, options) -> Candidates:
         from_tp=runs.touchpoint.lag().over(order),
         from_stage=runs.stage_index.lag().over(order),
         from_index=runs.tp_index.lag().over(order),
+        from_us=runs.us.lag().over(order),
     )
     # Back: to an earlier stage, or inside one stage to a touchpoint listed earlier (two
     # checkout steps visited back and forth loop just as two stages do).
     is_back = (runs.from_stage > runs.stage_index) | (
         (runs.from_stage == runs.stage_index) & (runs.from_index > runs.tp_index)
     )
+    # ... but a later visit that opens where journeys open (the home page, after a pause) is
+    # a new visit, not a step back: every session of a shop starts there.
+    doors = entries(journeys)
+    if doors:
+        new_visit = (
+            runs.us - runs.from_us >= parse_duration(NEW_VISIT_GAP)
+        ) & runs.touchpoint.isin(doors)
+        is_back = is_back & ~new_visit.fill_null(False)
     is_forward = (runs.from_stage < runs.stage_index) | (
         (runs.from_stage == runs.stage_index) & (runs.from_index < runs.tp_index)
     )

@@ -1,0 +1,79 @@
+"""Issue 24: a later visit that opens on the home page is a new visit, not a loop back to it
+(``insights.loops``); going back and forth inside one visit still is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+from recorrido import Workspace
+from recorrido.insights.findings import FrictionOptions, friction
+from recorrido.journey import JourneyMap
+
+MAP = """
+version: 1
+name: Tienda
+stages:
+  - id: browse
+    name: Navegar
+    phase: before
+    touchpoints:
+      - {id: home, name: Inicio, match: {event: home}}
+  - id: cart
+    name: Carrito
+    phase: during
+    touchpoints:
+      - {id: cart, name: Carrito, match: {event: add_to_cart}}
+  - id: buy
+    name: Compra
+    phase: during
+    touchpoints:
+      - {id: order, name: Pedido, match: {event: purchase}}
+goal: {touchpoint: order}
+"""
+
+
+def _events(folder, pause: timedelta) -> Workspace:
+    """60 customers buy at once; 40 go home → cart three times, ``pause`` apart, and never buy."""
+    rows, start = [], datetime(2025, 3, 3, tzinfo=UTC)
+
+    def visit(cid: str, at: datetime, names: list[str]) -> None:
+        for i, name in enumerate(names):
+            rows.append(
+                {
+                    "customer_id": cid,
+                    "event": name,
+                    "timestamp": at + timedelta(minutes=i),
+                    "event_id": f"{cid}-{at.isoformat()}-{i}",
+                    "channel": "web",
+                }
+            )
+
+    for c in range(60):
+        visit(f"b{c:02d}", start + timedelta(hours=c), ["home", "add_to_cart", "purchase"])
+    for c in range(40):
+        first = start + timedelta(hours=c)
+        for v in range(3):
+            visit(f"l{c:02d}", first + v * pause, ["home", "add_to_cart"])
+    pd.DataFrame(rows).to_parquet(folder / "events.parquet")
+    ws = Workspace.init(folder / "ws", timezone="UTC", language="en")
+    ws.ingest(folder / "events.parquet")
+    return ws
+
+
+def _loops(ws) -> list:
+    with ws:
+        return friction(
+            ws, JourneyMap.loads(MAP), options=FrictionOptions(kinds=("loop",))
+        ).findings
+
+
+def test_coming_back_on_later_days_is_no_loop(tmp_path):
+    assert _loops(_events(tmp_path, timedelta(days=2))) == []
+
+
+def test_going_back_and_forth_in_one_visit_is_a_loop(tmp_path):
+    found = _loops(_events(tmp_path, timedelta(minutes=3)))
+    assert [(f.where["touchpoint"], f.where["to_touchpoint"]) for f in found] == [("home", "cart")]
+    assert found[0].customers == 40
