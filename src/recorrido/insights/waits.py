@@ -8,8 +8,11 @@ with that wait.
 
 The same between **consecutive touchpoints of one stage** (map order: ``where.touchpoint`` →
 ``where.to_touchpoint``), from the first event at one to the first at the next: a map, a
-discovered one above all, often puts several steps in one stage. Only pairs whose usual wait
-is at most ``inactivity`` count (steps done in one go, not two unrelated recurring events).
+discovered one above all, often puts several steps in one stage. Failures (touchpoints whose
+events all read as errors, :mod:`error_words`) are no steps here: the first payment failure
+weeks after a first checkout is a failure of a later visit, not a slow step. Only pairs whose
+usual wait is at most ``inactivity`` count (steps done in one go, not two unrelated recurring
+events).
 
 **After the goal** (transitions from the goal's stage on) the wait cannot change whether the
 customer reached the goal: it is judged by whether the customer came back afterwards
@@ -19,10 +22,13 @@ gives the time it cost (the affected customers' mean wait beyond the usual).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import ibis
 
 from recorrido.analytics.sequence import median_by
 from recorrido.insights.candidates import Candidates, rows, union
+from recorrido.insights.error_words import is_error_name
 from recorrido.insights.journeys import HOUR_US
 
 
@@ -69,11 +75,18 @@ def step_candidates(journeys, options) -> Candidates:
     invisible to the stage-to-stage waits. Same rule: longer than ``wait_factor`` × the pair's
     exact median and than ``min_wait``."""
     journey = journeys.journey
+
+    def is_step(tp) -> bool:
+        # A failure (every event it matches reads as one) is no step one waits to reach: the
+        # first payment failure weeks after a first checkout is a later visit's failure.
+        names = tp.match.event if tp.match is not None else None
+        failure = bool(names) and all(is_error_name(n, options.failure_patterns) for n in names)
+        return tp.match is not None and not failure
+
     steps = [
         (a.id, b.id, index)
         for index, stage in enumerate(journey.stages)
-        for a, b in zip(stage.touchpoints, stage.touchpoints[1:], strict=False)
-        if a.match is not None and b.match is not None
+        for a, b in pairwise([tp for tp in stage.touchpoints if is_step(tp)])
     ]
     if not steps:
         return Candidates("wait", None, None)

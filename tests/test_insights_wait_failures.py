@@ -1,0 +1,67 @@
+"""Issue 24: a failure is no step one waits to reach (``insights.waits``): the first payment
+failure of a later visit, weeks after a first checkout, is not a slow step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+from recorrido import Workspace
+from recorrido.insights.findings import FrictionOptions, friction
+from recorrido.journey import JourneyMap
+
+MAP = """
+version: 1
+name: Tienda
+stages:
+  - id: browse
+    name: Navegar
+    phase: before
+    touchpoints:
+      - {id: home, name: Inicio, match: {event: home}}
+  - id: checkout
+    name: Pago
+    phase: during
+    touchpoints:
+      - {id: checkout, name: Pago, match: {event: checkout}}
+      - {id: payment_failed, name: Pago fallido, match: {event: payment_failed}}
+      - {id: receipt, name: Recibo, match: {event: receipt}}
+  - id: buy
+    name: Compra
+    phase: during
+    touchpoints:
+      - {id: order, name: Pedido, match: {event: purchase}}
+goal: {touchpoint: order}
+"""
+
+
+def test_the_failure_of_a_later_visit_is_no_long_wait(tmp_path):
+    rows, start = [], datetime(2025, 3, 3, tzinfo=UTC)
+
+    def visit(cid: str, at: datetime, names: list[str]) -> None:
+        for i, name in enumerate(names):
+            rows.append(
+                {
+                    "customer_id": cid,
+                    "event": name,
+                    "timestamp": at + timedelta(minutes=i),
+                    "event_id": f"{cid}-{at.isoformat()}-{i}",
+                    "channel": "web",
+                }
+            )
+
+    for c in range(60):  # fail once, pay, buy: all in one visit
+        at = start + timedelta(hours=c)
+        visit(f"b{c:02d}", at, ["home", "checkout", "payment_failed", "receipt", "purchase"])
+    for c in range(40):  # a checkout, then three weeks later a failure, and no purchase
+        at = start + timedelta(hours=c)
+        visit(f"l{c:02d}", at, ["home", "checkout"])
+        visit(f"l{c:02d}", at + timedelta(days=21), ["home", "checkout", "payment_failed"])
+    pd.DataFrame(rows).to_parquet(tmp_path / "events.parquet")
+    with Workspace.init(tmp_path / "ws", timezone="UTC", language="en") as ws:
+        ws.ingest(tmp_path / "events.parquet")
+        options = FrictionOptions(kinds=("wait",))
+        found = friction(ws, JourneyMap.loads(MAP), options=options).findings
+    places = [(f.where.get("touchpoint"), f.where.get("to_touchpoint")) for f in found]
+    assert all("payment_failed" not in pair for pair in places), places
