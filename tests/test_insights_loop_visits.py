@@ -20,6 +20,7 @@ stages:
     phase: before
     touchpoints:
       - {id: home, name: Inicio, match: {event: home}}
+      - {id: notice, name: Aviso, match: {event: notice_opened}}
   - id: cart
     name: Carrito
     phase: during
@@ -34,8 +35,10 @@ goal: {touchpoint: order}
 """
 
 
-def _events(folder, pause: timedelta) -> Workspace:
-    """60 customers buy at once; 40 go home → cart three times, ``pause`` apart, and never buy."""
+def _events(folder, pause: timedelta, opener: str | None = None) -> Workspace:
+    """60 customers buy at once (half of them reading a notice first); 40 go home → cart three
+    times, ``pause`` apart, and never buy (each later visit opening with ``opener`` a minute
+    before the home page, when given)."""
     rows, start = [], datetime(2025, 3, 3, tzinfo=UTC)
 
     def visit(cid: str, at: datetime, names: list[str]) -> None:
@@ -50,12 +53,18 @@ def _events(folder, pause: timedelta) -> Workspace:
                 }
             )
 
-    for c in range(60):
-        visit(f"b{c:02d}", start + timedelta(hours=c), ["home", "add_to_cart", "purchase"])
+    for c in range(60):  # half of them read a notice on the home page first
+        steps = [*["home", "notice_opened"][: 1 + c % 2], "add_to_cart", "purchase"]
+        visit(f"b{c:02d}", start + timedelta(hours=c), steps)
     for c in range(40):
         first = start + timedelta(hours=c)
         for v in range(3):
-            visit(f"l{c:02d}", first + v * pause, ["home", "add_to_cart"])
+            steps = (
+                ["home", "add_to_cart"]
+                if v == 0 or opener is None
+                else [opener, "home", "add_to_cart"]
+            )
+            visit(f"l{c:02d}", first + v * pause, steps)
     pd.DataFrame(rows).to_parquet(folder / "events.parquet")
     ws = Workspace.init(folder / "ws", timezone="UTC", language="en")
     ws.ingest(folder / "events.parquet")
@@ -77,3 +86,8 @@ def test_going_back_and_forth_in_one_visit_is_a_loop(tmp_path):
     found = _loops(_events(tmp_path, timedelta(minutes=3)))
     assert [(f.where["touchpoint"], f.where["to_touchpoint"]) for f in found] == [("home", "cart")]
     assert found[0].customers == 40
+
+
+def test_a_visit_that_opens_with_a_notification_is_no_loop_back_home(tmp_path):
+    found = _loops(_events(tmp_path, timedelta(days=2), opener="notice_opened"))
+    assert [f for f in found if f.where["touchpoint"] == "home"] == []

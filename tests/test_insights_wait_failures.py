@@ -65,3 +65,41 @@ def test_the_failure_of_a_later_visit_is_no_long_wait(tmp_path):
         found = friction(ws, JourneyMap.loads(MAP), options=options).findings
     places = [(f.where.get("touchpoint"), f.where.get("to_touchpoint")) for f in found]
     assert all("payment_failed" not in pair for pair in places), places
+
+
+def test_long_waits_on_the_first_day_of_an_export_are_no_period(tmp_path):
+    """Only the first day's customers waited long (an export's edge, where only some customers
+    are there): no dated wait, as no dated change is reported at the edges."""
+    rows, start = [], datetime(2025, 1, 6, tzinfo=UTC)
+    for c in range(600):
+        day, slow = c // 10, c < 15
+        at = start + timedelta(days=day, minutes=c % 10)
+        gap = timedelta(hours=5) if slow else timedelta(minutes=3)
+        for i, (name, when) in enumerate(
+            [("home", at), ("checkout", at + timedelta(minutes=1)), ("receipt", at + gap)]
+        ):
+            rows.append(
+                {
+                    "customer_id": f"c{c:03d}",
+                    "event": name,
+                    "timestamp": when,
+                    "event_id": f"{c}-{i}",
+                    "channel": "web",
+                }
+            )
+        if c % 3:
+            rows.append(
+                {
+                    "customer_id": f"c{c:03d}",
+                    "event": "purchase",
+                    "timestamp": at + gap + timedelta(minutes=1),
+                    "event_id": f"{c}-p",
+                    "channel": "web",
+                }
+            )
+    pd.DataFrame(rows).to_parquet(tmp_path / "events.parquet")
+    with Workspace.init(tmp_path / "ws", timezone="UTC", language="en") as ws:
+        ws.ingest(tmp_path / "events.parquet")
+        options = FrictionOptions(kinds=("wait",))
+        found = friction(ws, JourneyMap.loads(MAP), options=options).findings
+    assert [f.where for f in found if f.start is not None and "period" in f.id] == []

@@ -4,12 +4,14 @@ On each customer's tagged events with repeats of the same touchpoint collapsed, 
 is a move from touchpoint L to touchpoint E of an earlier stage of the map, or of the same stage
 listed earlier in it. A customer **loops**
 between E and L when they step back from L to E at least ``min_repeats`` times (default 2).
-A step back after a pause of ``NEW_VISIT_GAP`` (30 minutes, the sessions' default) to a
-touchpoint where journeys open (the first step of at least half of its customers: a shop's home
-page) is a **new visit**, not a step back: each session of a shop starts on its home page, and
-a customer who comes back three times would otherwise "loop" from the checkout to the home page
-(at a million customers, a finding on data with nothing planted). Rework in a process log (a
-validation redone days later) still counts: no case opens on it.
+A step back to a touchpoint where journeys open (the first step of at least half of its
+customers: a shop's home page) after a pause of ``NEW_VISIT_GAP`` (30 minutes, the sessions'
+default; the pause just before the step back or just before the step it comes from, as a visit
+often opens with a notification seconds before the home page) is a **new visit**, not a step
+back: each session of a shop starts on its home page, and a customer who comes back three
+times would otherwise "loop" from the checkout to the home page (at a million customers, a
+finding on data with nothing planted). Rework in a process log (a validation redone days
+later) still counts: no case opens on it.
 The comparable pool: customers who moved forward from E to L at least once (plus the loopers).
 ``where.channel`` is the commonest channel of the looping back steps (where the loop happens),
 not the channel of the customer's first event.
@@ -54,6 +56,7 @@ def candidates(journeys, options) -> Candidates:
         from_stage=runs.stage_index.lag().over(order),
         from_index=runs.tp_index.lag().over(order),
         from_us=runs.us.lag().over(order),
+        from_prev_us=runs.us.lag(2).over(order),
     )
     # Back: to an earlier stage, or inside one stage to a touchpoint listed earlier (two
     # checkout steps visited back and forth loop just as two stages do).
@@ -64,9 +67,14 @@ def candidates(journeys, options) -> Candidates:
     # a new visit, not a step back: every session of a shop starts there.
     doors = entries(journeys)
     if doors:
-        new_visit = (
-            runs.us - runs.from_us >= parse_duration(NEW_VISIT_GAP)
-        ) & runs.touchpoint.isin(doors)
+        # The pause may come just before the step back, or just before the step it comes
+        # from: a visit often opens with a notification or a help page seconds before the
+        # home page (and the very first step of a journey follows no step at all).
+        pause = parse_duration(NEW_VISIT_GAP)
+        opened = (runs.us - runs.from_us >= pause) | (
+            runs.from_prev_us.isnull() | (runs.from_us - runs.from_prev_us >= pause)
+        )
+        new_visit = opened & runs.touchpoint.isin(doors)
         is_back = is_back & ~new_visit.fill_null(False)
     is_forward = (runs.from_stage < runs.stage_index) | (
         (runs.from_stage == runs.stage_index) & (runs.from_index < runs.tp_index)

@@ -22,7 +22,10 @@ at least ``min_customers`` must have waited long in the segment or period.
 
 **Over time** (:func:`_periods`): the same share of long waits, per wait and time bin, scanned
 for the window where it rose (:func:`recorrido.insights.change_scan.scan`); that window's long waits
-against the other times' are one more candidate, dated by the window.
+against the other times' are one more candidate, dated by the window. As for the changes, a
+window that reaches the first or the last bin is no period: at an export's edges only some
+customers are there (on the first day of a generated year, 13 customers whose every wait was
+long made a finding on data with nothing planted).
 
 For the ranking, "success" is *not* waiting long: ``effect`` = the segment's share of waits that
 are not long − the rest's, and ``score`` = the segment's customers × |effect|, the long waits
@@ -185,6 +188,8 @@ def _periods(journeys, options, pool, long, stats_rows: list, described: dict):
         c = change_scan.scan(k, n)
         if c is None or c.rate_in <= c.rate_out:
             continue  # only waits growing long cost time
+        if c.first == 0 or c.last == len(k) - 1:
+            continue  # at an export's edges, as for the changes: a window there is no period
         if c.rate_out > USUAL_LONG or c.k_in < options.min_customers:
             continue
         start = first_day + c.first * width
