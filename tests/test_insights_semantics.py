@@ -432,3 +432,14 @@ def test_segments_survive_customers_with_no_touchpoint(tmp_path):
         ws.ingest(tmp_path / "e.parquet")
         report = segments(ws, ONBOARDING)
     assert report.customers == 301 and sum(s["customers"] for s in report.segments) == 301
+
+
+def test_harm_only_detectors_test_a_fall_alone():
+    """A loop's 2 of 12 reaching the goal against 105 of 206: one-sided for a fall (the only
+    direction such a detector reports), half the two-sided p-value; a rise is no evidence."""
+    from recorrido.insights.stats import harm_p, two_sided_p
+
+    fall = harm_p(2, 12, 105, 206)
+    assert 0.005 < fall < 0.02
+    assert abs(fall - two_sided_p(2, 12, 105, 206) / 2) < 1e-12
+    assert harm_p(10, 12, 105, 206) > 0.5
