@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pandas as pd
-
 from recorrido import Workspace
 from recorrido.insights.findings import FrictionOptions, friction
 from recorrido.journey import JourneyMap
+from tests.visits import visit, workspace
 
 MAP = """
 version: 1
@@ -41,21 +40,9 @@ def _events(folder, pause: timedelta, opener: str | None = None) -> Workspace:
     before the home page, when given)."""
     rows, start = [], datetime(2025, 3, 3, tzinfo=UTC)
 
-    def visit(cid: str, at: datetime, names: list[str]) -> None:
-        for i, name in enumerate(names):
-            rows.append(
-                {
-                    "customer_id": cid,
-                    "event": name,
-                    "timestamp": at + timedelta(minutes=i),
-                    "event_id": f"{cid}-{at.isoformat()}-{i}",
-                    "channel": "web",
-                }
-            )
-
     for c in range(60):  # half of them read a notice on the home page first
         steps = [*["home", "notice_opened"][: 1 + c % 2], "add_to_cart", "purchase"]
-        visit(f"b{c:02d}", start + timedelta(hours=c), steps)
+        visit(rows, f"b{c:02d}", start + timedelta(hours=c), steps)
     for c in range(40):
         first = start + timedelta(hours=c)
         for v in range(3):
@@ -64,11 +51,8 @@ def _events(folder, pause: timedelta, opener: str | None = None) -> Workspace:
                 if v == 0 or opener is None
                 else [opener, "home", "add_to_cart"]
             )
-            visit(f"l{c:02d}", first + v * pause, steps)
-    pd.DataFrame(rows).to_parquet(folder / "events.parquet")
-    ws = Workspace.init(folder / "ws", timezone="UTC", language="en")
-    ws.ingest(folder / "events.parquet")
-    return ws
+            visit(rows, f"l{c:02d}", first + v * pause, steps)
+    return workspace(folder, rows)
 
 
 def _loops(ws) -> list:

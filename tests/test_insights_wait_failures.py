@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pandas as pd
-
-from recorrido import Workspace
 from recorrido.insights.findings import FrictionOptions, friction
 from recorrido.journey import JourneyMap
+from tests.visits import event, visit, workspace
 
 MAP = """
 version: 1
@@ -39,28 +37,14 @@ goal: {touchpoint: order}
 def test_the_failure_of_a_later_visit_is_no_long_wait(tmp_path):
     rows, start = [], datetime(2025, 3, 3, tzinfo=UTC)
 
-    def visit(cid: str, at: datetime, names: list[str]) -> None:
-        for i, name in enumerate(names):
-            rows.append(
-                {
-                    "customer_id": cid,
-                    "event": name,
-                    "timestamp": at + timedelta(minutes=i),
-                    "event_id": f"{cid}-{at.isoformat()}-{i}",
-                    "channel": "web",
-                }
-            )
-
     for c in range(60):  # fail once, pay, buy: all in one visit
         at = start + timedelta(hours=c)
-        visit(f"b{c:02d}", at, ["home", "checkout", "payment_failed", "receipt", "purchase"])
+        visit(rows, f"b{c:02d}", at, ["home", "checkout", "payment_failed", "receipt", "purchase"])
     for c in range(40):  # a checkout, then three weeks later a failure, and no purchase
         at = start + timedelta(hours=c)
-        visit(f"l{c:02d}", at, ["home", "checkout"])
-        visit(f"l{c:02d}", at + timedelta(days=21), ["home", "checkout", "payment_failed"])
-    pd.DataFrame(rows).to_parquet(tmp_path / "events.parquet")
-    with Workspace.init(tmp_path / "ws", timezone="UTC", language="en") as ws:
-        ws.ingest(tmp_path / "events.parquet")
+        visit(rows, f"l{c:02d}", at, ["home", "checkout"])
+        visit(rows, f"l{c:02d}", at + timedelta(days=21), ["home", "checkout", "payment_failed"])
+    with workspace(tmp_path, rows) as ws:
         options = FrictionOptions(kinds=("wait",))
         found = friction(ws, JourneyMap.loads(MAP), options=options).findings
     places = [(f.where.get("touchpoint"), f.where.get("to_touchpoint")) for f in found]
@@ -78,28 +62,10 @@ def test_long_waits_on_the_first_day_of_an_export_are_no_period(tmp_path):
         for i, (name, when) in enumerate(
             [("home", at), ("checkout", at + timedelta(minutes=1)), ("receipt", at + gap)]
         ):
-            rows.append(
-                {
-                    "customer_id": f"c{c:03d}",
-                    "event": name,
-                    "timestamp": when,
-                    "event_id": f"{c}-{i}",
-                    "channel": "web",
-                }
-            )
+            rows.append(event(f"c{c:03d}", name, when, f"{c}-{i}"))
         if c % 3:
-            rows.append(
-                {
-                    "customer_id": f"c{c:03d}",
-                    "event": "purchase",
-                    "timestamp": at + gap + timedelta(minutes=1),
-                    "event_id": f"{c}-p",
-                    "channel": "web",
-                }
-            )
-    pd.DataFrame(rows).to_parquet(tmp_path / "events.parquet")
-    with Workspace.init(tmp_path / "ws", timezone="UTC", language="en") as ws:
-        ws.ingest(tmp_path / "events.parquet")
+            rows.append(event(f"c{c:03d}", "purchase", at + gap + timedelta(minutes=1), f"{c}-p"))
+    with workspace(tmp_path, rows) as ws:
         options = FrictionOptions(kinds=("wait",))
         found = friction(ws, JourneyMap.loads(MAP), options=options).findings
     assert [f.where for f in found if f.start is not None and "period" in f.id] == []
