@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr
 
 MIN_RATIO = 1.5
 MIN_EXCESS = 10
@@ -128,7 +128,7 @@ def scan(k: np.ndarray, n: np.ndarray, max_len: int | None = None) -> Change | N
     outside = np.ones(bins, dtype=bool)
     outside[best.first : best.last + 1] = False
     best_z *= math.sqrt(phi / dispersion(k[outside], n[outside]))
-    p = min(1.0, 2 * float(norm.sf(best_z)) * windows)
+    p = min(1.0, 2 * float(ndtr(-best_z)) * windows)
     return Change(best.first, best.last, best.k_in, best.n_in, best.k_out, best.n_out, p, windows)
 
 

@@ -73,7 +73,7 @@ import logging
 import ibis
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from recorrido.analytics.sequence import property_value
 from recorrido.insights import (
@@ -323,7 +323,7 @@ def candidates(journeys, options) -> Candidates:
         # (the z of a Bonferroni-corrected p of alpha over the windows scanned): the scan picked
         # the most extreme window of thousands, and a standardised excess of z = 3 is what
         # chance gives the most extreme of them
-        min_z = float(norm.isf(options.alpha / 2 / max(1, c.windows)))
+        min_z = float(-ndtri(options.alpha / 2 / max(1, c.windows)))
         size = {"min_ratio": MIN_RATIO, "min_excess": MIN_EXCESS, "min_z": min_z}
         if key[2] == "":
             return change_segments.explained_by_mix(

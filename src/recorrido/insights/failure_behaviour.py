@@ -30,7 +30,7 @@ from __future__ import annotations
 import ibis
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from recorrido.insights.discovery import ASSISTED_WORDS
 from recorrido.insights.error_words import is_error_column
@@ -146,7 +146,7 @@ def judge(frame: pd.DataFrame, alpha: float) -> list[str]:
         rest = np.maximum(rest, 1.0)
         p0 = np.clip(rest_s / rest, 0.5 / rest, 1 - 0.5 / rest)
         z = (s - o * p0) / np.sqrt(o * p0 * (1 - p0))
-        keep = np.asarray(benjamini_hochberg([float(x) for x in norm.sf(z)], alpha), dtype=bool)
+        keep = np.asarray(benjamini_hochberg([float(x) for x in ndtr(-z)], alpha), dtype=bool)
         now = keep & (share >= MIN_SHARE) & (share >= MIN_RATIO * p0) & (customers >= MIN_CUSTOMERS)
         if not (now & ~failing).any():
             break

@@ -38,11 +38,11 @@ from __future__ import annotations
 
 import ibis
 import pandas as pd
-from scipy.stats import fisher_exact
 
 from recorrido.insights import change_scan, changes
 from recorrido.insights.candidates import Candidates, union
 from recorrido.insights.concentration import event_values
+from recorrido.insights.stats import fisher_two_sided
 from recorrido.insights.journeys import DAY_US
 
 PREFIX = "waitseg"
@@ -100,7 +100,7 @@ def candidates(journeys, options, waits: Candidates) -> Candidates:
                 "n_cmp": n_rest,
                 "k_cmp": n_rest - long_rest,
                 "customers": long_seg,
-                "p": float(fisher_exact(table).pvalue),
+                "p": fisher_two_sided(table),
             }
         )
         described[cid] = (str(r.dimension), str(r.value), str(r.cid), long_seg / n_seg)
