@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from recorrido import Workspace
-from recorrido.insights.changes import bin_width
+from recorrido.insights.change_series import bin_width
 from recorrido.insights.discovery import discover
 from recorrido.insights.findings import friction
 

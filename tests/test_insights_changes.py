@@ -17,11 +17,12 @@ import pytest
 
 from recorrido import Workspace
 from recorrido.insights.change_scan import dispersion, scan
-from recorrido.insights.changes import benjamini_hochberg, bin_width
+from recorrido.insights.change_series import bin_width
 from recorrido.insights.discovery import discover
 from recorrido.insights.error_words import is_error_name
 from recorrido.insights.findings import friction
 from recorrido.insights.sampling import sample
+from recorrido.insights.stats import benjamini_hochberg
 
 HARNESS = Path(__file__).resolve().parents[1] / "benchmarks" / "insights"
 sys.path.insert(0, str(HARNESS))

@@ -1,15 +1,15 @@
 """Changes over time on every rate: an event or touchpoint that suddenly many more (or fewer)
 active customers do, for a period.
 
-**Series.** For each event name done by at least ``MIN_SERIES_CUSTOMERS`` customers and each
-touchpoint that matches more than one event name, per time bin: ``k`` = customers who did it in
-the bin, ``n`` = active customers (any event) in the bin. The same per channel of the events,
-their ``platform`` property when there is one, each persona of the map (and per value of each
-``segment_by`` property read on the events: :mod:`recorrido.insights.change_segments`); and per
-pair of events
-customers step back and forth between (``loop``: customers with a return in the bin, see
-:mod:`recorrido.insights.event_loops`): ``k`` and ``n`` count only
-events on that channel, so a change is located where it happens, not by a customer's first event.
+**Series** (:mod:`recorrido.insights.change_series`). For each event name done by at least
+``MIN_SERIES_CUSTOMERS`` customers and each touchpoint that matches more than one event name,
+per time bin: ``k`` = customers who did it in the bin, ``n`` = active customers (any event) in
+the bin. The same per channel of the events, their ``platform`` property when there is one,
+each persona of the map (and per value of each ``segment_by`` property read on the events:
+:mod:`recorrido.insights.change_segments`); and per pair of events customers step back and
+forth between (``loop``: customers with a return in the bin, see
+:mod:`recorrido.insights.event_loops`): ``k`` and ``n`` count only events on that channel, so a
+change is located where it happens, not by a customer's first event.
 
 **Trouble.** An incident seldom moves one event alone: errors of several kinds and calls to
 support rise together, each too rare to stand out in small data. When the data has two or more
@@ -25,9 +25,9 @@ Cohorts too recent to have converted (after the time within which 90 % of the ev
 converters had reached the goal, before the data's end) are left out
 (:mod:`recorrido.insights.change_cohorts`).
 
-**Bin width** adapts to the data (:func:`bin_width`): daily when the median day has at least
-``MIN_ACTIVE_PER_BIN`` active customers, else weekly (Monday-aligned) when the median week has
-``MIN_ACTIVE_PER_LONG_BIN``, else four-weekly.
+**Bin width** adapts to the data (:func:`change_series.bin_width`): daily when the median day
+has at least ``MIN_ACTIVE_PER_BIN`` active customers, else weekly (Monday-aligned) when the
+median week has ``MIN_ACTIVE_PER_LONG_BIN``, else four-weekly.
 
 **Edges.** Leading and trailing bins with fewer than half the median bin's active customers
 (the ramp-up and ramp-down of an export) are left out, as are partial weeks at either end;
@@ -75,10 +75,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from recorrido.analytics.sequence import property_value
 from recorrido.insights import (
     change_cohorts,
     change_segments,
+    change_series,
     change_trouble,
     event_loops,
     time_bins,
@@ -90,131 +90,17 @@ from recorrido.insights.stats import benjamini_hochberg
 
 log = logging.getLogger(__name__)
 
-MIN_ACTIVE_PER_BIN = 50
-MIN_ACTIVE_PER_LONG_BIN = 10
-MIN_SERIES_CUSTOMERS = 10
-MAX_EVENTS = 60
-MIN_BINS = 6
 MIN_SIDE_BINS = 2
-WIDTHS = (1, 7, 28)
-
-
-def bin_width(active_per_day: list[int], days: int) -> int:
-    """Days per bin: daily when the median day has ``MIN_ACTIVE_PER_BIN`` active customers,
-    else the shortest of 7, 28 whose median bin has ``MIN_ACTIVE_PER_LONG_BIN`` (approximated
-    from daily counts); always leaving ``MIN_BINS`` bins. Days need many customers (a day's
-    rate wobbles with the weekday and the hour); a week needs few, because the scan judges
-    windows of bins, summed, and a period shorter than its bin cannot be told apart from the
-    weeks around it (a three-week incident in four-week bins is diluted into noise)."""
-    median_day = float(np.median(active_per_day)) if active_per_day else 0.0
-    for width in WIDTHS:
-        if days // width < MIN_BINS:
-            break
-        need = MIN_ACTIVE_PER_BIN if width == 1 else MIN_ACTIVE_PER_LONG_BIN
-        if median_day * width >= need:
-            return width
-    fitting = [w for w in WIDTHS if days // w >= MIN_BINS]
-    return fitting[-1] if fitting else 1
-
-
-def _series_tables(
-    journeys,
-    width: int,
-    dimensions: list[tuple[str, object]],
-    loops: ibis.Table,
-    trouble=None,
-):
-    """Small frames: per (dimension, value, bin) the active customers, and per (metric kind,
-    metric, dimension, value, bin) the customers who did it. With ``trouble`` (a row test), also
-    the customers with any trouble event (metric kind and name ``trouble``)."""
-    e = journeys.events
-    e = e.mutate(bin=time_bins.bin_of_us(e.us, width))
-    if any(name in change_segments.MIX_ONLY for name, _ in dimensions):
-        e = change_segments.with_first_bin(e, journeys, width)
-    active_parts, done_parts = [], []
-    for name, value in dimensions:
-        seg = ibis.literal("") if value is None else value(e)
-        t = e.mutate(dim=ibis.literal(name), val=seg.cast("string"))
-        t = t.filter(t.val.notnull())
-        active_parts.append(t.group_by(["dim", "val", "bin"]).aggregate(n=t.customer_id.nunique()))
-        for kind, column in (("event", t.event), ("touchpoint", t.touchpoint)):
-            u = t.mutate(metric=column.cast("string"), mkind=ibis.literal(kind))
-            u = u.filter(u.metric.notnull())
-            done_parts.append(
-                u.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
-                    k=u.customer_id.nunique()
-                )
-            )
-        if trouble is not None and name == "":  # overall only; its segment is located after
-            u = t.filter(trouble(t)).mutate(
-                mkind=ibis.literal("trouble"), metric=ibis.literal("trouble")
-            )
-            done_parts.append(
-                u.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
-                    k=u.customer_id.nunique()
-                )
-            )
-        # Reaching the goal, per bin: not scanned (the goal's event is), it gives each change
-        # its effect on the goal (the goal rate before, during and after its window).
-        g = t.filter(t.is_goal).mutate(mkind=ibis.literal("goal"), metric=ibis.literal("goal"))
-        done_parts.append(
-            g.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
-                k=g.customer_id.nunique()
-            )
-        )
-    # Loops over time: customers stepping back and forth between two events in the bin.
-    lp = loops.mutate(bin=time_bins.bin_of_us(loops.us, width))
-    for name, fn in dimensions:
-        if name in change_segments.MIX_ONLY:
-            continue  # (tenure explains the overall rates; loops are not standardised)
-        value = ibis.literal("") if fn is None else fn(lp)
-        u = lp.mutate(
-            mkind=ibis.literal("loop"),
-            metric=lp.cid.substr(len("loop|event|")),
-            dim=ibis.literal(name),
-            val=value.cast("string"),
-        )
-        u = u.filter(u.val.notnull())
-        done_parts.append(
-            u.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
-                k=u.customer_id.nunique()
-            )
-        )
-    active = ibis.union(*active_parts).execute()
-    done = ibis.union(*done_parts).execute()
-    return e, active, done
-
-
-def _denominator(active_of, key):
-    """The customers a series' rate is out of: its segment's active customers, or for "reach
-    the goal after it" the customers who first did the event in each bin."""
-    mkind, metric, dim, val = key
-    if mkind == change_cohorts.GOAL_AFTER:
-        return active_of.get((change_cohorts.GOAL_AFTER, metric))
-    return active_of.get((dim, val))
-
-
-def _metrics(journeys) -> tuple[set[str], set[str]]:
-    """The events worth a series (done by enough customers, the commonest first) and the
-    touchpoints matching several event names (one matching a single name repeats its series)."""
-    e = journeys.events
-    per = e.group_by("event").aggregate(c=e.customer_id.nunique()).execute()
-    per = per[per.c >= MIN_SERIES_CUSTOMERS].sort_values(["c", "event"], ascending=[False, True])
-    events = {str(x) for x in per.event.head(MAX_EVENTS)}
-    t = journeys.tagged
-    names = t.group_by("touchpoint").aggregate(names=t.event.nunique()).execute()
-    touchpoints = {str(r.touchpoint) for r in names.itertuples() if int(r.names) > 1}
-    return events, touchpoints
 
 
 def candidates(journeys, options) -> Candidates:
     days = max(1, int((journeys.as_of_us - journeys.first_us) // DAY_US) + 1)
     e = journeys.events
     daily = e.group_by((e.us // DAY_US).name("d")).aggregate(n=e.customer_id.nunique()).execute()
-    width = bin_width([int(x) for x in daily.n], days)
+    width = change_series.bin_width([int(x) for x in daily.n], days)
     # Overall, channel, platform, personas, --segment-by; tenure (explains the mix only).
     dimensions = change_segments.dimensions(journeys, options, width)
-    events, touchpoints = _metrics(journeys)
+    events, touchpoints = change_series.metrics(journeys)
     loops = event_loops.returns(journeys, options)
     if "properties" not in loops.columns and any(
         name not in ("", "channel", "persona", *change_segments.MIX_ONLY) for name, _ in dimensions
@@ -226,8 +112,8 @@ def candidates(journeys, options) -> Candidates:
     # more series ("trouble"), when the data has two or more such events.
     troubled = change_trouble.events(journeys)
     trouble = change_trouble.column(journeys) if len(troubled) > 1 else None
-    binned, active, done = _series_tables(journeys, width, dimensions, loops, trouble)
-    first_bin, last_bin = _settled_bins(active)
+    binned, active, done = change_series.tables(journeys, width, dimensions, loops, trouble)
+    first_bin, last_bin = change_series.settled_bins(active)
     if width > 1:  # a partial week at either end is not comparable with full ones
         first_day, last_day = journeys.first_us // DAY_US, journeys.as_of_us // DAY_US
         first_bin = max(first_bin, time_bins.first_whole_bin(first_day, width))
@@ -255,10 +141,10 @@ def candidates(journeys, options) -> Candidates:
             mkind == "touchpoint" and metric not in touchpoints
         ):
             continue
-        if mkind == "loop" and g.k.sum() < MIN_SERIES_CUSTOMERS:
+        if mkind == "loop" and g.k.sum() < change_series.MIN_SERIES_CUSTOMERS:
             continue
         key = (str(mkind), metric, str(dim), str(val))
-        n_series = _denominator(active_of, key)
+        n_series = change_series.denominator(active_of, key)
         if n_series is None:
             continue
         end = last_bin
@@ -266,15 +152,15 @@ def candidates(journeys, options) -> Candidates:
             if metric not in cohort_last:
                 continue
             end = min(last_bin, cohort_last[metric])
-            if end - first_bin + 1 < MIN_BINS:
+            if end - first_bin + 1 < change_series.MIN_BINS:
                 continue
         ends[key] = end
         index = np.arange(first_bin, end + 1)
         n = n_series.reindex(index, fill_value=0).to_numpy(dtype=float)
         k = g.set_index("bin")["k"].reindex(index, fill_value=0).to_numpy(dtype=float)
-        if k.sum() < MIN_SERIES_CUSTOMERS:
+        if k.sum() < change_series.MIN_SERIES_CUSTOMERS:
             continue
-        lo, hi = _ramp(k, n)
+        lo, hi = change_series.ramp(k, n)
         change = scan(k[lo : hi + 1], n[lo : hi + 1])
         if change is not None:
             change = Change(
@@ -298,7 +184,9 @@ def candidates(journeys, options) -> Candidates:
             if not large_enough(c)
             else "not a period"
             if not _a_period(
-                c, _sides(active_of, k_of, key, first_bin, ends[key], c), ends[key] - first_bin + 1
+                c,
+                change_series.sides(active_of, k_of, key, first_bin, ends[key], c),
+                ends[key] - first_bin + 1,
             )
             else None
         )
@@ -370,14 +258,20 @@ def candidates(journeys, options) -> Candidates:
         )
         spans[cid] = (int(first_day), int(last_day))
         end = ends[(mkind, metric, dim, val)]
-        before, after = _sides(active_of, k_of, (mkind, metric, dim, val), first_bin, end, c)
+        before, after = change_series.sides(
+            active_of, k_of, (mkind, metric, dim, val), first_bin, end, c
+        )
         goal_key = ("goal", "goal", dim, val)
         goal = {
-            "before": _rate_between(active_of, k_of, goal_key, first_bin - 1, first_bin + c.first),
-            "during": _rate_between(
+            "before": change_series.rate_between(
+                active_of, k_of, goal_key, first_bin - 1, first_bin + c.first
+            ),
+            "during": change_series.rate_between(
                 active_of, k_of, goal_key, first_bin + c.first - 1, first_bin + c.last + 1
             ),
-            "after": _rate_between(active_of, k_of, goal_key, first_bin + c.last, last_bin + 1),
+            "after": change_series.rate_between(
+                active_of, k_of, goal_key, first_bin + c.last, last_bin + 1
+            ),
         }
         details[cid] = {
             "goal": goal,
@@ -471,13 +365,6 @@ def candidates(journeys, options) -> Candidates:
     )
 
 
-def _sides(active_of, k_of, key, first_bin, last_bin, c: Change):
-    """The metric's rate before and after the window (None where the window reaches the edge)."""
-    before = _rate_between(active_of, k_of, key, first_bin - 1, first_bin + c.first)
-    after = _rate_between(active_of, k_of, key, first_bin + c.last, last_bin + 1)
-    return before, after
-
-
 def _a_period(c: Change, sides, bins: int) -> bool:
     """A change is a period, not a trend: its rate departs by ``MIN_RATIO`` (the same way) from
     the rate before it and from the rate after it. A window that reaches the first or the last
@@ -497,55 +384,3 @@ def _a_period(c: Change, sides, bins: int) -> bool:
         if c.rate_in < c.rate_out and c.rate_in * MIN_RATIO > side:
             return False
     return True
-
-
-def _ramp(k: np.ndarray, n: np.ndarray) -> tuple[int, int]:
-    """The bins of one series after its own ramp-up and before its ramp-down: leading and
-    trailing bins whose rate is under half the series' median rate are left out (an event that
-    comes days after the first one, such as a delivery, is rare in the first bins of any
-    export, and that is no change)."""
-    rate = np.where(n > 0, k / np.maximum(n, 1), np.nan)
-    if np.all(np.isnan(rate)):
-        return 0, len(k) - 1
-    floor = 0.5 * float(np.nanmedian(rate))
-    low = ~(rate >= floor)
-    lo, hi = 0, len(k) - 1
-    while lo < hi and low[lo]:
-        lo += 1
-    while hi > lo and low[hi]:
-        hi -= 1
-    return lo, hi
-
-
-def _settled_bins(active: pd.DataFrame) -> tuple[int, int]:
-    """The bins between the ramp-up and the ramp-down of the data: leading and trailing bins
-    with fewer than half the median bin's active customers are left out (at the edges of an
-    export only new, or only finishing, customers are active, and every rate shifts)."""
-    overall = active[active.dim == ""].set_index("bin")["n"].sort_index()
-    if overall.empty:
-        return 0, -1
-    full = overall.reindex(range(int(overall.index.min()), int(overall.index.max()) + 1))
-    full = full.fillna(0)
-    floor = 0.5 * float(full.median())
-    settled = [int(b) for b, n in full.items() if n >= floor]
-    return settled[0], settled[-1]
-
-
-_NONE = pd.Series([], dtype="int64")
-
-
-def _dimension_value(table: ibis.Table, dim: str, options=None) -> ibis.Value:
-    if dim == "channel":
-        return table.channel.cast("string")
-    return property_value(table, dim).cast("string")
-
-
-def _rate_between(active_of, k_of, key, after_bin, before_bin) -> float | None:
-    """The metric's rate over the bins strictly between ``after_bin`` and ``before_bin``
-    (``k_of``: each series' doers per bin, by key)."""
-    n_series = _denominator(active_of, key)
-    k_series = k_of.get(key, _NONE)
-    n_series = n_series[(n_series.index > after_bin) & (n_series.index < before_bin)]
-    k_series = k_series[(k_series.index > after_bin) & (k_series.index < before_bin)]
-    n = float(n_series.sum())
-    return float(k_series.sum()) / n if n else None

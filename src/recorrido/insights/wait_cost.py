@@ -39,11 +39,11 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from recorrido.insights import change_scan, changes
+from recorrido.insights import change_scan, change_series
 from recorrido.insights.candidates import Candidates, union
 from recorrido.insights.concentration import event_values
-from recorrido.insights.stats import fisher_two_sided
 from recorrido.insights.journeys import DAY_US
+from recorrido.insights.stats import fisher_two_sided
 
 PREFIX = "waitseg"
 #: The "dimension" of a wait judged over time rather than in a segment.
@@ -179,11 +179,11 @@ def _periods(journeys, options, pool, long, stats_rows: list, described: dict):
         per_day = g.set_index("day")[["n", "long"]].reindex(
             range(first_day, last_day + 1), fill_value=0
         )
-        width = changes.bin_width([int(x) for x in per_day.n], days)
+        width = change_series.bin_width([int(x) for x in per_day.n], days)
         bins = (per_day.index - first_day) // width
         binned = per_day.groupby(bins)[["n", "long"]].sum()
         k, n = binned.long.to_numpy(dtype=float), binned.n.to_numpy(dtype=float)
-        if k.sum() == 0 or len(k) < changes.MIN_BINS:
+        if k.sum() == 0 or len(k) < change_series.MIN_BINS:
             continue
         c = change_scan.scan(k, n)
         if c is None or c.rate_in <= c.rate_out:
