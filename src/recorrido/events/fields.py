@@ -6,8 +6,8 @@ import ibis
 
 from recorrido.errors import RecorridoError, did_you_mean
 from recorrido.events.mapping import ColumnMapping
+from recorrido.events.raw_source import RawSource
 from recorrido.events.segment import SEGMENT_FIELD_COLUMNS, prepare_segment
-from recorrido.events.sources import RawSource
 
 _INTERNAL = ("__row",)
 

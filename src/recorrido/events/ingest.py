@@ -31,7 +31,7 @@ from recorrido.events.handoff import (
 )
 from recorrido.events.identity import connected_customers, identity_links
 from recorrido.events.ingest_model import FileReport, IngestOptions, IngestReport, Refusal
-from recorrido.events.sources import RawSource
+from recorrido.events.raw_source import RawSource
 from recorrido.events.staging import quarantined_rows, stage_file
 from recorrido.privacy.pseudonyms import pseudonymise_events, redact_quarantine
 from recorrido.privacy.tombstones import drop_forgotten

@@ -14,7 +14,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -23,6 +22,7 @@ import ibis.expr.datatypes as dt
 
 from recorrido.errors import RecorridoError
 from recorrido.events.handoff import SCRATCH_PREFIX, scratch_folder
+from recorrido.events.raw_source import RawSource
 from recorrido.events.text_encoding import check_complete, decide_encoding, open_bytes, transcode
 
 FORMATS = ("csv", "parquet", "ndjson", "segment", "xes")
@@ -39,25 +39,6 @@ _SUFFIXES = {
     ".xes": "xes",
 }
 _ROW = "__row"
-
-
-@dataclass
-class RawSource:
-    path: Path
-    format: str
-    table: ibis.Table
-    #: CSV lines the reader could not split into the file's columns.
-    rejects_table: str | None = None
-    #: First line that holds data (2 when the file has a header line).
-    first_data_line: int = 2
-    #: Whether ``__row`` already counts the rejected lines (no shift needed when reporting).
-    rows_are_lines: bool = False
-    #: A folder of files made while reading, removed once the source has been staged.
-    scratch: Path | None = None
-    #: The encoding the file was read in, when it was not UTF-8 or was given.
-    encoding: str | None = None
-    #: The file's columns as read, before numbering: sampling it reads only the first rows.
-    head: ibis.Table | None = None
 
 
 def detect_format(path: Path) -> str:

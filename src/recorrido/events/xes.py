@@ -22,6 +22,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from recorrido.errors import RecorridoError
+from recorrido.events.raw_source import RawSource
 from recorrido.events.text_encoding import open_bytes
 
 CASE = "case:concept:name"
@@ -49,8 +50,6 @@ _ATTRIBUTES = {"string", "date", "int", "float", "boolean", "id"}
 
 def read_xes(staging: ibis.BaseBackend, path: Path, name: str, scratch: Path):
     """The log's events as a table of :data:`COLUMNS`, numbered by their place in the log."""
-    from recorrido.events.sources import RawSource
-
     records = scratch / "events.jsonl"
     try:
         with open_bytes(path) as source, records.open("w", encoding="utf-8") as out:

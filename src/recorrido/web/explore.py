@@ -15,8 +15,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from recorrido.errors import RecorridoError
-from recorrido.web.explore_source import events_for, remembered, source_key, steps_for
-from recorrido.web.map_files import list_maps, map_path
+from recorrido.web.explore_source import (
+    events_for,
+    remembered,
+    source_key,
+    steps_for,
+)
+from recorrido.web.map_files import list_maps
 from recorrido.web.pages import SECURITY_HEADERS, Viewer, clean, page, render
 
 router = APIRouter()
@@ -72,17 +77,6 @@ class FunnelQuery:
                 "date_to": self.date_to,
             }
         )
-
-
-def tagged_events(workspace, level: str, map_file: str, folder):
-    """The workspace's events, tagged with the chosen map when the level needs it."""
-    if level == "event":
-        return workspace.events
-    if not map_file:
-        raise RecorridoError("web_explore_map_needed")
-    from recorrido.analytics.tagging import tag_events
-
-    return tag_events(workspace.events, map_path(folder, map_file))
 
 
 def run_funnel(workspace, query: FunnelQuery, folder) -> dict:

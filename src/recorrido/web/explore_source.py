@@ -94,12 +94,24 @@ def source_key(workspace, level: str, map_file: str, folder) -> tuple:
     return (map_file if text else "", digest, str(latest), rows)
 
 
+def tagged_events(workspace, level: str, map_file: str, folder):
+    """The workspace's events, tagged with the chosen map when the level needs it."""
+    if level == "event":
+        return workspace.events
+    if not map_file:
+        from recorrido.errors import RecorridoError
+
+        raise RecorridoError("web_explore_map_needed")
+    from recorrido.analytics.tagging import tag_events
+    from recorrido.web.map_files import map_path
+
+    return tag_events(workspace.events, map_path(folder, map_file))
+
+
 def events_for(workspace, level: str, map_file: str, folder, key: tuple | None = None):
     """The events an exploration at ``level`` reads (tagged with ``map_file`` unless at event
     level), from the copied table when the workspace is a DuckDB one; ``key`` is their
     :func:`source_key` when the caller has it already."""
-    from recorrido.web.explore import tagged_events
-
     expression = tagged_events(workspace, level, map_file, folder)
     if not _kept(workspace):
         return expression
