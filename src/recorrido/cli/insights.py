@@ -355,6 +355,14 @@ def discover(
     journey.save(output)
     counts = {"stages": len(journey.stages), "touchpoints": len(journey.touchpoints)}
     if as_json:
-        _dump({"file": str(output), **counts, "goal": journey.goal.touchpoint})
+        _dump(
+            {
+                "file": str(output),
+                **counts,
+                "goal": journey.goal.touchpoint,
+                "description": journey.description,
+            }
+        )
         return
     out.print(message("insights_discovered", lang, path=output, **counts), highlight=False)
+    out.print(journey.description or "", highlight=False)

@@ -9,6 +9,9 @@
    word (``search for poi`` and ``search for item`` → ``search``); a code of one or two
    characters (``A_SUBMITTED``, ``W_Completeren aanvraag``, ``O_SELECTED`` in process-mining
    logs) is not a word, so those events stay touchpoints of their own, named as the events are.
+   An event that is on its own another **ending** of the process (see 4.) never joins a group:
+   ``Send for Credit Collection``, the unpaid end of a fine, is not the ``Send Fine`` that
+   opened it.
    The goal event is always its own touchpoint, and so is every **failure** (an event whose
    name reads as one, :mod:`recorrido.insights.error_words`): it is never grouped with ordinary
    steps (``payment_failed`` stays apart from ``payment_form``), its description says it is a
@@ -113,6 +116,32 @@ DESCRIPTION = {
     "en": "Draft proposed from the data ({customers} customers, {events} events): review the "
     "names, stages and rules.",
 }
+#: How the goal was chosen (goal_choice.WHY, or given), said in the map's description so that a
+#: guess is seen: the first thing to check in a draft.
+GOAL_NOTE = {
+    "es": {
+        "given": "Objetivo: «{goal}» (el indicado).",
+        "conversion": "Objetivo: «{goal}», el evento con nombre de conversión que más clientes "
+        "hacen; si no es el tuyo, indícalo con --goal.",
+        "completion": "Objetivo: «{goal}», el evento con nombre de cierre que más clientes hacen; "
+        "si no es el tuyo, indícalo con --goal.",
+        "ending": "Objetivo: «{goal}», el evento en el que terminan más recorridos (ningún nombre "
+        "dice conversión ni cierre); si no es el tuyo, indícalo con --goal.",
+        "guess": "Objetivo: «{goal}», solo una suposición (ningún evento parece una conversión, un "
+        "cierre ni un final habitual): indica el tuyo con --goal.",
+    },
+    "en": {
+        "given": "Goal: '{goal}' (as given).",
+        "conversion": "Goal: '{goal}', the event named like a conversion that most customers do; "
+        "if it is not yours, name it with --goal.",
+        "completion": "Goal: '{goal}', the event named like a completion that most customers do; "
+        "if it is not yours, name it with --goal.",
+        "ending": "Goal: '{goal}', the event most journeys end on (no name reads as a conversion "
+        "or a completion); if it is not yours, name it with --goal.",
+        "guess": "Goal: '{goal}', only a guess (no event looks like a conversion, a completion or "
+        "a usual ending): name yours with --goal.",
+    },
+}
 
 
 def discover(
@@ -144,7 +173,7 @@ def discover(
     known = [str(n) for n in names["event"]]
     if len(known) < 2:
         raise RecorridoError("insights_too_few_events")
-    goal = _goal(goal, known, events)
+    goal, why = _goal(goal, known, events)
     frequent = names[names.customers >= max(2, min_share * customers)]
     chosen = [str(n) for n in frequent["event"]][:max_touchpoints]
     if goal not in chosen:
@@ -152,7 +181,7 @@ def discover(
 
     positions = _positions(events, goal, chosen)
     channels = _channels(events, chosen)
-    groups = _group(chosen, goal)
+    groups = _endings_apart(events, goal, _group(chosen, goal))
 
     timing = _timing(events, goal, groups)
     precedes = _precedence(events, groups)
@@ -169,7 +198,7 @@ def discover(
             stage = "purchase"
         elif after > before:
             stage = "after"
-        elif goal_rate < OUTCOME_MAX_GOAL_RATE and place >= OUTCOME_MIN_PLACE:
+        elif _is_ending(place, goal_rate):
             stage = "outcome"
         else:
             stage = "early" if mean < 0.5 else "late"
@@ -197,7 +226,9 @@ def discover(
         "version": 1,
         "name": name or ("Mapa descubierto" if lang == "es" else "Discovered map"),
         "language": lang,
-        "description": DESCRIPTION[lang].format(customers=customers, events=total_events),
+        "description": DESCRIPTION[lang].format(customers=customers, events=total_events)
+        + " "
+        + GOAL_NOTE[lang][why].format(goal=goal),
         "stages": [
             {
                 # A stage id may not repeat a touchpoint id (an event named "after" ...).
@@ -216,18 +247,19 @@ def discover(
     return JourneyMap.loads(journey.dumps())
 
 
-def _goal(goal: str | None, known: list[str], events: ibis.Table) -> str:
+def _goal(goal: str | None, known: list[str], events: ibis.Table) -> tuple[str, str]:
+    """The goal event, and how it was chosen (``given`` or one of ``goal_choice.WHY``)."""
     if goal is not None:
         if goal not in known:
             raise RecorridoError(
                 "insights_no_goal_event", name=goal, suggestion=did_you_mean(goal, known) or "—"
             )
-        return goal
+        return goal, "given"
     # A failure is never the goal (``pago_fallido`` holds ``pago``; ``A_DECLINED`` is an end);
     # a conversion, else a completion, else the commonest ending: goal_choice.
     from recorrido.insights import goal_choice
 
-    return goal_choice.choose(events, known, GOAL_WORDS)
+    return goal_choice.choose_explained(events, known, GOAL_WORDS)
 
 
 def _positions(events: ibis.Table, goal: str, chosen: list[str]) -> dict[str, dict]:
@@ -347,6 +379,33 @@ def _precedence(events: ibis.Table, groups: dict[str, list[str]]) -> dict[str, f
         .execute()
     )
     return {str(k): float(v) for k, v in frame.groupby("label").ahead.mean().items()}
+
+
+def _is_ending(place: float, goal_rate: float) -> bool:
+    """Another ending of the process (module text, 4.): its customers almost never reach the
+    goal and it comes at the very end of their journeys."""
+    return goal_rate < OUTCOME_MAX_GOAL_RATE and place >= OUTCOME_MIN_PLACE
+
+
+def _endings_apart(
+    events: ibis.Table, goal: str, groups: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """``groups`` with every event that is on its own another ending of the process taken out
+    of its group into a touchpoint of its own (module text, 2.)."""
+    shared = [m for members in groups.values() if len(members) > 1 for m in members]
+    if not shared:
+        return groups
+    alone = _timing(events, goal, {m: [m] for m in shared})
+    endings = {m for m, (place, won, _) in alone.items() if _is_ending(place, won)}
+    out: dict[str, list[str]] = {}
+    for label, members in groups.items():
+        kept = [m for m in members if m not in endings]
+        out.update({m: [m] for m in members if m in endings})
+        if len(kept) == 1 and len(members) > 1:
+            out[kept[0]] = kept
+        elif kept:
+            out[label] = kept
+    return out
 
 
 def _channels(events: ibis.Table, chosen: list[str]) -> dict[str, str]:

@@ -4,19 +4,28 @@ The rule, in order (a failure, :func:`recorrido.insights.error_words.is_error_na
 ending that is not a success, a cancellation or a withdrawal, are never taken):
 
 1. the event done by the most customers whose name reads as a **conversion** (order, purchase,
-   compra, clickout, signup, approved, ...: ``discovery.GOAL_WORDS``);
+   compra, clickout, signup, approved, ...: ``discovery.GOAL_WORDS``), among those done by
+   enough customers to be measured (``MIN_GOAL_CUSTOMERS``, or ``MIN_SHARE`` of them in a small
+   log: a support topic named "Family Subscription", raised by 2 of thousands, is no goal);
 2. else the one done by the most customers whose name reads as a **completion** (completed,
    resolved, closed, done, finished, delivered, completado, resuelto, cerrado, finalizado,
    entregado, ...): a service process (BPI 2013's incidents: ``Completed``; a help desk:
    ``Resolve ticket``) succeeds when the case is done;
 3. else the event that **ends** the most journeys (each customer's last event), among those done
-   by at least ``MIN_SHARE`` of the customers: what a journey comes to.
+   by at least ``MIN_SHARE`` of the customers: what a journey comes to. A journey that ends on
+   the event it began with went nowhere and ends on nothing, and an event most of whose
+   customers begin with it is where journeys start (in Google Analytics' sessions the "unknown
+   action" of one-hit visits, 98 % of the rows, had been taken as the goal);
+4. else the event done by the most customers, **said to be a guess**.
 
 Never "the rarest event" (BPI 2013's ``Unmatched``, five cases, was taken that way).
+:func:`choose_explained` also says which rule chose it (``map discover`` prints it and writes it
+in the map's description, so that a guess is seen and replaced with ``--goal``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 import ibis
@@ -32,6 +41,10 @@ COMPLETION_WORDS = re.compile(
 #: Endings that are not a success: never the goal.
 NOT_SUCCESS = re.compile(r"cancel|anul|withdraw|retir|abandon|unmatch|duplicat", re.IGNORECASE)
 MIN_SHARE = 0.05
+#: Customers a named goal must have (fewer in a log so small that MIN_SHARE of it is fewer).
+MIN_GOAL_CUSTOMERS = 10
+#: How the goal was chosen (``choose_explained``), in the order the rules are tried.
+WHY = ("conversion", "completion", "ending", "guess")
 
 
 def usable(name: str) -> bool:
@@ -41,25 +54,46 @@ def usable(name: str) -> bool:
 def choose(events: ibis.Table, known: list[str], conversion: re.Pattern) -> str:
     """The goal event (see the module text). ``known``: event names, most customers first;
     ``events``: the customers' events with ``us``."""
+    return choose_explained(events, known, conversion)[0]
+
+
+def choose_explained(
+    events: ibis.Table, known: list[str], conversion: re.Pattern
+) -> tuple[str, str]:
+    """The goal event and which rule chose it (one of ``WHY``)."""
     names = [n for n in known if usable(n)] or known
-    for words in (conversion, COMPLETION_WORDS):
-        for name in names:
+    done = events.group_by("event").aggregate(c=events.customer_id.nunique()).execute()
+    reach = {str(r.event): int(r.c) for r in done.itertuples()}
+    customers = int(events.customer_id.nunique().execute())
+    floor = max(1, min(MIN_GOAL_CUSTOMERS, math.ceil(MIN_SHARE * customers)))
+    measurable = [n for n in names if reach.get(str(n), 0) >= floor]
+    for why, words in (("conversion", conversion), ("completion", COMPLETION_WORDS)):
+        for name in measurable:
             if words.search(name):
-                return name
-    return _commonest_ending(events, names) or names[0]
+                return name, why
+    often = {n for n, c in reach.items() if c >= MIN_SHARE * customers}
+    ending = _commonest_ending(events, [n for n in names if str(n) in often])
+    return (ending, "ending") if ending else (names[0], "guess")
 
 
 def _commonest_ending(events: ibis.Table, names: list[str]) -> str | None:
     latest_first = ibis.window(
         group_by=events.customer_id, order_by=[ibis.desc(k) for k in order_keys(events)]
     )
-    t = events.mutate(_r=ibis.row_number().over(latest_first))
-    last = t.filter(t._r == 0)
-    customers = events.customer_id.nunique().execute()
-    done = events.group_by("event").aggregate(c=events.customer_id.nunique()).execute()
-    often = {str(r.event) for r in done.itertuples() if r.c >= MIN_SHARE * customers}
+    earliest = ibis.window(group_by=events.customer_id, order_by=order_keys(events))
+    t = events.mutate(
+        _r=ibis.row_number().over(latest_first), _first=events.event.first().over(earliest)
+    )
+    # a journey that ends where it began (a one-hit visit) comes to nothing, and an event most
+    # of whose customers begin with it is where journeys start, not what they come to
+    last = t.filter(t._r == 0, t.event != t._first)
     ends = last.group_by("event").aggregate(k=last.count()).execute()
-    ends = ends[ends.event.astype(str).isin(often & set(names))]
+    starts = t.filter(t.event == t._first).select("event", "customer_id").distinct()
+    starts = starts.group_by("event").aggregate(s=starts.count()).execute()
+    begun = {str(r.event): int(r.s) for r in starts.itertuples()}
+    done = events.group_by("event").aggregate(c=events.customer_id.nunique()).execute()
+    mostly_first = {str(r.event) for r in done.itertuples() if begun.get(str(r.event), 0) * 2 > r.c}
+    ends = ends[ends.event.astype(str).isin(set(names) - mostly_first)]
     if ends.empty:
         return None
     ends = ends.sort_values(["k", "event"], ascending=[False, True])
