@@ -86,7 +86,7 @@ def test_nothing_readable_exits_non_zero_with_a_clear_message(folder, tmp_path):
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
     done = run("ingest", str(bad), "-w", folder)
     assert done.returncode == 1
-    assert "no column gives the required field timestamp" in done.stderr
+    assert "no column gives the required fields timestamp, event" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -168,6 +168,14 @@ def ingest(
     for item in report.files:
         line = message("ingest_file_line", lang, **_file_counts(item))
         out.print(f"  {escape(line)}{escape(_how_read(item, lang))}", highlight=False)
+        for column, count in item.null_like_ids.items():
+            said = message("events_null_like_ids_line", lang, column=column, count=count)
+            out.print(f"    {escape(said)}", highlight=False)
+        for warning in item.warnings:
+            said = message(
+                warning["code"], lang, **{k: v for k, v in warning.items() if k != "code"}
+            )
+            out.print(f"  [bold yellow]![/] {escape(said)}", highlight=False)
     counts = {
         k: f"{getattr(report, k):,}".replace(",", "." if lang == "es" else ",")
         for k in ("rows_read", "ingested", "duplicates", "quarantined")

@@ -42,13 +42,7 @@ def source_fields(source: RawSource, mapping: ColumnMapping) -> tuple[dict, dict
                 columns=shown,
                 hint=f" → {hint}?" if hint else "",
             )
-    for required in ("timestamp", "event"):
-        if required not in resolved:
-            raise RecorridoError(
-                "field_unmapped", file=str(source.path), field=required, columns=shown
-            )
-    if "customer_id" not in resolved and "anonymous_id" not in resolved:
-        raise RecorridoError("id_unmapped", file=str(source.path), columns=shown)
+    _check_required(source, mapping, resolved, shown)
 
     fields: dict[str, ibis.Value] = {field: table[col] for field, col in resolved.items()}
     used = set(resolved.values())
@@ -56,6 +50,29 @@ def source_fields(source: RawSource, mapping: ColumnMapping) -> tuple[dict, dict
     fields["__properties"] = _as_json(table, [c for c in columns if c not in used])
     fields["__record"] = record
     return fields, resolved
+
+
+def _check_required(
+    source: RawSource, mapping: ColumnMapping, resolved: dict[str, str], shown: str
+) -> None:
+    """Every required field no column gives, named in one error: a file with none of them
+    should not take one run per field to find out."""
+    missing = [f for f in ("timestamp", "event") if f not in resolved and f not in mapping.defaults]
+    no_id = "customer_id" not in resolved and "anonymous_id" not in resolved
+    if len(missing) + no_id > 1:
+        raise RecorridoError(
+            "events_fields_unmapped",
+            file=str(source.path),
+            fields=", ".join([*missing, *(["customer_id/anonymous_id"] if no_id else [])]),
+            first=missing[0],
+            columns=shown,
+        )
+    if missing:
+        raise RecorridoError(
+            "field_unmapped", file=str(source.path), field=missing[0], columns=shown
+        )
+    if no_id:
+        raise RecorridoError("id_unmapped", file=str(source.path), columns=shown)
 
 
 def _as_json(table: ibis.Table, columns: list[str]) -> ibis.Value:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ibis
 
 from recorrido.events.engine_functions import json_text
+from recorrido.events.validate import NULL_LIKE_IDS
 
 _PRIMARY_PREFIX = {"user": "u:", "anonymous": "a:"}
 
@@ -42,7 +43,9 @@ def identity_links(batch: ibis.Table) -> ibis.Table:
         json_text(mentions.properties, "$.traits.email"),
         json_text(mentions.properties, "$.context.traits.email"),
     )
-    email = email.strip().lower().nullif("")
+    email = email.strip().lower()
+    # A placeholder e-mail ("N/A", "null") would link everyone who left it so into one customer.
+    email = ibis.ifelse(email.isin(["", *NULL_LIKE_IDS]), ibis.null("string"), email)
     with_email = mentions.select(
         left=identifier_key(mentions.customer_id, mentions.anonymous_id),
         right=ibis.literal("e:") + email.hexdigest("sha256"),

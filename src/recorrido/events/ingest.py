@@ -76,7 +76,12 @@ def run_ingest(
             sources.append(source)
         quarantined = quarantined_rows(staging, stages, sources, reports, ingest_id, paths)
 
-        valid = ibis.union(*[s.filter(s.__problem.isnull()) for s in stages])
+        valid = ibis.union(
+            *[
+                s.filter(s.__problem.isnull()).drop("__null_like_customer", "__null_like_anonymous")
+                for s in stages
+            ]
+        )
         if options.pseudonym_key is not None:  # privacy: ids become keyed hashes, before all else
             valid = pseudonymise_events(valid, options.pseudonym_key).cache()
             quarantined = redact_quarantine(quarantined)

@@ -27,6 +27,11 @@ class FileReport:
     recognised: dict[str, str] = field(default_factory=dict)
     #: What the advice may suggest (e.g. another column that holds the dates).
     hints: dict[str, str] = field(default_factory=dict)
+    #: Source column -> how many of its ids were texts such as ``NA`` or ``null``, read as no id.
+    null_like_ids: dict[str, int] = field(default_factory=dict)
+    #: Things in the file the reader should know though nothing was refused for them: dicts with
+    #: a message ``code`` and its parameters (e.g. ids written in scientific notation).
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -20,11 +20,21 @@ from recorrido.events.schema import CANONICAL_FIELDS
 #: Column names that commonly carry a canonical field, in order of preference. Exact canonical
 #: names always come first.
 WELL_KNOWN: dict[str, tuple[str, ...]] = {
-    "event_id": ("event_id", "messageId", "message_id", "id"),
-    "customer_id": ("customer_id", "userId", "user_id", "customer", "client_id"),
+    "event_id": ("event_id", "identity:id", "messageId", "message_id", "id"),
+    # ``case:concept:name``, ``time:timestamp`` and ``concept:name`` are the XES keys
+    # (events/xes.py), as pm4py names the columns when it writes a log to CSV. They come right
+    # after the canonical name: in such a file a ``date`` or ``Activity`` column is an attribute.
+    "customer_id": (
+        "customer_id",
+        "case:concept:name",
+        "userId",
+        "user_id",
+        "customer",
+        "client_id",
+    ),
     "anonymous_id": ("anonymous_id", "anonymousId", "visitor_id", "device_id", "session_id"),
-    "timestamp": ("timestamp", "event_time", "time", "ts", "datetime", "date"),
-    "event": ("event", "event_type", "event_name", "action", "activity"),
+    "timestamp": ("timestamp", "time:timestamp", "event_time", "time", "ts", "datetime", "date"),
+    "event": ("event", "concept:name", "event_type", "event_name", "action", "activity"),
     "channel": ("channel",),
     "source": ("source",),
     "value": ("value", "revenue", "amount", "price"),
@@ -41,7 +51,7 @@ class ColumnMapping(BaseModel):
     )
     defaults: dict[str, str] = Field(
         default_factory=dict,
-        description="constant value for a field no column gives (channel, source)",
+        description="constant value for a field no column gives (event, channel, source)",
     )
     explode: str | None = Field(
         default=None, description="a list column whose elements become one row each"
@@ -65,6 +75,12 @@ class ColumnMapping(BaseModel):
     def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
         for field in value:
             _check_field(field)
+        return value
+
+    @field_validator("defaults")
+    @classmethod
+    def _constant_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        check_defaults(value, "ColumnMapping")
         return value
 
     def merged(self, other: ColumnMapping) -> ColumnMapping:
@@ -115,6 +131,25 @@ def _check_field(field: str) -> None:
         )
 
 
+#: The fields a mapping's ``defaults`` may give one value for every row. A constant id would
+#: merge every row into one customer (or, for event_id, keep one row and drop the rest as
+#: duplicates), a constant timestamp would invent when things happened, and a constant value
+#: would invent money: those must come from a column.
+CONSTANT_FIELDS = ("event", "channel", "source")
+
+
+def check_defaults(defaults: Mapping[str, object], file: str) -> None:
+    """Refuse a ``defaults`` entry for a field no constant can honestly give."""
+    for field in defaults:
+        if field in CANONICAL_FIELDS and field not in CONSTANT_FIELDS and field != "properties":
+            raise RecorridoError(
+                "events_mapping_default_unsupported",
+                file=file,
+                field=field,
+                fields=", ".join(CONSTANT_FIELDS),
+            )
+
+
 def parse_column_options(options: Iterable[str]) -> dict[str, str]:
     """``["event=Action", "customer_id=Cliente"]`` -> ``{"event": "Action", ...}``."""
     columns: dict[str, str] = {}
@@ -140,6 +175,9 @@ def load_mapping_file(path: str | Path) -> ColumnMapping:
         raise RecorridoError(
             "mapping_file_invalid", file=str(path), detail="expected a mapping at the top level"
         )
+    defaults = data.get("defaults")
+    if isinstance(defaults, Mapping):  # said here too, where the file can be named
+        check_defaults(defaults, str(path))
     try:
         return ColumnMapping(**data)
     except ValidationError as exc:

@@ -41,6 +41,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "{file} no es un registro XES legible: {detail}",
         "en": "{file} is not a readable XES log: {detail}",
     },
+    "events_fields_unmapped": {
+        "es": "{file}: ninguna columna da los campos obligatorios {fields}. Columnas del "
+        "archivo: {columns}. Usa --column CAMPO=COLUMNA para cada uno (p. ej. --column "
+        "{first}=COLUMNA).",
+        "en": "{file}: no column gives the required fields {fields}. The file's columns: "
+        "{columns}. Use --column FIELD=COLUMN for each (e.g. --column {first}=COLUMN).",
+    },
+    "events_mapping_default_unsupported": {
+        "es": "{file}: defaults.{field} no se admite: un valor fijo solo sirve para {fields}. "
+        "{field} tiene que venir de una columna (columns: {{{field}: COLUMNA}} o --column "
+        "{field}=COLUMNA).",
+        "en": "{file}: defaults.{field} is not supported: a constant value only serves for "
+        "{fields}. {field} must come from a column (columns: {{{field}: COLUMN}} or --column "
+        "{field}=COLUMN).",
+    },
     "events_bad_timestamp_format": {
         "es": "--timestamp-format «{format}» no es un formato strptime válido: {detail}",
         "en": "--timestamp-format '{format}' is not a valid strptime format: {detail}",
@@ -57,6 +72,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "events_read_decimal_comma": {
         "es": "coma decimal",
         "en": "decimal comma",
+    },
+    "events_null_like_ids_line": {
+        "es": "{count} valores de la columna «{column}» eran textos como NA, null o - y se "
+        "leyeron como identificador vacío.",
+        "en": "{count} values of the column '{column}' were texts such as NA, null or - and "
+        "were read as no id.",
+    },
+    "events_warning_scientific_ids": {
+        "es": "La columna «{column}» ({field}) tiene identificadores en notación científica, "
+        "como «{example}»: perdieron cifras al escribir el archivo, y personas distintas pueden "
+        "compartir uno. Exporta la columna como texto y vuelve a importar.",
+        "en": "The column '{column}' ({field}) holds ids in scientific notation, such as "
+        "'{example}': they lost digits when the file was written, and different people may "
+        "share one. Export the column as text and ingest again.",
     },
     "events_conflicts_line": {
         "es": "{conflicts} filas repiten un event_id ya visto con otro contenido: están en la "

@@ -4,6 +4,7 @@ for the quarantine, numbered as in the file."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -78,6 +79,7 @@ def _stage_source(
     )
     try:
         fields, field_columns = source_fields(source, mapping)
+        warnings = _scientific_ids(source, field_columns)
         time, recognised, hints = _time_and_numbers(source, fields, field_columns, mapping)
         checked = check_records(
             source.table,
@@ -105,7 +107,16 @@ def _stage_source(
         if source.scratch is not None:
             shutil.rmtree(source.scratch, ignore_errors=True)
     rejects = read_rejects(staging, source)
-    stage_rows = int(stage.count().execute())
+    counts = (
+        stage.aggregate(
+            rows=stage.count(),
+            customer=stage.__null_like_customer.cast("int64").sum(),
+            anonymous=stage.__null_like_anonymous.cast("int64").sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    stage_rows = int(counts["rows"])
     reject_rows = int(rejects.count().execute()) if rejects is not None else 0
     report = FileReport(
         file=str(path),
@@ -115,6 +126,12 @@ def _stage_source(
         encoding=source.encoding,
         recognised=recognised,
         hints=hints,
+        warnings=warnings,
+        null_like_ids={
+            field_columns.get(field, field): int(counts[key] or 0)
+            for field, key in (("customer_id", "customer"), ("anonymous_id", "anonymous"))
+            if counts[key]
+        },
     )
     report.quarantined = reject_rows
     return report, stage, source
@@ -165,6 +182,35 @@ def _time_and_numbers(
 
 
 _SAMPLE_ROWS = 2000
+#: A number as spreadsheets and float formatting write it when it is too long to show whole
+#: (``2.81772E+18``): one digit, a few decimals, an exponent.
+_SCIENTIFIC = re.compile(r"^[-+]?\d(\.\d+)?[eE]\+?\d+$")
+
+
+def _scientific_ids(source: RawSource, field_columns: dict[str, str]) -> list[dict[str, str]]:
+    """A warning for each identity column whose sampled values are numbers in scientific notation.
+
+    Such ids lost their last digits when the file was written (``2.81772E+18`` stands for every
+    visitor from 2817715000000000000 to 2817725000000000000), so distinct people may share one
+    id. The file is still read: the ids are all there is, and the loss happened before recorrido.
+    """
+    warnings = []
+    columns = set(source.table.columns)
+    for field in ("customer_id", "anonymous_id"):
+        column = field_columns.get(field)
+        if column is None or column not in columns:
+            continue
+        found = [v for v in _sample(source, column) if _SCIENTIFIC.match(v.strip())]
+        if found:
+            warnings.append(
+                {
+                    "code": "events_warning_scientific_ids",
+                    "field": field,
+                    "column": column,
+                    "example": found[0].strip(),
+                }
+            )
+    return warnings
 
 
 def _sample(source: RawSource, column: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Check every record and turn it into canonical fields, or say why it cannot be stored.
 
-A record is refused (and sent to quarantine) when it has no customer or anonymous id, a timestamp
+A record is refused (and sent to quarantine) when it has no customer or anonymous id (an empty
+cell and a text such as ``NA`` or ``null`` are both no id: :data:`NULL_LIKE_IDS`), a timestamp
 that is empty, has an offset that is malformed or beyond ±14:00, is unparseable, impossible
 (30 February), before 1971 or more than a day in the future, an empty event name, or a value that
 is not a finite number. The first problem found, in that
@@ -51,6 +52,26 @@ def clean_text(value: ibis.Value) -> ibis.Value:
         (padded, text.strip().nullif("")),
         else_=text,
     )
+
+
+#: Texts that exports write for "no id" (R and pandas write ``NA``/``NaN``, SQL tools ``NULL``,
+#: Excel ``#N/A``, JavaScript ``undefined``): read as missing in an identity field, compared
+#: trimmed and case-insensitively. Taken as an id, each would merge every anonymous row of a
+#: file into one customer.
+NULL_LIKE_IDS = ("na", "n/a", "#n/a", "nan", "null", "none", "nil", "undefined", "-")
+_LONGEST_NULL_LIKE = max(len(t) for t in NULL_LIKE_IDS)
+
+
+def identity_text(value: ibis.Value | None) -> tuple[ibis.Value, ibis.Value]:
+    """(the id as :func:`clean_text` gives it, NULL when it is a null-like text; whether it was
+    one, False for a real id or an empty cell). ``None``: no column gives the field."""
+    if value is None:
+        return ibis.null("string"), ibis.literal(False)
+    text = clean_text(value)
+    # Lower-casing every id is dear on large files; only texts short enough to be one are.
+    null_like = (text.length() <= _LONGEST_NULL_LIKE) & text.lower().isin(NULL_LIKE_IDS)
+    null_like = null_like.fill_null(False)
+    return ibis.ifelse(null_like, ibis.null("string"), text), null_like
 
 
 def parse_timestamp(value: ibis.Value, options: TimeOptions, file: str) -> ibis.Value:
@@ -110,17 +131,19 @@ def check_records(
     defaults: dict[str, str],
 ) -> ibis.Table:
     """Canonical columns plus ``__problem``, ``__column`` and ``__detail`` (NULL when the record is
-    good), ``__row`` and ``__record`` (the original record as JSON text, kept for refused rows)."""
+    good), ``__row``, ``__record`` (the original record as JSON text, kept for refused rows) and
+    ``__null_like_customer`` / ``__null_like_anonymous`` (the id was a text such as ``NA``, read as
+    missing: :data:`NULL_LIKE_IDS`)."""
 
     def field(name: str) -> ibis.Value:
         if name in fields:
             return clean_text(fields[name])
-        if name in defaults:
-            return ibis.literal(defaults[name])
+        if name in defaults:  # a blank constant is no value, refused as a blank cell would be
+            return clean_text(ibis.literal(defaults[name]))
         return ibis.null("string")
 
-    customer_id = field("customer_id")
-    anonymous_id = field("anonymous_id")
+    customer_id, customer_null_like = identity_text(fields.get("customer_id"))
+    anonymous_id, anonymous_null_like = identity_text(fields.get("anonymous_id"))
     event = field("event")
     raw_time = fields.get("timestamp", ibis.null("string"))
     timestamp = parse_timestamp(raw_time, time, file)
@@ -184,7 +207,10 @@ def check_records(
         "properties": properties,
     }
     checked = table.mutate(
-        **{f"__c_{name}": expr for name, expr in canonical.items()}, __problem=problem
+        **{f"__c_{name}": expr for name, expr in canonical.items()},
+        __problem=problem,
+        __null_like_customer=customer_null_like,
+        __null_like_anonymous=anonymous_null_like,
     )
     code = checked.__problem
     time_column = field_columns.get("timestamp", "")
@@ -215,4 +241,7 @@ def check_records(
         __column=code.cases(*column_of.items(), else_=ibis.null("string")),
         __detail=ibis.ifelse(code.notnull(), detail, ibis.null("string")),
         __record=ibis.ifelse(code.notnull(), record.cast("string"), ibis.null("string")),
+        # Kept so the report can say how many ids were read as missing (count_null_like_ids).
+        __null_like_customer=checked.__null_like_customer,
+        __null_like_anonymous=checked.__null_like_anonymous,
     )
