@@ -117,8 +117,8 @@ def test_readings_in_plain_words():
     steps = pd.DataFrame({"step": ["carts", "pay"], "customers": [100, 38]})
     es = readings.funnel_reading(steps, names, "es", "en 30 días")
     assert es == (
-        "62 % de los clientes que llegan a «Añadir al carrito» no llegan a «Pago» en 30 días "
-        "(62 de 100)."
+        "62 % de los clientes que llegan a «Añadir al carrito» no llegan a «Pago» después, en "
+        "el orden de las etapas, en 30 días (62 de 100)."
     )
     en = readings.funnel_reading(steps, names, "en", "within 30 days")
     assert en.startswith("62% of the customers who reach 'Añadir al carrito'")
@@ -185,8 +185,8 @@ def test_report_holds_the_map_and_figures(demo_report):
         "Recorridos más comunes",
         "Retención por cohortes",
         "800 eventos · 20 clientes",
-        "65 % de los clientes que llegan a «Consideración» "
-        "no llegan a «Compra» en 30 días (13 de 20).",
+        "65 % de los clientes que llegan a «Consideración» no llegan a «Compra» después, en "
+        "el orden de las etapas, en 30 días (13 de 20).",
     ):
         assert text in html, text
     # A stage nobody reached shows 0, not a blank.

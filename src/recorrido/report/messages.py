@@ -270,10 +270,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report_period_month": {"es": "mes", "en": "month"},
     # readings
     "report_reading_funnel": {
-        "es": "{share} de los clientes que llegan a «{source}» no llegan a «{target}» {window} "
-        "({lost} de {total}).",
-        "en": "{share} of the customers who reach '{source}' do not reach '{target}' {window} "
-        "({lost} of {total}).",
+        "es": "{share} de los clientes que llegan a «{source}» no llegan a «{target}» después, "
+        "en el orden de las etapas, {window} ({lost} de {total}).",
+        "en": "{share} of the customers who reach '{source}' do not reach '{target}' after it, "
+        "in stage order, {window} ({lost} of {total}).",
     },
     "report_reading_funnel_vs_map": {
         "es": "El mapa cuenta {map_count} clientes en «{stage}»: todos los que llegaron en el "
@@ -319,6 +319,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "todavía en los datos.",
         "en": "Of the {size} customers who arrived in the {unit} of {when}, none has come back "
         "yet in the data.",
+    },
+    "report_reading_retention_small": {
+        "es": "Ninguna cohorte por {unit} tiene {floor} clientes o más (la mayor tiene {size}): "
+        "son muy pocos para leer en ellos una tasa de vuelta.",
+        "en": "No cohort by {unit} has {floor} customers or more (the largest has {size}): too "
+        "few to read a return rate from.",
     },
     "report_reading_unmapped": {
         "es": "{share} de los eventos ({events}) no corresponde a ningún punto de contacto del "
