@@ -97,3 +97,11 @@ def test_a_rate_that_moves_as_the_cases_grow_old_is_no_change(shared_data, tmp_p
     assert [f.sentence("en") for f in report.findings if f.kind == "change"] == []
     # nor is the end of an unpaid fine "going quiet"
     assert [f.sentence("en") for f in report.findings if f.kind == "abandonment"] == []
+
+
+def test_a_phone_is_a_call_but_an_iphone_is_not():
+    from recorrido.insights.discovery import ASSISTED_WORDS
+
+    assert ASSISTED_WORDS.search("phone_call") and ASSISTED_WORDS.search("Customer Phone")
+    assert ASSISTED_WORDS.search("llamada_asesor") and ASSISTED_WORDS.search("support_contact")
+    assert not ASSISTED_WORDS.search("iPhone") and not ASSISTED_WORDS.search("iphone_app")

@@ -59,7 +59,8 @@ GOAL_WORDS = re.compile(
 )
 ASSISTED_WORDS = re.compile(
     r"support|soporte|chat|call|llamada|agent|agente|ticket|asesor|advisor|help ?desk|"
-    r"contact|contacto|phone|tel[eé]fono",
+    # "phone" only where a word starts: an "iPhone" topic is no call to a person
+    r"contact|contacto|(^|[^a-z])phone|tel[eé]fono",
     re.IGNORECASE,
 )
 #: Goals that are a purchase: the shop's stage names fit them; any other goal gets neutral ones.
