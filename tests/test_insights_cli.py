@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from recorrido.journey import JourneyMap
 from tests import journey_generator as gen
+from tests.visits import visit, workspace
 
 RECORRIDO = Path(sys.executable).with_name("recorrido")
 
@@ -67,3 +69,21 @@ def test_map_discover_writes_a_valid_draft(folder, tmp_path):
     assert run("map", "validate", str(target)).returncode == 0
     again = run("map", "discover", "-w", str(folder / "ws"), "-o", str(target))
     assert again.returncode == 1
+
+
+def test_nothing_tested_is_said_apart_from_nothing_found(tmp_path):
+    # Six customers: no group reaches the floor, so nothing could be compared at all.
+    rows: list[dict] = []
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for c in range(6):
+        visit(rows, f"c{c}", start, ["home", "cart"] + (["purchase"] if c % 2 else []))
+    workspace(tmp_path, rows).close()
+    draft = tmp_path / "map.yaml"
+    assert run("map", "discover", "-w", str(tmp_path / "ws"), "-o", str(draft)).returncode == 0
+    friction = run("friction", str(draft), "-w", str(tmp_path / "ws"))
+    assert friction.returncode == 0, friction.stderr
+    said = " ".join(friction.stdout.split())  # the terminal's line breaks aside
+    assert "Nothing could be tested: no step, wait or group has 10 customers" in said, said
+    moments = run("moments", str(draft), "-w", str(tmp_path / "ws"))
+    said = " ".join(moments.stdout.split())
+    assert "has 30 customers with it and 30 without it" in said, said

@@ -126,7 +126,7 @@ def friction(
         if answer is not None:
             data = answer.data
             findings = [(f["kind"], f["text"][answer.lang], f["samples"]) for f in data["findings"]]
-            _show_friction(data, findings, answer.lang)
+            _show_friction(data, findings, answer.lang, min_customers)
             return
     report, lang = _run(
         workspace,
@@ -144,10 +144,12 @@ def friction(
         "skipped_properties": report.skipped_properties,
     }
     findings = [(f.kind, f.sentence(lang), f.samples) for f in report.findings]
-    _show_friction(summary, findings, lang)
+    _show_friction(summary, findings, lang, min_customers)
 
 
-def _show_friction(summary: dict, findings: list[tuple[str, str, list[str]]], lang: str) -> None:
+def _show_friction(
+    summary: dict, findings: list[tuple[str, str, list[str]]], lang: str, least: int
+) -> None:
     """Friction's lines: ``summary`` has the report's map, tested, customers and
     skipped_properties; each finding is its kind, its sentence and its samples."""
     one = len(findings) == 1
@@ -167,7 +169,9 @@ def _show_friction(summary: dict, findings: list[tuple[str, str, list[str]]], la
         keys = ", ".join(repr(k) for k in summary["skipped_properties"])
         out.print(message("insights_skipped_properties", lang, keys=keys), markup=False)
     if not findings:
-        out.print(message("insights_none", lang))
+        # nothing tested is not "nothing found": say what was missing
+        none = "insights_none_tested" if not summary["tested"] else "insights_none"
+        out.print(message(none, lang, least=least))
     for rank, (kind, sentence, samples) in enumerate(findings, 1):
         # Text, not markup: a finding's sentence and samples carry event names from the data.
         out.print(Text.assemble((f"{rank}. [{kind}]", "bold"), " ", sentence))
@@ -194,7 +198,7 @@ def moments(
         return
     answer = None if as_json else _asked(workspace, backend, map_path, "moments", params)
     if answer is not None:  # the report's JSON: the tables' rows as they are
-        _show_moments(answer.data, answer.lang)
+        _show_moments(answer.data, answer.lang, min_support)
         return
     report, lang = _run(
         workspace,
@@ -207,12 +211,14 @@ def moments(
     if as_json:
         _dump(report.to_dict())
         return
-    _show_moments(report.to_dict(), lang)
+    _show_moments(report.to_dict(), lang, min_support)
 
 
-def _show_moments(report: dict, lang: str) -> None:
+def _show_moments(report: dict, lang: str, min_support: int) -> None:
     """The moments' title and tables, from the report's ``to_dict()`` (or the server's JSON)."""
     out.print(message("insights_moments_title", lang, name=report["map"], tested=report["tested"]))
+    if not report["tested"]:  # say why the tables are empty, not just "(0 tested)"
+        out.print(message("insights_moments_none_tested", lang, least=min_support))
     for title, rows in (("insights_helps", report["helps"]), ("insights_hurts", report["hurts"])):
         view = Table(title=message(title, lang))
         for column in ("item", "with", "rate with", "rate without", "difference (95% CI)"):

@@ -223,6 +223,18 @@ MESSAGES.update(
             "es": "Ningún hallazgo supera el umbral de ruido.",
             "en": "No finding is above the noise threshold.",
         },
+        "insights_none_tested": {
+            "es": "No se pudo probar nada: ningún paso, espera ni grupo reúne {least} clientes a "
+            "cada lado para comparar (--min-customers), o nadie llega al objetivo.",
+            "en": "Nothing could be tested: no step, wait or group has {least} customers on each "
+            "side to compare (--min-customers), or nobody reaches the goal.",
+        },
+        "insights_moments_none_tested": {
+            "es": "No se pudo probar nada: ningún punto de contacto ni paso entre dos tiene "
+            "{least} clientes con él y {least} sin él en su etapa (--min-support).",
+            "en": "Nothing could be tested: no touchpoint or move between two has {least} "
+            "customers with it and {least} without it in its stage (--min-support).",
+        },
         "insights_moments_title": {
             "es": "Momentos de la verdad en «{name}» ({tested} probados)",
             "en": "Moments of truth in '{name}' ({tested} tested)",
