@@ -100,6 +100,7 @@ def run_ingest(
             report.duplicates = int(valid_per_file.get(index, 0)) - report.ingested
         conflicts = None
         if sum(r.duplicates for r in reports):
+            _warn_identical_rows(batch, reports)
             conflicts = _conflicting_rows(store, batch, fresh, ingest_id, paths).cache()
             conflicts_per_file = dict(
                 conflicts.group_by("__file")
@@ -166,6 +167,26 @@ def run_ingest(
 #: The fields two rows with one event_id must share to be the same event (``source`` is left
 #: out: the same rows re-read from a renamed file are still the same events).
 _COMPARED = ("customer_id", "anonymous_id", "timestamp", "event", "channel", "value")
+
+
+def _warn_identical_rows(batch: ibis.Table, reports: list) -> None:
+    """A warning on each file with rows that had no event id and were the same as another row
+    of this ingest (customer, time, event, channel, value, properties): they share one content
+    hash, so they were counted once as duplicates. Exact repeats are usually a double export,
+    but two purchases alike on one day (CDNOW's daily records) are not: the reader is told, and
+    an id column keeps them apart."""
+    hashed = batch.filter(batch.event_id.startswith("h:"))
+    per_file = (
+        hashed.group_by("__file")
+        .aggregate(rows=hashed.count(), ids=hashed.event_id.nunique())
+        .execute()
+    )
+    for file, rows, ids in per_file[["__file", "rows", "ids"]].itertuples(index=False, name=None):
+        repeated = int(rows) - int(ids)
+        if repeated > 0:
+            reports[int(file)].warnings.append(
+                {"code": "events_warning_identical_rows", "count": str(repeated)}
+            )
 
 
 def _conflicting_rows(

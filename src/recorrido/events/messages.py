@@ -79,6 +79,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{count} values of the column '{column}' were texts such as NA, null or - and "
         "were read as no id.",
     },
+    "events_warning_identical_rows": {
+        "es": "{count} filas sin identificador de evento eran idénticas a otra de esta importación "
+        "(cliente, hora, evento y valores) y se contaron una vez, como duplicadas. Si son "
+        "repeticiones reales (dos compras iguales el mismo día), da al archivo una columna de "
+        "identificador.",
+        "en": "{count} rows without an event id were identical to another row of this ingest "
+        "(customer, time, event and values) and were counted once, as duplicates. If they are "
+        "real repeats (two alike purchases on one day), give the file an id column.",
+    },
     "events_warning_scientific_ids": {
         "es": "La columna «{column}» ({field}) tiene identificadores en notación científica, "
         "como «{example}»: perdieron cifras al escribir el archivo, y personas distintas pueden "
