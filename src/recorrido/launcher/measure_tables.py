@@ -40,7 +40,8 @@ def show_measured(result, lang: str, console) -> None:
         for row in result.stage_rows(segment):
             view.add_row(
                 row["name"],
-                message(f"measure_phase_{row['phase']}", lang),
+                # a stage's phase is optional in a map: none is no crash, a dash
+                message(f"measure_phase_{row['phase']}", lang) if row["phase"] else "—",
                 _number(row["customers"], lang),
                 _percent(row["conversion_from_previous"], lang),
                 _number(row["dropped"], lang),
@@ -65,6 +66,26 @@ def show_measured(result, lang: str, console) -> None:
     console.print(view)
     share = _percent(summary["unmapped_share"], lang)
     console.print(message("measure_unmapped", lang, share=share), highlight=False)
+    note = too_short_to_stop(summary, result.options.get("inactivity"), lang)
+    if note:
+        console.print(note, highlight=False)
+
+
+def too_short_to_stop(summary: dict, inactivity: str | None, lang: str) -> str | None:
+    """A sentence when the data runs for less than the inactivity that makes a customer count
+    as stopped: every "stopped here" is then 0 by construction, not because nobody left."""
+    from datetime import datetime
+
+    from recorrido.analytics.windows import parse_duration
+
+    first, last = summary.get("first_event_at"), summary.get("measured_at")
+    if not (first and last and inactivity):
+        return None
+    runs_us = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds() * 1e6
+    if runs_us >= parse_duration(inactivity):
+        return None
+    days = max(1, round(runs_us / 86_400e6))
+    return message("measure_too_short_to_stop", lang, days=days, inactivity=inactivity)
 
 
 class AnsweredMap:

@@ -209,6 +209,9 @@ def measure(
             "unmapped_events": unmapped,
             "unmapped_share": unmapped / total,
             "measured_at": _iso(as_of_us),
+            # with measured_at, how long the data runs: shorter than the inactivity, nobody can
+            # count as stopped yet, and the tables say so rather than show zeros
+            "first_event_at": _iso(_int(span["first_us"][0])),
             "segments": sorted(stages["segment"].unique().tolist()),
         }
         options = {

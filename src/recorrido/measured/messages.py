@@ -28,6 +28,14 @@ MESSAGES.update(
         "measure_col_touchpoint": {"es": "punto de contacto", "en": "touchpoint"},
         "measure_col_from_previous": {"es": "conv. desde la anterior", "en": "conv. from previous"},
         "measure_col_dropped": {"es": "se quedaron", "en": "stopped here"},
+        "measure_too_short_to_stop": {
+            "es": "Los datos abarcan unos {days} días, menos que la inactividad que cuenta como "
+            "abandono ({inactivity}): nadie cuenta aún como «se quedaron» (cámbiala con "
+            "--inactivity).",
+            "en": "The data runs for about {days} days, less than the inactivity that counts as "
+            "stopping ({inactivity}): nobody counts as 'stopped here' yet (change it with "
+            "--inactivity).",
+        },
         "measure_col_hours_to_next": {
             "es": "horas a la siguiente (mediana)",
             "en": "hours to next (median)",
