@@ -76,15 +76,11 @@ def too_short_to_stop(summary: dict, inactivity: str | None, lang: str) -> str |
     as stopped: every "stopped here" is then 0 by construction, not because nobody left."""
     from datetime import datetime
 
-    from recorrido.analytics.windows import parse_duration
-
     first, last = summary.get("first_event_at"), summary.get("measured_at")
-    if not (first and last and inactivity):
+    if not (summary.get("shorter_than_inactivity") and first and last):
         return None
-    runs_us = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds() * 1e6
-    if runs_us >= parse_duration(inactivity):
-        return None
-    days = max(1, round(runs_us / 86_400e6))
+    runs = datetime.fromisoformat(last) - datetime.fromisoformat(first)
+    days = max(1, round(runs.total_seconds() / 86_400))
     return message("measure_too_short_to_stop", lang, days=days, inactivity=inactivity)
 
 

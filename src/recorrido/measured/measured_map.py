@@ -212,6 +212,7 @@ def measure(
             # with measured_at, how long the data runs: shorter than the inactivity, nobody can
             # count as stopped yet, and the tables say so rather than show zeros
             "first_event_at": _iso(_int(span["first_us"][0])),
+            "shorter_than_inactivity": as_of_us - _int(span["first_us"][0]) < inactivity_us,
             "segments": sorted(stages["segment"].unique().tolist()),
         }
         options = {
