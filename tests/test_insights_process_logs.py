@@ -105,3 +105,19 @@ def test_a_phone_is_a_call_but_an_iphone_is_not():
     assert ASSISTED_WORDS.search("phone_call") and ASSISTED_WORDS.search("Customer Phone")
     assert ASSISTED_WORDS.search("llamada_asesor") and ASSISTED_WORDS.search("support_contact")
     assert not ASSISTED_WORDS.search("iPhone") and not ASSISTED_WORDS.search("iphone_app")
+
+
+def test_no_segment_of_one_customer_is_chosen(tmp_path):
+    from recorrido.insights.segments import segments
+
+    rows: list[dict] = []
+    for c in range(24):
+        names = ["home", "cart"] + (["purchase"] if c % 2 else [])
+        visit(rows, f"c{c}", START + timedelta(days=c % 5), names)
+    # one customer unlike any other: a hundred visits to the cart over two months
+    for day in range(100):
+        visit(rows, "outlier", START + timedelta(hours=14 * day), ["cart"] * 3)
+    with workspace(tmp_path, rows) as ws:
+        journey = discover(ws, goal="purchase", lang="en")
+        report = segments(ws, journey)
+    assert min(s["customers"] for s in report.segments) >= 5, report.segments

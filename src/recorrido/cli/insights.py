@@ -329,7 +329,11 @@ def segments(
         return
     out.print(
         message(
-            "insights_segments_title", lang, name=report.map, k=report.k, customers=report.customers
+            "insights_segments_title_one" if report.k == 1 else "insights_segments_title",
+            lang,
+            name=report.map,
+            k=report.k,
+            customers=report.customers,
         ),
         highlight=False,
     )

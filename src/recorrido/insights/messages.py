@@ -256,6 +256,12 @@ MESSAGES.update(
             "es": "Segmentos de «{name}»: {k} grupos de {customers} clientes",
             "en": "Segments of '{name}': {k} groups of {customers} customers",
         },
+        "insights_segments_title_one": {
+            "es": "Segmentos de «{name}»: un solo grupo de {customers} clientes (ninguna "
+            "división deja grupos con clientes suficientes)",
+            "en": "Segments of '{name}': one group of {customers} customers (no split leaves "
+            "groups with enough customers)",
+        },
         "insights_discovered": {
             "es": "Mapa propuesto escrito en {path}: {stages} etapas, {touchpoints} puntos de "
             "contacto. Revísalo y valídalo con: recorrido map validate {path}",

@@ -8,7 +8,10 @@ hash of the id when there are more: :mod:`recorrido.insights.sampling`).
 **Clusters.** Features are ``log1p``-transformed (counts, days) and standardised; k-means
 (scikit-learn's: k-means++ start, fixed seed, 10 starts; centres fitted on at most 10,000 of the
 customers, every customer then joining the nearest) runs for k = 2..``max_k`` and the k with
-the best mean silhouette (on at most 2,000 customers) is kept, unless ``k`` is given.
+the best mean silhouette (on at most 2,000 customers) is kept, unless ``k`` is given; a k that
+leaves a segment smaller than ``MIN_SEGMENT_SHARE`` of the customers (at least
+``MIN_SEGMENT_CUSTOMERS``) is not chosen: a segment of one customer describes a person, not a
+kind of journey (20 customers had been cut into 5 segments, one of them "1 customers").
 
 **Words.** Each segment is described by the (at most three) features whose mean differs most
 from the rest's, in standard deviations (at least 0.5): "more events in «Cart» (3.1 vs 0.8)".
@@ -17,6 +20,7 @@ from the rest's, in standard deviations (at least 0.5): "more events in «Cart»
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +34,9 @@ from recorrido.insights.sentences import percent
 #: Customers the segments' centres are fitted on (drawn at random, with the seed); the others
 #: join the nearest centre.
 FIT_CUSTOMERS = 10_000
+#: The smallest segment a chosen k may leave: this share of the customers, and this many.
+MIN_SEGMENT_SHARE = 0.02
+MIN_SEGMENT_CUSTOMERS = 5
 
 
 @dataclass
@@ -109,9 +116,10 @@ def segments(
     else:
         best_k, labels, score = 1, np.zeros(n, dtype=int), None
         probe = rng.choice(n, size=min(n, 2000), replace=False)
+        smallest = max(MIN_SEGMENT_CUSTOMERS, math.ceil(MIN_SEGMENT_SHARE * n))
         for candidate in range(2, min(max_k, n - 1) + 1):
             found = _kmeans(z, z[fit], candidate, seed)
-            if len(set(found[probe])) < 2:
+            if len(set(found[probe])) < 2 or np.bincount(found).min() < smallest:
                 continue
             value = _silhouette(z[probe], found[probe])
             if score is None or value > score + 1e-9:
