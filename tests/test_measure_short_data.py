@@ -1,6 +1,9 @@
-"""A log shorter than the inactivity that counts as stopping (six days of yoochoose's clicks
+"""What the measured map's tables say on small data.
+
+A log shorter than the inactivity that counts as stopping (six days of yoochoose's clicks
 against the default 7d) shows 0 "stopped here" in every stage by construction: the measured
-map says so instead of letting the zeros read as nobody leaving."""
+map says so instead of letting the zeros read as nobody leaving. A conversion rate read over a
+few customers is shown with their number."""
 
 from __future__ import annotations
 
@@ -56,6 +59,8 @@ def test_a_log_shorter_than_the_inactivity_says_nobody_counts_as_stopped(tmp_pat
     folder = _data(tmp_path, days=5)
     said = _measure(folder)
     assert "The data runs for about 5 days, less than the inactivity" in said, said
+    # 13 customers never bought: their rate is shown with their number, not a bare "0.0%"
+    assert "0.0% (n=13)" in said, said
     # with a shorter inactivity the stages can count who stopped, and the note goes
     assert "less than the inactivity" not in _measure(folder, "--inactivity", "1d")
 

@@ -61,7 +61,7 @@ def show_measured(result, lang: str, console) -> None:
             _number(row["events"], lang),
             _number(row["customers"], lang),
             _percent(row["conversion_with"], lang),
-            _percent(row["conversion_without"], lang),
+            _without(row, summary["customers"], lang),
         )
     console.print(view)
     share = _percent(summary["unmapped_share"], lang)
@@ -69,6 +69,17 @@ def show_measured(result, lang: str, console) -> None:
     note = too_short_to_stop(summary, result.options.get("inactivity"), lang)
     if note:
         console.print(note, highlight=False)
+
+
+#: Below this many customers without a touchpoint, their rate is shown with their number: "100 %"
+#: read over 2 customers is not the "100 %" of 2,000.
+FEW = 30
+
+
+def _without(row: dict, customers: int, lang: str) -> str:
+    rate = _percent(row["conversion_without"], lang)
+    without = int(customers) - int(row["customers"])
+    return f"{rate} (n={_number(without, lang)})" if 0 < without < FEW else rate
 
 
 def too_short_to_stop(summary: dict, inactivity: str | None, lang: str) -> str | None:
