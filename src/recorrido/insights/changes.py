@@ -129,11 +129,20 @@ def candidates(journeys, options) -> Candidates:
     # cohort old enough to have converted.
     ends: dict[tuple, int] = {}
     tested: list[tuple[tuple, Change]] = []
+    # Only the metrics that can be a series (and the goal, for each change's effect): a log
+    # whose events are item ids has tens of thousands of names, and splitting every one of them
+    # into a series of its own took seconds for nothing (yoochoose: 19,000 groups, 12 s).
+    series = done[
+        done.mkind.isin(["goal", "loop", "trouble"])
+        | (done.mkind.isin(["event", change_cohorts.GOAL_AFTER]) & done.metric.isin(events))
+        | ((done.mkind == "touchpoint") & done.metric.isin(touchpoints))
+    ]
+    groups = list(series.groupby(["mkind", "metric", "dim", "val"]))
     # Each series' doers per bin, looked up by key (the rates before and after a window).
     k_of: dict[tuple, pd.Series] = {}
-    for (mkind, metric, dim, val), g in done.groupby(["mkind", "metric", "dim", "val"]):
+    for (mkind, metric, dim, val), g in groups:
         k_of[(str(mkind), str(metric), str(dim), str(val))] = g.set_index("bin")["k"]
-    for (mkind, metric, dim, val), g in done.groupby(["mkind", "metric", "dim", "val"]):
+    for (mkind, metric, dim, val), g in groups:
         metric = str(metric)
         if mkind == "goal" or dim in change_segments.MIX_ONLY:
             continue
