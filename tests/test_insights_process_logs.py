@@ -121,3 +121,16 @@ def test_no_segment_of_one_customer_is_chosen(tmp_path):
         journey = discover(ws, goal="purchase", lang="en")
         report = segments(ws, journey)
     assert min(s["customers"] for s in report.segments) >= 5, report.segments
+
+
+def test_a_touchpoint_spread_over_channels_is_drawn_on_none(tmp_path):
+    rows: list[dict] = []
+    channels = ["Facebook", "Instagram", "Online Display", "Paid Search", "Online Video"]
+    for c in range(50):
+        visit(rows, f"m{c}", START + timedelta(hours=c), ["impression", "conversion"])
+        rows[-2]["channel"] = channels[c % 5]  # the impression: five channels alike
+        rows[-1]["channel"] = "web"  # the conversion: one
+    with workspace(tmp_path, rows) as ws:
+        journey = discover(ws, goal="conversion", lang="en")
+    drawn = {tp.id: tp.channel for tp in journey.touchpoints}
+    assert drawn == {"impression": None, "conversion": "web"}

@@ -17,8 +17,9 @@
    steps (``payment_failed`` stays apart from ``payment_form``), its description says it is a
    failure and its stage lists it among the ``pain_points``, so the map marks it as a failure
    instead of making it an ordinary step. Its channel is the commonest channel of its
-   events; its mode is assisted when the name says a person is involved (support, chat, call,
-   agent, ticket, soporte, asesor, llamada, ...).
+   events when most of them happen there (else it has none); its mode is assisted when the
+   name says a person is involved (support, chat, call, agent, ticket, soporte, asesor,
+   llamada, ...).
 3. **Position.** For customers who reached the goal, each event before their first goal event
    gets the position ``place / place of the goal`` (0 at the start, near 1 just before it);
    events after it count as after; customers without a goal count as before. A touchpoint is
@@ -413,7 +414,13 @@ def _channels(events: ibis.Table, chosen: list[str]) -> dict[str, str]:
     t = events.filter(events.event.isin(chosen), events.channel.notnull())
     frame = t.group_by(["event", "channel"]).aggregate(n=t.count()).execute()
     frame = frame.sort_values(["event", "n", "channel"], ascending=[True, False, True])
-    return {str(e): str(g["channel"].iloc[0]) for e, g in frame.groupby("event")}
+    # A touchpoint is drawn on a channel only when most of its events happen there: an ad
+    # impression served on five channels is no "Facebook" touchpoint.
+    return {
+        str(e): str(g["channel"].iloc[0])
+        for e, g in frame.groupby("event")
+        if g["n"].iloc[0] * 2 > g["n"].sum()
+    }
 
 
 def _group(chosen: list[str], goal: str) -> dict[str, list[str]]:
