@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import ibis
 
 from recorrido.errors import RecorridoError, did_you_mean
@@ -52,6 +54,9 @@ def source_fields(source: RawSource, mapping: ColumnMapping) -> tuple[dict, dict
     return fields, resolved
 
 
+_ALIGNED = re.compile(r"\S {2,}\S|\S\s+\S.*\s{2,}")
+
+
 def _check_required(
     source: RawSource, mapping: ColumnMapping, resolved: dict[str, str], shown: str
 ) -> None:
@@ -59,6 +64,11 @@ def _check_required(
     should not take one run per field to find out."""
     missing = [f for f in ("timestamp", "event") if f not in resolved and f not in mapping.defaults]
     no_id = "customer_id" not in resolved and "anonymous_id" not in resolved
+    read = [c for c in source.table.columns if not c.startswith("__")]
+    if (missing or no_id) and len(read) == 1 and _ALIGNED.search(read[0].strip()):
+        # One column whose name holds runs of spaces: the file lines its columns up with spaces
+        # (CDNOW's "customer_id  date number_of_cds  dollar_value"), no delimiter was found.
+        raise RecorridoError("events_aligned_columns", file=str(source.path), header=read[0])
     if len(missing) + no_id > 1:
         raise RecorridoError(
             "events_fields_unmapped",

@@ -41,6 +41,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "{file} no es un registro XES legible: {detail}",
         "en": "{file} is not a readable XES log: {detail}",
     },
+    "events_spreadsheet": {
+        "es": "{file} es una hoja de cálculo: recorrido no lee Excel ni ODS. Guárdala como CSV "
+        "UTF-8 (Guardar como › CSV) e impórtala.",
+        "en": "{file} is a spreadsheet: recorrido does not read Excel or ODS files. Save it as "
+        "CSV UTF-8 (Save as › CSV) and ingest that.",
+    },
+    "events_aligned_columns": {
+        "es": "{file}: sus columnas parecen alineadas con espacios («{header}»), sin un "
+        "separador. Guárdalo con comas o tabuladores entre columnas (p. ej. en una hoja de "
+        "cálculo, o con: awk -v OFS=, '{{$1=$1}}1' archivo) e impórtalo.",
+        "en": "{file}: its columns seem lined up with spaces ('{header}'), with no delimiter. "
+        "Save it with commas or tabs between the columns (e.g. from a spreadsheet, or with: "
+        "awk -v OFS=, '{{$1=$1}}1' file) and ingest that.",
+    },
     "events_fields_unmapped": {
         "es": "{file}: ninguna columna da los campos obligatorios {fields}. Columnas del "
         "archivo: {columns}. Usa --column CAMPO=COLUMNA para cada uno (p. ej. --column "

@@ -39,12 +39,16 @@ _SUFFIXES = {
     ".xes": "xes",
 }
 _ROW = "__row"
+#: Spreadsheet files: not read (no reader here keeps their types and dates apart), said so.
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def detect_format(path: Path) -> str:
     """The format by file suffix; JSON files whose records are Segment calls are ``segment``."""
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".zst")]
     fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if fmt is None and suffixes and suffixes[-1] in _SPREADSHEETS:
+        raise RecorridoError("events_spreadsheet", file=str(path))
     if fmt is None:
         raise RecorridoError("format_unknown", file=str(path))
     if fmt == "ndjson" and (_is_segment_batch(path) or _looks_like_segment(path)):
