@@ -150,8 +150,8 @@ r5,run,2024-02-02T10:04:00Z,view
 s1,same,2024-02-03T10:00:00Z,view
 s2,same,2024-02-03T10:01:00Z,cart
 s3,same,2024-02-03T10:01:00Z,cart
-n1,none,2024-02-04T10:00:00Z,view
-n2,none,2024-02-04T10:01:00Z,cart
+n1,idle,2024-02-04T10:00:00Z,view
+n2,idle,2024-02-04T10:01:00Z,cart
 """
 
 
@@ -187,8 +187,8 @@ def test_drop_offs_next_steps_from_a_kept_step_table_are_the_same(tmp_path, afte
             return
         # Worked out by hand at step 2 (cart) of view, cart, orders: 'tie' did help at its
         # cart's very second (not after it), then cart, faq; 'run' carts on (one step), then
-        # views; 'same' (a second cart at the same second) and 'none' do nothing more.
-        four = ["tie", "run", "same", "none"]
+        # views; 'same' (a second cart at the same second) and 'idle' do nothing more.
+        four = ["tie", "run", "same", "idle"]
         mine = events.filter(events.customer_id.isin(four))
         people = funnel_customers(events, ["view", "cart", "orders"], step=2, dropped=True)
         nxt = dropoff_paths(
