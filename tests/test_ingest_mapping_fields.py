@@ -3,26 +3,11 @@ once, and a mapping file's ``defaults`` that are either honoured or refused (pro
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from typer.testing import CliRunner
 
 from recorrido import ColumnMapping, Workspace
 from recorrido.errors import RecorridoError
-
-
-def cli(*args: object, lang: str = "en"):
-    from recorrido.cli import app
-
-    env = {"RECORRIDO_LANG": lang, "COLUMNS": "200"}
-    return CliRunner().invoke(app, [str(a) for a in args], env=env)
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from tests.ingest_helpers import cli, write
 
 # -- pm4py / XES column names -------------------------------------------------------------------
 

@@ -4,25 +4,11 @@ is; ids written in scientific notation (digits lost) are warned about (probe, it
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from recorrido import Workspace
-
-
-def cli(*args: object, lang: str = "en"):
-    from recorrido.cli import app
-
-    env = {"RECORRIDO_LANG": lang, "COLUMNS": "200"}
-    return CliRunner().invoke(app, [str(a) for a in args], env=env)
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from tests.ingest_helpers import cli, write
 
 NULL_LIKE = ["NA", "N/A", "NaN", "null", "NULL", "None", "-", " na ", "undefined", "#N/A", ""]
 
