@@ -72,11 +72,12 @@ def choose_explained(
             if words.search(name):
                 return name, why
     often = {n for n, c in reach.items() if c >= MIN_SHARE * customers}
-    ending = _commonest_ending(events, [n for n in names if str(n) in often])
+    ending = _commonest_ending(events, [n for n in names if str(n) in often], reach)
     return (ending, "ending") if ending else (names[0], "guess")
 
 
-def _commonest_ending(events: ibis.Table, names: list[str]) -> str | None:
+def _commonest_ending(events: ibis.Table, names: list[str], reach: dict[str, int]) -> str | None:
+    """The event that ends the most journeys among ``names`` (``reach``: customers per event)."""
     latest_first = ibis.window(
         group_by=events.customer_id, order_by=[ibis.desc(k) for k in order_keys(events)]
     )
@@ -91,8 +92,7 @@ def _commonest_ending(events: ibis.Table, names: list[str]) -> str | None:
     starts = t.filter(t.event == t._first).select("event", "customer_id").distinct()
     starts = starts.group_by("event").aggregate(s=starts.count()).execute()
     begun = {str(r.event): int(r.s) for r in starts.itertuples()}
-    done = events.group_by("event").aggregate(c=events.customer_id.nunique()).execute()
-    mostly_first = {str(r.event) for r in done.itertuples() if begun.get(str(r.event), 0) * 2 > r.c}
+    mostly_first = {name for name, c in reach.items() if begun.get(name, 0) * 2 > c}
     ends = ends[ends.event.astype(str).isin(set(names) - mostly_first)]
     if ends.empty:
         return None
