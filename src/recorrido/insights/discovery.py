@@ -51,6 +51,7 @@ import ibis
 
 from recorrido.analytics.sequence import customer_order, epoch_micros, events_of
 from recorrido.errors import RecorridoError, did_you_mean
+from recorrido.insights.goal_choice import note as goal_note
 from recorrido.insights.sampling import sample
 
 GOAL_WORDS = re.compile(
@@ -117,32 +118,6 @@ DESCRIPTION = {
     "revisa nombres, etapas y reglas.",
     "en": "Draft proposed from the data ({customers} customers, {events} events): review the "
     "names, stages and rules.",
-}
-#: How the goal was chosen (goal_choice.WHY, or given), said in the map's description so that a
-#: guess is seen: the first thing to check in a draft.
-GOAL_NOTE = {
-    "es": {
-        "given": "Objetivo: «{goal}» (el indicado).",
-        "conversion": "Objetivo: «{goal}», el evento con nombre de conversión que más clientes "
-        "hacen; si no es el tuyo, indícalo con --goal.",
-        "completion": "Objetivo: «{goal}», el evento con nombre de cierre que más clientes hacen; "
-        "si no es el tuyo, indícalo con --goal.",
-        "ending": "Objetivo: «{goal}», el evento en el que terminan más recorridos (ningún nombre "
-        "dice conversión ni cierre); si no es el tuyo, indícalo con --goal.",
-        "guess": "Objetivo: «{goal}», solo una suposición (ningún evento parece una conversión, un "
-        "cierre ni un final habitual): indica el tuyo con --goal.",
-    },
-    "en": {
-        "given": "Goal: '{goal}' (as given).",
-        "conversion": "Goal: '{goal}', the event named like a conversion that most customers do; "
-        "if it is not yours, name it with --goal.",
-        "completion": "Goal: '{goal}', the event named like a completion that most customers do; "
-        "if it is not yours, name it with --goal.",
-        "ending": "Goal: '{goal}', the event most journeys end on (no name reads as a conversion "
-        "or a completion); if it is not yours, name it with --goal.",
-        "guess": "Goal: '{goal}', only a guess (no event looks like a conversion, a completion or "
-        "a usual ending): name yours with --goal.",
-    },
 }
 
 
@@ -230,7 +205,7 @@ def discover(
         "language": lang,
         "description": DESCRIPTION[lang].format(customers=customers, events=total_events)
         + " "
-        + GOAL_NOTE[lang][why].format(goal=goal),
+        + goal_note(why, goal, lang),
         "stages": [
             {
                 # A stage id may not repeat a touchpoint id (an event named "after" ...).

@@ -98,3 +98,36 @@ def _commonest_ending(events: ibis.Table, names: list[str], reach: dict[str, int
         return None
     ends = ends.sort_values(["k", "event"], ascending=[False, True])
     return str(ends.event.iloc[0])
+
+
+#: How the goal was chosen (WHY, or given), said in the map's description so that a
+#: guess is seen: the first thing to check in a draft.
+NOTES = {
+    "es": {
+        "given": "Objetivo: «{goal}» (el indicado).",
+        "conversion": "Objetivo: «{goal}», el evento con nombre de conversión que más clientes "
+        "hacen; si no es el tuyo, indícalo con --goal.",
+        "completion": "Objetivo: «{goal}», el evento con nombre de cierre que más clientes hacen; "
+        "si no es el tuyo, indícalo con --goal.",
+        "ending": "Objetivo: «{goal}», el evento en el que terminan más recorridos (ningún nombre "
+        "dice conversión ni cierre); si no es el tuyo, indícalo con --goal.",
+        "guess": "Objetivo: «{goal}», solo una suposición (ningún evento parece una conversión, un "
+        "cierre ni un final habitual): indica el tuyo con --goal.",
+    },
+    "en": {
+        "given": "Goal: '{goal}' (as given).",
+        "conversion": "Goal: '{goal}', the event named like a conversion that most customers do; "
+        "if it is not yours, name it with --goal.",
+        "completion": "Goal: '{goal}', the event named like a completion that most customers do; "
+        "if it is not yours, name it with --goal.",
+        "ending": "Goal: '{goal}', the event most journeys end on (no name reads as a conversion "
+        "or a completion); if it is not yours, name it with --goal.",
+        "guess": "Goal: '{goal}', only a guess (no event looks like a conversion, a completion or "
+        "a usual ending): name yours with --goal.",
+    },
+}
+
+
+def note(why: str, goal: str, lang: str) -> str:
+    """The sentence of a draft map's description that says how its goal was chosen."""
+    return NOTES[lang][why].format(goal=goal)
