@@ -299,6 +299,86 @@ def test_editor_details_keyboard_and_drag(site, browser):
     context.close()
 
 
+def test_editor_moves_removes_and_sets_the_goal(site, browser):
+    """A touchpoint dragged into another stage, another moved from the keyboard (the "move to
+    the stage" form), a move that would empty a stage refused in `map validate`'s words, one
+    touchpoint removed after the confirmation and one kept when it is declined, the goal set to
+    an event: the file follows, keeping its comments."""
+    from recorrido.journey import JourneyMap
+    from recorrido.journey.templates import template_text
+
+    base, folder, _ = site
+    name = "structure-browser.yaml"
+    path = folder / name
+    text = template_text("ecommerce", "en").replace("name: Online shop", "name: Structure shop")
+    path.write_text(text, encoding="utf-8")
+    # Both stages in view: a drag that has to scroll the page on the way is not a user's drag.
+    context = browser.new_context(viewport={"width": 1440, "height": 4000})
+    watch = Watch(context, base)
+    page = watch.page(context)
+    _login(page, base, "editor")
+    page.goto(f"{base}/maps/{name}/edit")
+    page.wait_for_load_state("load")
+    _accessible(page)
+
+    page.evaluate("window.scrollTo(0, 0)")
+    page.drag_and_drop("#item-ads .grip", "#item-newsletter h3")
+    page.wait_for_url("**#item-ads")
+    page.wait_for_load_state("load")
+    consider = [tp.id for tp in JourneyMap.load(path).stage("consider").touchpoints]
+    assert consider == ["product-view", "ads", "newsletter"]
+
+    page.select_option("#move-stage-newsletter", "loyalty")
+    page.focus("#move-stage-newsletter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#item-newsletter")
+    page.wait_for_load_state("load")
+    assert [tp.id for tp in JourneyMap.load(path).stage("loyalty").touchpoints][-1] == "newsletter"
+
+    before = path.read_text()
+    page.select_option("#move-stage-search", "buy")
+    page.locator("#item-search form:has(#move-stage-search) button").click()
+    page.wait_for_selector("#problems")
+    assert "discover" in page.locator("#problems").inner_text()
+    assert path.read_text() == before
+    # the refused save answers 422, which the console reports: that one is expected
+    assert [e for e in watch.errors if "422" in e] == [watch.errors[-1]]
+    watch.errors.pop()
+
+    page.remove_listener("dialog", watch._dialog)
+    asked: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    page.locator("#item-review form[data-confirm] button").click()
+    page.wait_for_timeout(300)
+    assert path.read_text() == before  # declined: nothing posted
+    page.once("dialog", lambda d: answer(d, True))
+    page.locator("#item-review form[data-confirm] button").click()
+    page.wait_for_url("**#stages")
+    page.wait_for_load_state("load")
+    question = "Remove 'Product review' from the map? You can restore the previous version."
+    assert asked == [question] * 2
+    page.on("dialog", watch._dialog)
+
+    page.fill("#goal-event", "orders")
+    page.select_option("#goal-touchpoint", "")
+    page.locator("#map-header form button[type=submit]").click()
+    page.wait_for_url("**#map-header")
+    journey = JourneyMap.load(path)
+    assert "review" not in [tp.id for tp in journey.touchpoints]
+    assert journey.goal.event == "orders" and journey.goal.touchpoint is None
+    saved = path.read_text()
+    assert "# whoever placed at least one order" in saved
+    assert "# ad_view, ad_click, ..." in saved
+    watch.assert_clean()
+    context.close()
+
+
 def test_viewer_cannot_save(site, browser):
     base, folder, _ = site
     context = browser.new_context()

@@ -245,6 +245,7 @@ _PART_CATALOGS = (
     "recorrido.server.messages",
     "recorrido.web.messages",
     "recorrido.web.explore_messages",
+    "recorrido.web.editor_messages",
     "recorrido.automations.messages",
     "recorrido.predict.messages",
     "recorrido.feedback.messages",

@@ -16,7 +16,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from recorrido.journey.model import MODES, Objective, Persona, Stage, Touchpoint
+from recorrido.journey.model import MODES, PHASES, Objective, Persona, Stage, Touchpoint
 from recorrido.journey.yaml_io import plain, sync, to_node
 from recorrido.web.map_edits import (
     EditRefused,
@@ -171,6 +171,13 @@ def set_stage_details(text: str, stage_id: str, field: dict[str, str]) -> str:
     stage = _stage(document, stage_id)
     order = _order(Stage)
     with _KeepEnd(stage):
+        if "phase" in field:
+            phase = field["phase"].strip()
+            if phase and phase not in PHASES:
+                raise EditRefused("web_edit_unknown", id=phase[:40])
+            _set(stage, "phase", phase, order)
+        if "description" in field:
+            _set(stage, "description", field["description"].strip(), order)
         for key in STAGE_LISTS:
             if key in field:
                 _set(stage, key, lines(field[key]), order)
@@ -196,13 +203,23 @@ def set_stage_details(text: str, stage_id: str, field: dict[str, str]) -> str:
     return _dump(document, style)
 
 
-def set_touchpoint_details(text: str, touchpoint_id: str, field: dict[str, str]) -> str:
-    """A touchpoint's owner, resources (one per line) and mode."""
+def set_touchpoint_details(
+    text: str, touchpoint_id: str, field: dict[str, str], personas: list[str] | None = None
+) -> str:
+    """A touchpoint's channel, description, owner, resources (one per line), mode, KPI (metric
+    and target) and the personas who use it (``None``: the form did not hold them)."""
     document, style = _document(text)
     touchpoints, index = _touchpoint(document, touchpoint_id)
     tp = touchpoints[index]
     order = _order(Touchpoint)
     with _KeepEnd(tp):
+        for key in ("channel", "description"):
+            if key in field:
+                _set(tp, key, field[key].strip(), order)
+        if "kpi_metric" in field:
+            _set_kpi(tp, field["kpi_metric"].strip(), field.get("kpi_target", ""), order)
+        if personas is not None:
+            _set(tp, "personas", personas, order)
         if "owner" in field:
             _set(tp, "owner", field["owner"].strip(), order)
         if "resources" in field:
@@ -213,6 +230,24 @@ def set_touchpoint_details(text: str, touchpoint_id: str, field: dict[str, str])
                 raise EditRefused("web_edit_unknown", id=mode[:40])
             _set(tp, "mode", mode, order)
     return _dump(document, style)
+
+
+def _set_kpi(tp: CommentedMap, metric: str, target_text: str, order: list[str]) -> None:
+    """The KPI from its two fields: no metric removes it (a target alone means nothing)."""
+    if not metric:
+        if _target(target_text) is not None:
+            raise EditRefused("web_edit_kpi_no_metric")
+        _set(tp, "kpi", None, order)
+        return
+    old = tp.get("kpi")
+    if isinstance(old, CommentedMap):
+        _set(old, "metric", metric, ["metric", "target"])
+        _set(old, "target", _target(target_text), ["metric", "target"])
+    else:
+        kpi: dict[str, Any] = {"metric": metric}
+        if _target(target_text) is not None:
+            kpi["target"] = _target(target_text)
+        _set(tp, "kpi", kpi, order)
 
 
 # -- personas --------------------------------------------------------------------------------
@@ -320,13 +355,21 @@ def details(text: str) -> dict:
             continue
         emotion = stage.get("emotion") if isinstance(stage.get("emotion"), dict) else {}
         stages[stage.get("id")] = {
+            "phase": stage.get("phase") or "",
+            "description": stage.get("description") or "",
             **{key: _as_list(stage.get(key)) for key in STAGE_LISTS},
             "emotion_score": emotion.get("score"),
             "emotion_words": _as_list(emotion.get("words")),
         }
         for tp in stage.get("touchpoints") or []:
             if isinstance(tp, dict):
+                kpi = tp.get("kpi") if isinstance(tp.get("kpi"), dict) else {}
                 touchpoints[tp.get("id")] = {
+                    "channel": tp.get("channel") or "",
+                    "description": tp.get("description") or "",
+                    "kpi_metric": kpi.get("metric") or "",
+                    "kpi_target": "" if kpi.get("target") is None else str(kpi.get("target")),
+                    "personas": _as_list(tp.get("personas")),
                     "owner": tp.get("owner") or "",
                     "resources": _as_list(tp.get("resources")),
                     "mode": tp.get("mode") or "",

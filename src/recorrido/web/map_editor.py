@@ -20,9 +20,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from recorrido.errors import RecorridoError
-from recorrido.journey.model import MODES
+from recorrido.journey.model import MODES, PHASES
 from recorrido.journey.validate import check_text
-from recorrido.web import map_details, map_edits, versions, warm_pages
+from recorrido.web import map_details, map_edits, map_header, versions, warm_pages
 from recorrido.web.map_files import map_path
 from recorrido.web.pages import (
     SECURITY_HEADERS,
@@ -97,6 +97,8 @@ async def _editor_page(request: Request, current: Visit, name: str, **extra):
         outline=outline,
         rules=rules,
         details=details,
+        header=map_header.header(text),
+        phases=PHASES,
         scores=map_details.EMOTION_SCORES,
         lanes=map_details.STAGE_LISTS,
         modes=MODES,
@@ -138,8 +140,17 @@ async def edit(request: Request, name: str, current: Editor):
         elif action == "move_to":
             new_text = map_edits.move_to(text, field["id"], _position(field.get("position")))
             note = f"move {field['id']} to {field.get('position')}"
+        elif action == "move_stage":
+            at = _position(field["position"]) if field.get("position") else None
+            new_text = map_edits.move_to_stage(text, field["id"], field["stage"], at)
+            note = f"move {field['id']} to stage {field['stage']}"
+        elif action == "remove":
+            new_text = map_edits.remove(text, field["id"])
+            note = f"remove {field['id']}"
+        elif action == "map_header":
+            new_text, note = map_header.set_header(text, field), "map"
         elif action in DETAIL_ACTIONS:
-            new_text, note = _detail_edit(action, text, field, form.getlist("stages"))
+            new_text, note = _detail_edit(action, text, field, form)
         elif action == "add_stage":
             new_text, new = map_edits.add_stage(
                 text, field.get("name", ""), field.get("touchpoint", ""), field.get("channel", "")
@@ -171,7 +182,7 @@ async def edit(request: Request, name: str, current: Editor):
     if new_text != text:
         versions.save(path, new_text, current.user.name, note)
         warm_pages.changed(request.app)  # the map's default answers are new questions
-    anchor = field.get("touchpoint") or field.get("id") or ""
+    anchor = field.get("touchpoint") or field.get("id") or field.get("action") or ""
     opened = f"&open={quote(field['id'])}" if action in DETAIL_ACTIONS and "id" in field else ""
     target = f"/maps/{quote(name)}/edit?saved=1{opened}" + (
         f"#{quote(_anchor(action, anchor))}" if anchor else ""
@@ -192,12 +203,15 @@ DETAIL_ACTIONS = (
 )
 
 
-def _detail_edit(action: str, text: str, field: dict, stages: list) -> tuple[str, str]:
+def _detail_edit(action: str, text: str, field: dict, form) -> tuple[str, str]:
     """The new text and the version's note for one of :data:`DETAIL_ACTIONS`."""
+    stages = form.getlist("stages")
     if action == "stage_details":
         return map_details.set_stage_details(text, field["id"], field), f"details {field['id']}"
     if action == "touchpoint_details":
-        new_text = map_details.set_touchpoint_details(text, field["id"], field)
+        # Checkboxes send nothing when none is ticked: the form says it holds them.
+        personas = [str(p) for p in form.getlist("personas")] if "personas_shown" in field else None
+        new_text = map_details.set_touchpoint_details(text, field["id"], field, personas)
         return new_text, f"details {field['id']}"
     if action == "persona":
         return map_details.set_persona(text, field["id"], field), f"persona {field['id']}"
@@ -231,6 +245,10 @@ def _anchor(action: str, item_id: str) -> str:
         return f"persona-{item_id}"
     if action in ("objective", "add_objective"):
         return f"objective-{item_id}"
+    if action == "map_header":
+        return "map-header"
+    if action == "remove":
+        return "stages"
     if action in ("remove_persona", "remove_objective"):
         return "personas" if action == "remove_persona" else "objectives"
     return f"item-{item_id}"

@@ -169,6 +169,36 @@ def _move_within(document, style, sequence, index: int, target: int) -> str:
     return _dump(document, style)
 
 
+def move_to_stage(text: str, touchpoint_id: str, stage_id: str, position: int | None = None) -> str:
+    """Move a touchpoint into another stage, at ``position`` among that stage's touchpoints
+    (0-based, clamped; ``None``: last). The node moves whole, its rule and comments with it."""
+    document, style = _document(text)
+    touchpoints, index = _touchpoint(document, touchpoint_id)
+    stage = _stage(document, stage_id)
+    if stage.get("touchpoints") is touchpoints:
+        return _move_within(
+            document, style, touchpoints, index, len(touchpoints) if position is None else position
+        )
+    node = touchpoints[index]
+    del touchpoints[index]
+    if not isinstance(stage.get("touchpoints"), list):
+        stage["touchpoints"] = CommentedSeq()
+    target = stage["touchpoints"]
+    where = len(target) if position is None else max(0, min(len(target), position))
+    target.insert(where, node)
+    return _dump(document, style)
+
+
+def remove(text: str, item_id: str) -> str:
+    """Remove a stage (with its touchpoints) or a touchpoint. What pointed at it (the goal, an
+    objective's stages, a stage left with no touchpoint) is then reported by :func:`check`, in
+    ``recorrido map validate``'s words, and the edit is not saved."""
+    document, style = _document(text)
+    sequence, index = _place(document, item_id)
+    del sequence[index]
+    return _dump(document, style)
+
+
 def add_stage(text: str, name: str, touchpoint: str, channel: str = "") -> tuple[str, str]:
     """Append a stage named ``name`` with its first touchpoint (a map's stage needs one);
     returns the new text and the stage's id."""
