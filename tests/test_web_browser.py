@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from recorrido import Workspace
-from tests.test_web_pages import MAP_FILE, PASSWORD, make_workspace, serve
+from tests.test_web_pages import MAP_FILE, PASSWORD, make_workspace, serve_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
@@ -61,15 +61,20 @@ def _evil_map(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("web-browser")
     folder = make_workspace(root / "ws")
     (folder / EVIL_MAP).write_text(_evil_map((folder / MAP_FILE).read_text()), encoding="utf-8")
     (root / "evil.csv").write_text(EVIL_EVENTS, encoding="utf-8")
     with Workspace.open(folder) as ws:
         ws.ingest(root / "evil.csv")
-    with serve(folder) as base:
-        yield base, folder, root
+    with serve_app(folder) as (base, app):
+        yield base, folder, root, app
+
+
+@pytest.fixture(scope="module")
+def site(served):
+    return served[:3]
 
 
 @pytest.fixture(scope="module")
@@ -229,6 +234,52 @@ def test_editor_journey(site, browser):
     page.wait_for_selector("h1:has-text('Subir eventos')")
     page.goto(base + "/")
     assert page.locator("h1").inner_text() == "Estado del espacio de trabajo"
+    watch.assert_clean()
+    context.close()
+
+
+def test_upload_follows_a_running_ingest(served, browser, monkeypatch):
+    """A file sent, its columns chosen, the ingest started while the workspace is busy: the page
+    shows the step's progress bar and refreshes itself (htmx) until ingest's report is there."""
+    import threading
+
+    from recorrido.web import upload
+
+    base, _, root, app = served
+    monkeypatch.setattr(upload, "WAIT_S", 0.0)
+    data = root / "signups.csv"
+    data.write_text("user,when,action\nb1,2022-08-04T10:00:00Z,signup\n", encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    watch = Watch(context, base)
+    page = watch.page(context)
+    _login(page, base, "editor")
+    page.goto(base + "/upload")
+    page.set_input_files("#file", str(data))
+    page.click("#upload-send")
+    page.wait_for_selector("#upload-ingest")
+    for field, column in (("customer_id", "user"), ("timestamp", "when"), ("event", "action")):
+        page.select_option(f"#col_{field}", column)
+    busy, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with app.state.ctx._lock:
+            busy.set()
+            release.wait(20)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    busy.wait(5)
+    try:
+        page.click("#upload-ingest")
+        page.wait_for_selector("#ingest-progress")
+        _accessible(page)
+        page.wait_for_timeout(1000)  # a poll or two while it waits
+        assert page.locator("#ingest-summary").count() == 0
+    finally:
+        release.set()
+        holder.join(5)
+    page.wait_for_selector("#ingest-summary", timeout=30_000)
+    assert "1 rows read · 1 ingested" in page.locator("#ingest-summary").inner_text()
     watch.assert_clean()
     context.close()
 

@@ -50,6 +50,13 @@ def _free_port() -> int:
 @contextmanager
 def serve(folder: Path):
     """The web app on a free loopback port; yields its base URL."""
+    with serve_app(folder) as (base, _):
+        yield base
+
+
+@contextmanager
+def serve_app(folder: Path):
+    """As :func:`serve`, yielding the base URL and the app (its workspace: ``app.state.ctx``)."""
     app = FastAPI()
     app.state.ctx = WorkspaceContext(folder)
     recorrido.web.mount(app)
@@ -63,7 +70,7 @@ def serve(folder: Path):
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", app
     finally:
         server.should_exit = True
         thread.join(5)

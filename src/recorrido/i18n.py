@@ -246,6 +246,7 @@ _PART_CATALOGS = (
     "recorrido.web.messages",
     "recorrido.web.explore_messages",
     "recorrido.web.editor_messages",
+    "recorrido.web.upload_messages",
     "recorrido.automations.messages",
     "recorrido.predict.messages",
     "recorrido.feedback.messages",

@@ -375,40 +375,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web_paths_count": {"es": "Veces", "en": "Times"},
     # upload
     "web_nav_upload": {"es": "Subir datos", "en": "Upload"},
-    "web_upload_title": {"es": "Subir eventos", "en": "Upload events"},
-    "web_upload_file": {
-        "es": "Archivo (CSV, Parquet, NDJSON o Segment)",
-        "en": "File (CSV, Parquet, NDJSON or Segment)",
-    },
-    "web_upload_format": {"es": "Formato", "en": "Format"},
-    "web_upload_format_auto": {"es": "reconocerlo", "en": "recognise it"},
-    "web_upload_send": {"es": "Subir y ver las primeras filas", "en": "Upload and preview"},
-    "web_upload_preview": {"es": "Primeras filas de {name}", "en": "First rows of {name}"},
-    "web_upload_no_preview": {
-        "es": "No hay vista previa para este archivo; la importación dirá qué encuentra.",
-        "en": "No preview for this file; the ingest will say what it finds.",
-    },
-    "web_upload_columns_help": {
-        "es": "Qué columna es cada campo; «reconocer» deja que la importación lo deduzca.",
-        "en": "Which column is each field; 'recognise' lets the ingest work it out.",
-    },
-    "web_upload_recognise": {"es": "reconocer", "en": "recognise"},
-    "web_upload_ingest": {"es": "Importar", "en": "Ingest"},
-    "web_upload_done": {"es": "Importación terminada", "en": "Ingest finished"},
-    "web_upload_summary": {
-        "es": "{rows} filas leídas · {ingested} importadas · {duplicates} duplicadas · "
-        "{quarantined} en cuarentena",
-        "en": "{rows} rows read · {ingested} ingested · {duplicates} duplicates · "
-        "{quarantined} quarantined",
-    },
-    "web_upload_column": {"es": "Columna", "en": "Column"},
-    "web_upload_example": {"es": "Ejemplo", "en": "Example"},
-    "web_upload_another": {"es": "Subir otro archivo", "en": "Upload another file"},
-    "web_upload_error_none": {"es": "Elige un archivo.", "en": "Choose a file."},
-    "web_upload_error_large": {
-        "es": "El archivo supera 512 MB: impórtalo con recorrido ingest.",
-        "en": "The file is over 512 MB: ingest it with recorrido ingest.",
-    },
     "web_nav_act": {"es": "Actuar", "en": "Act"},
     "web_act_title": {"es": "Automatizaciones", "en": "Automations"},
     "web_act_intro": {

@@ -16,15 +16,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from recorrido.errors import RecorridoError
-from recorrido.web.pages import Editor, PageError, check_csrf, page
+from recorrido.web import upload_jobs
+from recorrido.web.pages import SECURITY_HEADERS, Editor, PageError, check_csrf, page, render
 
 router = APIRouter()
 UPLOADS = "uploads"
 MAX_BYTES = 512 * 1024 * 1024
 PREVIEW_ROWS = 8
+#: Seconds the ingest's answer waits for the job: a small file's report comes at once.
+WAIT_S = 1.5
 FIELDS = ("customer_id", "anonymous_id", "timestamp", "event", "channel", "value")
 FORMATS = ("", "csv", "parquet", "ndjson", "segment")
 
@@ -128,7 +132,9 @@ async def upload(request: Request, current: Editor):
 
 @router.post("/upload/ingest")
 async def ingest(request: Request, current: Editor):
-    """Ingest a kept file with the chosen columns; show ingest's report."""
+    """Start ingesting a kept file with the chosen columns (``web/upload_jobs.py``); the page
+    then follows its progress and shows ingest's report. A small file is done within
+    :data:`WAIT_S` and its report comes in this answer."""
     await check_csrf(request, current)
     form = await request.form()
     name = str(form.get("stored", ""))
@@ -145,26 +151,40 @@ async def ingest(request: Request, current: Editor):
             path, columns=columns or None, format=format if format in FORMATS[1:] else None
         )
 
-    try:
-        report = await request.app.state.ctx.arun(run)
-    except RecorridoError as exc:
-        return page(
-            "upload.html.j2",
-            current,
-            422,
-            step="done",
-            report=None,
-            problem=exc.localized(current.lang),
-            error=None,
-        )
     from recorrido.web.warm_pages import changed
 
-    changed(request.app)  # new events: the pages' default answers are worked out again
-    return page(
-        "upload.html.j2",
-        current,
-        step="done",
-        report=report.to_dict(),
-        problem=None,
-        error=None,
-    )
+    ctx = request.app.state.ctx
+    # New events: the pages' default answers are worked out again.
+    job = upload_jobs.start(ctx, current.user.name, name, run, after=lambda: changed(request.app))
+    await run_in_threadpool(job.done.wait, WAIT_S)
+    return _job_page(request, current, job)
+
+
+@router.get("/upload/jobs/{job_id}")
+def job_status(request: Request, job_id: str, current: Editor):
+    """The job's progress, or its report once done: the whole page, or (asked by htmx) the
+    fragment that replaces itself until the job ends."""
+    job = upload_jobs.find(job_id, current.user.name)
+    if job is None:
+        raise PageError(404, "not_found")
+    return _job_page(request, current, job)
+
+
+def _job_page(request: Request, current, job: upload_jobs.Job):
+    running = not job.done.is_set()
+    context = {
+        "job": job,
+        "running": running,
+        "percent": upload_jobs.step_progress(request.app.state.ctx) if running else None,
+        "elapsed": job.elapsed(),
+        "report": job.report,
+        "problem": job.error.localized(current.lang) if job.error is not None else None,
+    }
+    status = 422 if job.error is not None else 200
+    if request.headers.get("HX-Request"):
+        return HTMLResponse(
+            render("upload_job.html.j2", current, **context),
+            status_code=200,  # htmx swaps only 2xx answers: the problem is in the fragment
+            headers=SECURITY_HEADERS,
+        )
+    return page("upload.html.j2", current, status, step="done", error=None, **context)
