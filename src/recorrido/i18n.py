@@ -247,6 +247,7 @@ _PART_CATALOGS = (
     "recorrido.web.explore_messages",
     "recorrido.web.editor_messages",
     "recorrido.web.upload_messages",
+    "recorrido.web.panel_messages",
     "recorrido.automations.messages",
     "recorrido.predict.messages",
     "recorrido.feedback.messages",

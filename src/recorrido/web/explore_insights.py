@@ -88,10 +88,28 @@ def run_insight(workspace, name: str, where: ExploreFilter, options: dict, folde
         report = work(events, map_path(folder, where.map), where.dates(), options)
         return clean(report.to_dict())
 
-    # The insights read every event whatever the level chosen: one question for all levels
-    # (and the one the warmer asks, ``web/warm_pages.py``).
-    question = (name, replace(where, level="event"), tuple(options.items()))
-    return remembered(workspace, question, key, compute)
+    return remembered(workspace, question_of(name, where, options), key, compute)
+
+
+def question_of(name: str, where: ExploreFilter, options: dict) -> tuple:
+    """How the answer of the insight ``name`` is kept. The insights read every event whatever
+    the level chosen: one question for all levels (and the one the warmer asks,
+    ``web/warm_pages.py``; the one the map's panel looks up, ``web/panel_friction.py``)."""
+    return (name, replace(where, level="event"), tuple(options.items()))
+
+
+def kept_insight(workspace, name: str, where: ExploreFilter, folder) -> dict | None:
+    """The answer of the insight ``name`` with its page's default options, if it is kept; never
+    worked out here."""
+    from types import SimpleNamespace
+
+    from starlette.datastructures import QueryParams
+
+    from recorrido.web.explore_source import kept_answer
+
+    options = QUESTIONS[name][0](SimpleNamespace(query_params=QueryParams("")))
+    key = where.key(workspace, folder, needs_map=True)
+    return kept_answer(workspace, question_of(name, where, options), key)
 
 
 def _moments_figure(payload: dict) -> dict | None:

@@ -194,6 +194,16 @@ def remembered(workspace, question: tuple, key: tuple, compute: Callable[[], obj
         mine.set()
 
 
+def kept_answer(workspace, question: tuple, key: tuple):
+    """The answer to ``question`` on the events of ``key`` if one is kept, else ``None``: for a
+    part of a page that shows an answer only when it costs nothing (the map's panel)."""
+    if not _kept(workspace):
+        return None
+    state = _state(workspace)
+    with _ANSWERS_LOCK:
+        return state.answers.get((question, key))
+
+
 def share_answers(workspace, other) -> None:
     """Let ``other`` (a second connection to the same database, the warmer's) keep its answers
     with ``workspace``'s, so a page finds what the warmer worked out. Copies stay apart: a

@@ -191,7 +191,8 @@ async def panel(
         figure = _funnel_figure(
             [r["name"] for r in funnel_rows], [r["customers"] or 0 for r in funnel_rows]
         )
-        feedback, predictions = await ctx.arun(_stage_extras, path, stage)
+        feedback, predictions = await ctx.arun(_extras, path, stage=stage)
+        friction = await ctx.arun(_friction_here, ctx.folder, name, where, stage=stage)
         return page(
             "map_panel.html.j2",
             current,
@@ -204,6 +205,7 @@ async def panel(
             tp_names={tp.id: tp.name for tp in journey.touchpoints},
             feedback=feedback,
             predictions=predictions,
+            friction=friction,
             draft=offer(journey, name, stage=stage),
         )
     if touchpoint is None:
@@ -213,6 +215,8 @@ async def panel(
         raise PageError(404, "not_found")
     item = journey.touchpoint(touchpoint)
     steps = await ctx.arun(_touchpoint_funnel, journey, touchpoint, where)
+    feedback, predictions = await ctx.arun(_extras, path, touchpoint=touchpoint)
+    friction = await ctx.arun(_friction_here, ctx.folder, name, where, touchpoint=touchpoint)
     figure = (
         _funnel_figure([s["name"] for s in steps], [s["customers"] for s in steps])
         if steps
@@ -229,21 +233,44 @@ async def panel(
         funnel=steps,
         goal=message("web_panel_goal", lang),
         tp_names={tp.id: tp.name for tp in journey.touchpoints},
+        feedback=feedback,
+        predictions=predictions,
+        friction=friction,
         draft=offer(journey, name, touchpoint=touchpoint),
     )
 
 
-def _stage_extras(workspace, path, stage: str):
-    """The stage's feedback and predictions; a part that cannot be read is left out of the
-    panel rather than failing it (the rest of the panel stands on its own)."""
-    from recorrido.errors import RecorridoError
-    from recorrido.web.stage_extras import stage_feedback, stage_predictions
+def _friction_here(workspace, folder, name: str, where: MapFilter, **at) -> dict:
+    """The kept friction findings at the stage or touchpoint (``web/panel_friction.py``), and
+    the friction page's query for the same map and filter."""
+    from recorrido.web.explore_filters import ExploreFilter, query_string
+    from recorrido.web.panel_friction import friction_here
 
+    explore = ExploreFilter(map=name, where=where)
+    return {
+        **friction_here(workspace, folder, explore, **at),
+        "query": query_string(explore.query(), {}),
+    }
+
+
+def _extras(workspace, path, stage: str | None = None, touchpoint: str | None = None):
+    """The stage's or touchpoint's feedback and predictions; a part that cannot be read is left
+    out of the panel rather than failing it (the rest of the panel stands on its own)."""
+    from recorrido.errors import RecorridoError
+    from recorrido.web import stage_extras
+
+    if stage is not None:
+        parts = (
+            lambda: stage_extras.stage_feedback(workspace, stage),
+            lambda: stage_extras.stage_predictions(workspace, path, stage),
+        )
+    else:
+        parts = (
+            lambda: stage_extras.touchpoint_feedback(workspace, touchpoint),
+            lambda: stage_extras.touchpoint_predictions(workspace, path, touchpoint),
+        )
     found = []
-    for part in (
-        lambda: stage_feedback(workspace, stage),
-        lambda: stage_predictions(workspace, path, stage),
-    ):
+    for part in parts:
         try:
             found.append(part())
         except RecorridoError:
