@@ -164,7 +164,7 @@ async def ingest(request: Request, current: Editor):
 def job_status(request: Request, job_id: str, current: Editor):
     """The job's progress, or its report once done: the whole page, or (asked by htmx) the
     fragment that replaces itself until the job ends."""
-    job = upload_jobs.find(job_id, current.user.name)
+    job = upload_jobs.find(request.app.state.ctx, job_id, current.user.name)
     if job is None:
         raise PageError(404, "not_found")
     return _job_page(request, current, job)

@@ -10,7 +10,8 @@ thread. An ingest runs several statements (read, check, deduplicate, write), so 
 current step's, with the time elapsed beside it; it never claims an overall share it cannot know.
 
 Jobs are kept in memory, the last :data:`KEPT` of them, and shown only to the user who started
-them. A server restart forgets them; the ingest log (home page) keeps what was ingested.
+them, on the workspace they were started on. A server restart forgets them; the ingest log (home
+page) keeps what was ingested.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class Job:
     id: str
     user: str
     file: str
+    #: The server's workspace context it runs on (one process may serve several, as tests do).
+    ctx: object = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     report: dict | None = None
@@ -49,7 +52,7 @@ def start(
 ) -> Job:
     """Run ``ingest(workspace)`` (returning an ``IngestReport``) on a worker thread, under
     ``ctx``'s lock; ``after()`` runs when it succeeded (the pages' warm, for new events)."""
-    job = Job(id=secrets.token_urlsafe(12), user=user, file=file)
+    job = Job(id=secrets.token_urlsafe(12), user=user, file=file, ctx=ctx)
     with _LOCK:
         _JOBS[job.id] = job
         while len(_JOBS) > KEPT:
@@ -72,11 +75,11 @@ def start(
     return job
 
 
-def find(job_id: str, user: str) -> Job | None:
-    """The job ``job_id`` if ``user`` started it."""
+def find(ctx, job_id: str, user: str) -> Job | None:
+    """The job ``job_id`` if ``user`` started it on ``ctx``'s workspace."""
     with _LOCK:
         job = _JOBS.get(job_id)
-    return job if job is not None and job.user == user else None
+    return job if job is not None and job.user == user and job.ctx is ctx else None
 
 
 def step_progress(ctx) -> float | None:
