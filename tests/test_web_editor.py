@@ -327,3 +327,28 @@ def test_map_page_downloads_png_and_pdf(site):
     assert len(png.content) > 50_000 and png.headers["content-type"] == "image/png"
     pdf = client.get(f"/maps/{MAP_FILE}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+def test_a_persona_takes_another_id_through_the_editor(site):
+    base, folder = site
+    name = "persona-id-map.yaml"
+    from recorrido.journey.templates import template_text
+
+    (folder / name).write_text(template_text("ecommerce", "en"), encoding="utf-8")
+    url = f"/maps/{name}/edit"
+    client = login(base, "editor")
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get(url).text).group(1)
+    saved = client.post(
+        url,
+        data={"csrf": token, "action": "persona", "id": "browser", "new_id": "javi"},
+    )
+    assert saved.status_code == 303 and saved.headers["location"].endswith("#persona-javi")
+    journey = JourneyMap.load(folder / name)
+    assert [p.id for p in journey.personas] == ["decided-buyer", "javi"]
+    assert journey.touchpoint("ads").personas == ["javi"]
+    taken = client.post(
+        url,
+        data={"csrf": token, "action": "persona", "id": "javi", "new_id": "decided-buyer"},
+    )
+    assert taken.status_code == 422 and "already used" in taken.text
+    assert [p.id for p in JourneyMap.load(folder / name).personas] == ["decided-buyer", "javi"]

@@ -155,3 +155,24 @@ def test_touchpoint_channel_kpi_and_personas(text):
     # personas=None (a form without the checkboxes) leaves them alone
     kept = map_details.set_touchpoint_details(text, "ads", {"channel": "social"}, None)
     assert JourneyMap.loads(kept).touchpoint("ads").personas == ["browser"]
+
+
+def test_a_persona_id_changes_with_the_touchpoints_that_name_it(text):
+    changed = map_details.change_id(text, "personas", "browser", "javi")
+    journey = JourneyMap.loads(changed)
+    assert [p.id for p in journey.personas] == ["decided-buyer", "javi"]
+    assert journey.touchpoint("ads").personas == ["javi"]
+    assert "browser" not in [p for tp in journey.touchpoints for p in tp.personas]
+    assert map_edits.check(changed, "en") == []
+    assert _comments(changed) == _comments(text)
+    objective = JourneyMap.loads(map_details.change_id(text, "objectives", "conversion", "sales"))
+    assert next(o.id for o in objective.objectives) == "sales"
+    assert map_details.change_id(text, "personas", "browser", "browser") == text
+    with pytest.raises(EditRefused) as taken:
+        map_details.change_id(text, "personas", "browser", "buy")  # a stage's id
+    assert taken.value.key == "web_edit_id_taken"
+    with pytest.raises(EditRefused) as invalid:
+        map_details.change_id(text, "personas", "browser", "no spaces")
+    assert invalid.value.key == "web_edit_id_invalid"
+    with pytest.raises(EditRefused):
+        map_details.change_id(text, "stages", "buy", "purchase-stage")

@@ -39,6 +39,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A KPI target needs its metric.",
     },
     "web_edit_tp_personas": {"es": "Personas que lo usan", "en": "Personas who use it"},
+    # ids
+    "web_edit_id": {
+        "es": "Identificador (el del archivo y los enlaces: letras, cifras, - y _)",
+        "en": "Id (the file's and the links': letters, digits, - and _)",
+    },
+    "web_edit_id_invalid": {
+        "es": "«{id}» no sirve como identificador: letras, cifras, - y _, empezando por letra o "
+        "cifra.",
+        "en": "'{id}' cannot be an id: letters, digits, - and _, starting with a letter or digit.",
+    },
+    "web_edit_id_taken": {
+        "es": "El identificador «{id}» ya lo usa otra parte del mapa.",
+        "en": "The id '{id}' is already used by another part of the map.",
+    },
     # moving and removing
     "web_edit_move_to_stage": {"es": "Mover a la etapa", "en": "Move to the stage"},
     "web_edit_move": {"es": "Mover", "en": "Move"},

@@ -43,6 +43,8 @@ PERSONA_TEXTS = ("description", "demographics", "income")
 PERSONA_LISTS = ("needs", "tastes")
 EMOTION_SCORES = (-2, -1, 0, 1, 2)
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+#: The model's ``Id``: what an id typed in the editor must look like.
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 def lines(text: str | None) -> list[str]:
@@ -288,6 +290,33 @@ def set_persona(text: str, persona_id: str, field: dict[str, str]) -> str:
             elif plain(node) != plain(persona.get("rule")):
                 _set(persona, "rule", None, order)
                 persona.insert(_position(persona, "rule", order), "rule", node)
+    return _dump(document, style)
+
+
+def change_id(text: str, kind: str, item_id: str, new: str) -> str:
+    """Give a persona or an objective another id, and every touchpoint that names the persona
+    the new one. (A stage's or touchpoint's id is also named by automations, feedback and
+    predictions outside the map file, so the editor leaves those ids alone.)"""
+    if kind not in ("personas", "objectives"):
+        raise EditRefused("web_edit_unknown", id=kind[:40])
+    new = new.strip()
+    if not _ID.match(new):
+        raise EditRefused("web_edit_id_invalid", id=new[:40])
+    document, style = _document(text)
+    item = _find(document.get(kind) or CommentedSeq(), item_id)
+    if new == item_id:
+        return text
+    if new in _all_ids(document):
+        raise EditRefused("web_edit_id_taken", id=new)
+    item["id"] = new
+    if kind == "personas":
+        for stage in document["stages"]:
+            for tp in (stage.get("touchpoints") or []) if isinstance(stage, dict) else []:
+                named = tp.get("personas") if isinstance(tp, dict) else None
+                if isinstance(named, list):
+                    for index, value in enumerate(named):
+                        if value == item_id:
+                            named[index] = new
     return _dump(document, style)
 
 

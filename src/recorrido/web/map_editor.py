@@ -214,7 +214,8 @@ def _detail_edit(action: str, text: str, field: dict, form) -> tuple[str, str]:
         new_text = map_details.set_touchpoint_details(text, field["id"], field, personas)
         return new_text, f"details {field['id']}"
     if action == "persona":
-        return map_details.set_persona(text, field["id"], field), f"persona {field['id']}"
+        new_text = _new_id(map_details.set_persona(text, field["id"], field), "personas", field)
+        return new_text, f"persona {field['id']}"
     if action == "add_persona":
         new_text, new = map_details.add_persona(text, field.get("name", ""))
         field["id"] = new
@@ -223,13 +224,24 @@ def _detail_edit(action: str, text: str, field: dict, form) -> tuple[str, str]:
         # Checkboxes send nothing when none is ticked: the form says it holds them.
         chosen = [str(s) for s in stages] if "stages_shown" in field else None
         new_text = map_details.set_objective(text, field["id"], field, chosen)
-        return new_text, f"objective {field['id']}"
+        return _new_id(new_text, "objectives", field), f"objective {field['id']}"
     if action == "add_objective":
         new_text, new = map_details.add_objective(text, field.get("text", ""))
         field["id"] = new
         return new_text, f"add objective {new}"
     kind = "personas" if action == "remove_persona" else "objectives"
     return map_details.remove_item(text, kind, field["id"]), f"remove {field['id']}"
+
+
+def _new_id(text: str, kind: str, field: dict) -> str:
+    """``text`` with the persona's or objective's id changed when the form typed another one;
+    ``field["id"]`` then names it by its new id (the page scrolls back to it)."""
+    new = field.get("new_id", "").strip()
+    if not new or new == field["id"]:
+        return text
+    changed = map_details.change_id(text, kind, field["id"], new)
+    field["id"] = new
+    return changed
 
 
 def _position(value: str | None) -> int:
