@@ -211,6 +211,16 @@ def label(value) -> str:
     return plotly_text(value)
 
 
+def blank_request():
+    """A request with no query: what each page's options are when nothing is chosen (the
+    questions the server works out ahead, and the panel looks up)."""
+    from types import SimpleNamespace
+
+    from starlette.datastructures import QueryParams
+
+    return SimpleNamespace(query_params=QueryParams(""))
+
+
 def query_string(*parts: dict) -> str:
     merged: dict = {}
     for part in parts:

@@ -101,13 +101,10 @@ def question_of(name: str, where: ExploreFilter, options: dict) -> tuple:
 def kept_insight(workspace, name: str, where: ExploreFilter, folder) -> dict | None:
     """The answer of the insight ``name`` with its page's default options, if it is kept; never
     worked out here."""
-    from types import SimpleNamespace
-
-    from starlette.datastructures import QueryParams
-
+    from recorrido.web.explore_filters import blank_request
     from recorrido.web.explore_source import kept_answer
 
-    options = QUESTIONS[name][0](SimpleNamespace(query_params=QueryParams("")))
+    options = QUESTIONS[name][0](blank_request())
     key = where.key(workspace, folder, needs_map=True)
     return kept_answer(workspace, question_of(name, where, options), key)
 

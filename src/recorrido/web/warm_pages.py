@@ -34,7 +34,6 @@ import contextlib
 import logging
 import threading
 import time
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,13 +47,6 @@ MAPS = 4
 POLL_S = 5.0
 #: The insight pages warmed per map, cheapest first.
 INSIGHTS = ("conformance", "moments", "friction", "segments")
-
-
-def _blank():
-    """A request with no query: what each page's options are when nothing is chosen."""
-    from starlette.datastructures import QueryParams
-
-    return SimpleNamespace(query_params=QueryParams(""))
 
 
 def _maps(folder) -> list[str]:
@@ -79,10 +71,10 @@ def questions(folder) -> list[tuple[str, object]]:
         run_retention,
         run_sessions,
     )
-    from recorrido.web.explore_filters import ExploreFilter
+    from recorrido.web.explore_filters import ExploreFilter, blank_request
     from recorrido.web.explore_insights import QUESTIONS, run_insight
 
-    blank = _blank()
+    blank = blank_request()
     none = ExploreFilter()
     asked: list[tuple[str, object]] = [
         ("sessions", lambda ws: run_sessions(ws, none, _sessions_options(blank), folder)),
