@@ -55,6 +55,14 @@ def test_dry_run_from_the_page_is_the_cli_result(shop_site):
     # c1..c5 reach the cart touchpoint on 1 May: five passes.
     assert "5 passes, 5 customers" in answer.text
     assert 'id="dry-run-steps"' in answer.text
+    # The same counts drawn on the step graph: the holdout split takes all five and sends
+    # three on (two held out); the call step gets those three and sends three e-mails.
+    graph = answer.text[answer.text.index('id="dry-run-graph"') :]
+    assert "entered 5 · waiting 0 · proceeded 3 · goal 0 · treated 3 · holdout 2" in graph
+    assert "entered 3 · waiting 0 · proceeded 3 · goal 0 · sent 3" in graph
+    # each step's bar is its share of the busiest step's entries
+    bars = [float(w) for w in re.findall(r'class="step-share"[^>]*width="([0-9.]+)"', graph)]
+    assert len(bars) == 2 and bars[1] == pytest.approx(bars[0] * 3 / 5, abs=0.2)
 
 
 def test_pause_and_publish_behind_a_confirmation_with_csrf(shop_site):

@@ -91,6 +91,27 @@ def step_counts(status: dict | None) -> dict[str, dict[str, Any]]:
     return total
 
 
+def dry_run_counts(steps: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
+    """The dry run's per-step counts (``DryRunResult.steps``) in the shape of :func:`step_counts`:
+    a pass that entered a step and neither went on, left nor reached the goal by the end of the
+    window is still waiting there; e-mails, tasks and trait updates are what the step sent."""
+    shaped: dict[str, dict[str, Any]] = {}
+    for step, c in steps.items():
+        ended = sum(c.get(k, 0) for k in ("proceeded", "exit", "goal", "holdout"))
+        shaped[step] = {
+            "counts": {
+                "entered": c.get("entered", 0),
+                "waiting": max(0, c.get("entered", 0) - ended),
+                "proceeded": c.get("proceeded", 0),
+                "exited": c.get("exit", 0) + c.get("holdout", 0),
+                "goal": c.get("goal", 0),
+                "sent": c.get("sent", 0) + c.get("task", 0) + c.get("updated", 0),
+            },
+            "branches": {k[7:]: v for k, v in c.items() if k.startswith("branch:")},
+        }
+    return shaped
+
+
 def layout(automation, counts: dict[str, dict[str, Any]]) -> tuple[list[Node], list, int]:
     """Steps top to bottom in file order; a branch's steps indented under the step they hang
     from, with a line from that step to each of them, and one line down the main path."""
@@ -230,18 +251,25 @@ async def dry_run_page(
         low, high = ws.con.sql("select min(timestamp), max(timestamp) from events").to_pyarrow()
         first = parse_day(start) if start else low[0].as_py()
         last = parse_day(end, end=True) if end else high[0].as_py() + timedelta(microseconds=1)
-        return dry_run(ws, automation, first, last, journey)
+        return automation, dry_run(ws, automation, first, last, journey)
 
-    result, problem = None, None
+    result, problem, shown = None, None, None
     try:
-        result = await request.app.state.ctx.arun(work)
+        automation, result = await request.app.state.ctx.arun(work)
     except RecorridoError as exc:
         problem = message(exc.key, current.lang, **exc.params)
+    else:
+        # the same graph as the Act page's, with what the dry run counted at each step
+        shown = AutomationFile(name, automation.id, automation.name)
+        shown.nodes, shown.edges, shown.height = layout(automation, dry_run_counts(result.steps))
     return page(
         "act_dry_run.html.j2",
         current,
         file=name,
         result=result,
+        shown=shown,
+        box_width=BOX_WIDTH,
+        row=ROW,
         problem=problem,
         start=start,
         end=end,
