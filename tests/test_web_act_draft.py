@@ -4,6 +4,7 @@ and publishes behind its confirmation. Over real HTTP and in Debian's Chromium."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,55 @@ def test_stage_panel_starts_a_draft_on_entering_the_stage(site):
     assert automation.steps[1].wait_for.touchpoint == "purchase"
 
 
+def test_a_draft_can_hand_off_to_a_person_or_call_a_webhook(site):
+    base, folder = site
+    editor = login(base, "editor")
+    panel = editor.get(f"/maps/{MAP_FILE}/panel", params={"touchpoint": "add-to-cart"})
+    assert 'id="draft-action-task"' in panel.text and 'id="draft-action-webhook"' in panel.text
+    form = {"csrf": csrf_of(panel.text), "map": MAP_FILE, "touchpoint": "add-to-cart"}
+    before = set(_drafts(folder))
+    task = editor.post("/act/draft", data={**form, "days": "2", "action": "task"})
+    assert task.status_code == 303
+    (name,) = sorted(set(_drafts(folder)) - before)
+    problems, automation = validate_file(folder / name, "en")
+    assert problems == []
+    step = automation.steps[1].wait_for.on_timeout[0]
+    # the stalled touchpoint's owner gets it (the map names who owns each touchpoint)
+    assert step.task is not None and step.task.touchpoint == "add-to-cart"
+    assert (
+        step.task.text["en"]
+        == "Help {{ customer_id }}: reached 'Add to cart' and did not go on with 'Order'"
+    )
+    assert "the touchpoint's owner\n# gets a task" in (folder / name).read_text()
+    # Its dry run counts the tasks where the reminder draft counted e-mails: the same 7
+    # stalled carts, holdout taken out.
+    dry = editor.get(f"/act/{name}/dry-run")
+    assert "7 passes, 7 customers" in dry.text
+    sent = [int(n) for n in re.findall(r'data-step="hand-off"[^>]*>.*?sent (\d+)', dry.text, re.S)]
+    assert len(sent) == 1 and 1 <= sent[0] <= 7
+
+    before = set(_drafts(folder))
+    hook = editor.post(
+        "/act/draft",
+        data={**form, "action": "webhook", "url": " https://crm.example.test/hooks/stalled "},
+    )
+    assert hook.status_code == 303
+    (name,) = sorted(set(_drafts(folder)) - before)
+    problems, automation = validate_file(folder / name, "en")
+    assert problems == []
+    webhook = automation.steps[1].wait_for.on_timeout[0].webhook
+    assert webhook.url == "https://crm.example.test/hooks/stalled"
+    assert webhook.data == {"stalled_at": {"touchpoint": "add-to-cart"}, "next": "purchase"}
+    # A webhook without a usable address, or an unknown action, is refused and writes nothing.
+    before = _drafts(folder)
+    for url in ("", "ftp://x.test/a", "https://user:pw@x.test/a", "javascript:alert(1)"):
+        refused = editor.post("/act/draft", data={**form, "action": "webhook", "url": url})
+        assert refused.status_code == 422 and "webhook" in refused.text, url
+    refused = editor.post("/act/draft", data={**form, "action": "sms"})
+    assert refused.status_code == 422 and "Unknown action" in refused.text
+    assert _drafts(folder) == before
+
+
 def test_refused_without_the_role_the_token_or_a_sane_input(site):
     base, folder = site
     before = _drafts(folder)
@@ -189,6 +239,7 @@ def test_in_the_browser_the_panel_button_makes_the_draft(site, browser):
     page.wait_for_selector("#panel #panel-draft")
     _accessible(page)
     page.fill("#draft-days", "6")
+    page.check("#draft-action-task")
     page.click("#draft-start")
     page.wait_for_selector("#draft")
     assert page.url.startswith(f"{base}/act?draft=draft-buy")
@@ -197,6 +248,7 @@ def test_in_the_browser_the_panel_button_makes_the_draft(site, browser):
     problems, automation = validate_file(folder / name, "en")
     assert problems == [] and automation.entry.stage == "buy"
     assert automation.steps[1].wait_for.timeout == "6d"
+    assert automation.steps[1].wait_for.on_timeout[0].task is not None
     assert page.locator(f'section[data-file="{name}"] svg.step-graph').count() == 1
     _accessible(page)
     watch.assert_clean()

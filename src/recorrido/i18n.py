@@ -248,6 +248,7 @@ _PART_CATALOGS = (
     "recorrido.web.editor_messages",
     "recorrido.web.upload_messages",
     "recorrido.web.panel_messages",
+    "recorrido.web.draft_messages",
     "recorrido.automations.messages",
     "recorrido.predict.messages",
     "recorrido.feedback.messages",

@@ -193,6 +193,8 @@ async def start_draft(
     touchpoint: str = Form(""),
     stage: str = Form(""),
     days: str = Form(""),
+    action: str = Form("email"),
+    url: str = Form(""),
 ):
     """A draft automation from the map's panel (``web/act_draft.py``), then the Act page with
     it: nothing is published until its confirmation there."""
@@ -220,6 +222,8 @@ async def start_draft(
             stage=stage or None,
             days=wait,
             author=current.user.name,
+            action=action,
+            url=url,
         )
 
     try:

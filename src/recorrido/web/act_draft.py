@@ -1,5 +1,8 @@
 """A draft automation started from the map, at the touchpoint (or stage) where customers stall:
-whoever reached it and has not taken the next step within N days gets a reminder e-mail.
+whoever reached it and has not taken the next step within N days gets one action, chosen on the
+panel: a reminder e-mail to the customer, a task for the touchpoint's owner (a person calls or
+helps: the hand-off of an assisted channel), or a signed webhook to another system (a CRM, a
+messaging tool) at an address the team gives.
 
 The draft is an ordinary automation file written beside the map (so the Act page draws it, dry
 runs it and publishes it behind its confirmation); nothing is published here. It holds out 10 %
@@ -15,6 +18,7 @@ import io
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 
@@ -25,6 +29,9 @@ from recorrido.i18n import message
 DAYS_DEFAULT = 3
 DAYS_MAX = 90
 HOLDOUT = 10
+#: What a stalled customer's draft can do, the panel's choice (the first is the default).
+ACTIONS = ("email", "task", "webhook")
+URL_LIMIT = 2000
 
 _REMINDER = {
     "subject": {
@@ -40,6 +47,22 @@ _REMINDER = {
     "name": {
         "es": "Atascados en {at}: recordatorio",
         "en": "Stalled at {at}: reminder",
+    },
+}
+_TASK = {
+    "text": {
+        "es": "Ayuda a {{{{ customer_id }}}}: llegó a «{at}» y no siguió con «{next}»",
+        "en": "Help {{{{ customer_id }}}}: reached '{at}' and did not go on with '{next}'",
+    },
+    "name": {
+        "es": "Atascados en {at}: tarea para el equipo",
+        "en": "Stalled at {at}: a task for the team",
+    },
+}
+_WEBHOOK = {
+    "name": {
+        "es": "Atascados en {at}: aviso a otro sistema",
+        "en": "Stalled at {at}: notify another system",
     },
 }
 
@@ -73,20 +96,31 @@ def draft(
     stage: str | None,
     days: int,
     author: str,
+    action: str = "email",
+    url: str = "",
 ) -> str:
     """Write the draft beside the map and return its file name (never over another file)."""
     if not 1 <= days <= DAYS_MAX:
         raise RecorridoError("web_act_draft_days_bad", days=days, most=DAYS_MAX)
+    if action not in ACTIONS:
+        raise RecorridoError(
+            "web_act_draft_action_bad", action=action[:40], known=", ".join(ACTIONS)
+        )
+    if action == "webhook":
+        url = _checked_url(url)
     if touchpoint is not None:
         found = next((tp for tp in journey.touchpoints if tp.id == touchpoint), None)
         if found is None or found.match is None:
             raise RecorridoError("web_act_draft_unmeasured", id=touchpoint)
-        at_name, entry = found.name, {"touchpoint": touchpoint}
+        at_name, entry, owner_at = found.name, {"touchpoint": touchpoint}, touchpoint
     else:
         found_stage = next((s for s in journey.stages if s.id == stage), None)
         if found_stage is None:
             raise RecorridoError("web_act_draft_unmeasured", id=str(stage))
         at_name, entry = found_stage.name, {"stage": stage}
+        # a task goes to the owner of the stage's last measured touchpoint, where they stop
+        measured = [tp.id for tp in found_stage.touchpoints if tp.match is not None]
+        owner_at = measured[-1] if measured else None
     following = next_step(journey, touchpoint=touchpoint, stage=stage)
     if following is None:
         raise RecorridoError("web_act_draft_no_next", at=at_name)
@@ -95,10 +129,20 @@ def draft(
     slug = _slug(touchpoint or stage or "step")
     name = _free_name(folder, f"draft-{slug}")
     texts = {}
-    for key, value in _REMINDER.items():
+    catalog = {"email": _REMINDER, "task": _TASK, "webhook": _WEBHOOK}[action]
+    for key, value in catalog.items():
         html = key == "body"
         at, after = _inert(at_name, html), _inert(next_name, html)
         texts[key] = {k: v.format(at=at, next=after) for k, v in value.items()}
+    if action == "email":
+        act = {"id": "reminder", "email": {"subject": texts["subject"], "body": texts["body"]}}
+    elif action == "task":
+        act = {"id": "hand-off", "task": {"text": texts["text"]}}
+        if owner_at is not None:
+            act["task"] = {"touchpoint": owner_at, **act["task"]}
+    else:
+        data = {"stalled_at": entry, "next": following}
+        act = {"id": "notify", "webhook": {"url": url, "data": data}}
     document = {
         "version": 1,
         "id": name.removesuffix(".yaml"),
@@ -115,18 +159,13 @@ def draft(
                 "wait_for": {
                     "touchpoint": following,
                     "timeout": f"{days}d",
-                    "on_timeout": [
-                        {
-                            "id": "reminder",
-                            "email": {"subject": texts["subject"], "body": texts["body"]},
-                        }
-                    ],
+                    "on_timeout": [act],
                 },
             },
         ],
     }
     header = message(
-        "web_act_draft_header",
+        f"web_act_draft_header_{action}",
         lang,
         map=_line(map_name),
         author=_line(author),
@@ -146,6 +185,23 @@ def draft(
     with open(Path(folder) / name, "x", encoding="utf-8") as file:  # "x": never over a file
         file.write(header + stream.getvalue())
     return name
+
+
+def _checked_url(url: str) -> str:
+    """A webhook's address as typed: http(s) with a host, one line, no credentials in it (the
+    file is read by every editor; the signing secret stays in the environment)."""
+    url = url.strip()
+    parts = urlsplit(url) if len(url) <= URL_LIMIT and url.isprintable() else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or any(c.isspace() for c in url)
+    ):
+        raise RecorridoError("web_act_draft_url_bad", url=_line(url)[:80])
+    return url
 
 
 def _slug(text: str) -> str:
@@ -192,4 +248,5 @@ def offer(journey, map_name: str, *, touchpoint: str | None = None, stage: str |
         "stage": "" if touchpoint is not None else (stage or ""),
         "next_name": journey.touchpoint(following).name,
         "days": DAYS_DEFAULT,
+        "actions": ACTIONS,
     }
