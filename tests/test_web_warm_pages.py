@@ -101,7 +101,48 @@ def test_a_saved_map_is_warmed_again(warmed):
     # Asked again with nothing changed: every answer is kept, none is worked out again (the
     # map view's and the copies' parts are judged by time, so only the answers are checked).
     again = warm_pages.warm(app)
-    assert [k for k in again if not k.startswith(("map view", "copies", "channels"))] == []
+    parts = ("map view", "copies", "channels", "attribution touches")
+    assert [k for k in again if not k.startswith(parts)] == []
+
+
+def test_a_new_lookback_reads_the_kept_touches(warmed):
+    """The attribution's ordered touches are kept on the server's connection ahead; a lookback
+    nobody asked before is worked out from them, and its answer is the CLI's."""
+    base, app, folder, _ = warmed
+    assert app.state.warm.wait_idle(120)
+
+    def parts(ws):
+        return [part for part, _ in explore_source._state(ws).parts]
+
+    kept = app.state.ctx.run(parts)
+    assert ("attribution-touches", "channel", "", MAP) in kept
+    assert ("attribution-touches", "channel", "", "") in kept
+    client = login(base, "viewer")
+    for lookback in ("3d", "11d"):
+        page = client.get("/explore/attribution.json", params={"map": MAP, "lookback": lookback})
+        assert page.status_code == 200, page.text
+
+        def direct(ws, lookback=lookback):
+            # what `recorrido attribution --map --lookback --json` computes (the CLI cannot open
+            # the workspace the server holds in this process), from the events, not the copies
+            from recorrido.analytics.attribution import attribute_workspace
+            from recorrido.analytics.backend import events_table
+            from recorrido.journey import JourneyMap
+
+            journey = JourneyMap.load(folder / MAP)
+            made = attribute_workspace(
+                events_table(ws, "duckdb"), lookback=lookback, journey=journey
+            )
+            return json.loads(json.dumps(made.to_dict(), default=str))
+
+        expected = app.state.ctx.run(direct)
+        assert page.json()["totals"] == pytest.approx(expected["totals"])
+        got = page.json()["channels"]
+        assert [r["channel"] for r in got] == [r["channel"] for r in expected["channels"]]
+        for mine, theirs in zip(got, expected["channels"], strict=True):
+            assert mine == pytest.approx(theirs), mine["channel"]
+    # no new part was made for them: the same two tables are read
+    assert app.state.ctx.run(parts) == kept
 
 
 def test_a_question_asked_twice_at_once_is_worked_out_once(tmp_path):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from recorrido.i18n import message
 from recorrido.web.explore_filters import ExploreFilter, answer_json, answer_page, label
-from recorrido.web.explore_source import events_for, remembered
+from recorrido.web.explore_source import events_for, kept_parts, remembered
 from recorrido.web.map_files import map_path
 from recorrido.web.pages import Viewer, clean
 
@@ -31,6 +31,32 @@ def _options(request: Request) -> dict:
     }
 
 
+def kept_touches(workspace, where: ExploreFilter, options: dict, folder, key=None, journey=None):
+    """The journeys' ordered touches for these options (``workspace_paths.touches``), kept on
+    this connection (``explore_source.kept_parts``): ordering the events into journeys does not
+    depend on the lookback or the models, and is about half of the work at 1M events, so
+    another lookback reads them instead. The server keeps the default ones ahead
+    (``warm_pages``)."""
+    from recorrido.analytics.attribution.workspace_paths import touches
+
+    key = key or where.key(workspace, folder, needs_map=bool(where.map))
+    if journey is None and where.map:
+        from recorrido.journey import JourneyMap
+
+        journey = JourneyMap.load(map_path(folder, where.map))
+    events = events_for(workspace, "event", "", None)
+    conversion = options["conversion"] or None
+    part = ("attribution-touches", options["by"], conversion or "", where.map)
+    return kept_parts(
+        workspace,
+        part,
+        key,
+        lambda: touches(
+            events, by=options["by"], conversion=conversion, journey=journey, check=False
+        ),
+    )
+
+
 def run_attribution(workspace, where: ExploreFilter, options: dict, folder) -> dict:
     """``recorrido attribution --json`` for the workspace's events (and the map, when chosen)."""
     from recorrido.analytics.attribution import attribute_workspace
@@ -49,6 +75,7 @@ def run_attribution(workspace, where: ExploreFilter, options: dict, folder) -> d
             conversion=options["conversion"] or None,
             lookback=options["lookback"],
             journey=journey,
+            kept=kept_touches(workspace, where, options, folder, key, journey),
             models=list(options["models"]) or None,
         )
         return clean(result.to_dict())

@@ -27,6 +27,9 @@ from pathlib import Path
 
 #: Copied tables kept per connection: the events alone and the events tagged with one map.
 TABLES = 2
+#: A question's intermediate tables kept per connection (``kept_parts``): the work a family of
+#: questions shares, such as the attribution's ordered touches whatever the lookback.
+PARTS = 2
 #: Answers kept (a funnel, its drop-offs, paths ... each a small object), room left for the
 #: default answers the server works out ahead (``web/warm_pages.py``).
 ANSWERS = 64
@@ -39,6 +42,7 @@ class _State:
     def __init__(self) -> None:
         self.tables: OrderedDict = OrderedDict()  # source key -> temporary table name
         self.steps: dict = {}  # (source key, level) -> (Steps, temporary table name)
+        self.parts: OrderedDict = OrderedDict()  # (part, source key) -> temporary table names
         self.answers: OrderedDict = OrderedDict()  # (question, source key) -> answer
         self.working: dict = {}  # (question, source key) -> Event set when it is answered
         self.computed = [0]  # answers worked out (not found kept), shared like the answers
@@ -159,6 +163,25 @@ def steps_for(workspace, level: str, map_file: str, folder, key: tuple):
         made = shared_steps(events, level, keep=keep)
         found = state.steps[(key, level)] = (made, names[0])
     return found[0]
+
+
+def kept_parts(workspace, part: tuple, key: tuple, make: Callable[[], tuple]) -> tuple:
+    """The tables ``make()`` returns (Ibis expressions) for ``part`` on the events of ``key``:
+    copied into temporary tables the first time, read from them after, so that a new question
+    of the same family (another lookback) skips the work they hold. The two most recently used
+    parts are kept; on another backend ``make()`` is simply returned."""
+    if not _kept(workspace):
+        return make()
+    state = _state(workspace)
+    full = (part, key)
+    names = state.parts.get(full)
+    if names is None:
+        names = state.parts[full] = tuple(_new_table(workspace, state, t) for t in make())
+        while len(state.parts) > PARTS:
+            for old in state.parts.popitem(last=False)[1]:
+                workspace.con.drop_table(old, force=True)
+    state.parts.move_to_end(full)
+    return tuple(workspace.con.table(name) for name in names)
 
 
 def remembered(workspace, question: tuple, key: tuple, compute: Callable[[], object]):

@@ -9,9 +9,10 @@ server asks it itself, and the visit finds the answer kept (``explore_source.rem
 
 What is warmed, in this order (cheap first): for each map (the first :data:`MAPS` in the
 folder), the map view measured without a filter; the channels of the filter's choice; the
-sessions, retention and attribution pages' defaults; and per map attribution, conformance,
-moments, friction and segments with their defaults. A new filter, date range or option is a
-new question and is worked out when asked, as before.
+attribution's ordered touches (with and without the first map, on the server's connection: a
+new lookback reads them); the sessions, retention and attribution pages' defaults; and per map
+attribution, conformance, moments, friction and segments with their defaults. A new filter,
+date range or option is a new question and is worked out when asked, as before.
 
 How, without holding up the pages: the insights run on a second DuckDB connection to the same
 database (``side_work.second_workspace``: its own copy of the events), outside the server's
@@ -124,6 +125,16 @@ def _map_views(folder) -> list[tuple[str, object]]:
             workspace, "touchpoint", name, folder, source_key(workspace, "stage", name, folder)
         )
 
+    def touches(workspace, name: str) -> None:
+        # A new lookback on the attribution page reads the journeys' touches kept on this
+        # connection (0.5 to 1 s to make at 1M); the defaults' are made ahead, with and without
+        # the first map (``explore_source.PARTS`` keeps two).
+        from recorrido.web.explore_attribution import _options, kept_touches
+        from recorrido.web.explore_filters import ExploreFilter, blank_request
+
+        with contextlib.suppress(RecorridoError):
+            kept_touches(workspace, ExploreFilter(map=name), _options(blank_request()), folder)
+
     maps = _maps(folder)
     asked: list[tuple[str, object]] = [("channels", channels)]
     for name in maps:
@@ -131,6 +142,8 @@ def _map_views(folder) -> list[tuple[str, object]]:
     if maps:
         # One map's copy only: the server keeps one (``explore_source.TABLES``).
         asked.append((f"copies {maps[0]}", lambda ws: copies(ws, maps[0])))
+    for name in ["", *maps[:1]]:
+        asked.append((f"attribution touches {name}", lambda ws, name=name: touches(ws, name)))
     return asked
 
 

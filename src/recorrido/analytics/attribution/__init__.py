@@ -71,15 +71,17 @@ def attribute_workspace(
     conversion: str | None = None,
     lookback: str = DEFAULT_LOOKBACK,
     journey=None,
+    kept=None,
     **options: Any,
 ) -> AttributionResult:
     """Attribute a workspace's conversions (see :func:`workspace_paths` for the journeys).
 
     ``source`` is a :class:`~recorrido.Workspace` or an Ibis events table (DuckDB, Spark, ...);
-    ``journey`` a :class:`~recorrido.journey.JourneyMap` for ``by="touchpoint"`` or its goal.
+    ``journey`` a :class:`~recorrido.journey.JourneyMap` for ``by="touchpoint"`` or its goal;
+    ``kept`` the journeys' touches made earlier (``workspace_paths.touches``).
     """
     built = workspace_paths(
-        source, by=by, conversion=conversion, lookback=lookback, journey=journey
+        source, by=by, conversion=conversion, lookback=lookback, journey=journey, kept=kept
     )
     result = attribute(built.table, **options)
     result.totals["unattributed_conversions"] = built.unattributed_conversions

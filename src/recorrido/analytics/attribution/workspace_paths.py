@@ -115,22 +115,21 @@ def _escaped(item: ir.StringValue) -> ir.StringValue:
     return item.replace(ESCAPE, ESCAPE + ESCAPE).replace(_SEP, ESCAPE + _SEP)
 
 
-def journeys(
+def touches(
     source,
     *,
     by: str = "channel",
     conversion: str | None = None,
-    lookback: str = DEFAULT_LOOKBACK,
     journey=None,
     check: bool = True,
-) -> ir.Table:
-    """One row per journey: ``customer_id, converted, value, path`` (an Ibis expression).
-
-    ``path`` holds the touches joined by U+001F (escaped); empty for a conversion without touches.
-    With ``check`` a conversion event name that no event has raises at once.
-    """
+) -> tuple[ir.Table, ir.Table]:
+    """What every lookback shares: ``(touches, conversions)``. ``touches``: one row per touch
+    with ``customer_id, journey_no``, the order columns, ``item``, its journey's conversion
+    (``conv_us``, ``conv_value``; null for the null journey) and ``anchor`` (the conversion's
+    time, or the null journey's last touch). ``conversions``: ``customer_id, journey_no,
+    conv_us, conv_value``. Ordering and numbering the journeys is most of the work; a server
+    keeps both tables and answers a new lookback with :func:`within` alone."""
     events = events_of(source)
-    window_us = parse_duration(lookback)
     item = _touch(events, by, journey)
     is_conv, _ = _conversion(events, conversion, journey, check=check)
     t = events.filter(events.customer_id.notnull()).mutate(
@@ -153,8 +152,8 @@ def journeys(
         conv_value=t.value.fill_null(0.0).cast("float64"),
     )
     columns = ["customer_id", "journey_no", *order_columns(t), "item"]
-    touches = t.filter(~t.is_conv).select(*columns)
-    joined = touches.left_join(convs, ["customer_id", "journey_no"]).select(
+    touched = t.filter(~t.is_conv).select(*columns)
+    joined = touched.left_join(convs, ["customer_id", "journey_no"]).select(
         *columns, "conv_us", "conv_value"
     )
     # The window ends at the conversion, or for a null journey at its last touch.
@@ -164,6 +163,12 @@ def journeys(
             joined.us.max().over(ibis.window(group_by=[joined.customer_id, joined.journey_no])),
         )
     )
+    return joined, convs
+
+
+def within(joined: ir.Table, convs: ir.Table, window_us: int) -> ir.Table:
+    """One row per journey (see :func:`journeys`) from :func:`touches`' two tables: the touches
+    no more than ``window_us`` before their journey's anchor."""
     kept = joined.filter(joined.anchor - joined.us <= window_us)
     # Sorting (order keys..., item) puts the touches in the customer's one order.
     keys = {f"k{i}": key for i, key in enumerate(order_keys(kept))}
@@ -191,6 +196,25 @@ def journeys(
     return touched.union(bare)
 
 
+def journeys(
+    source,
+    *,
+    by: str = "channel",
+    conversion: str | None = None,
+    lookback: str = DEFAULT_LOOKBACK,
+    journey=None,
+    check: bool = True,
+) -> ir.Table:
+    """One row per journey: ``customer_id, converted, value, path`` (an Ibis expression).
+
+    ``path`` holds the touches joined by U+001F (escaped); empty for a conversion without touches.
+    With ``check`` a conversion event name that no event has raises at once.
+    """
+    window_us = parse_duration(lookback)
+    joined, convs = touches(source, by=by, conversion=conversion, journey=journey, check=check)
+    return within(joined, convs, window_us)
+
+
 def workspace_paths(
     source,
     *,
@@ -198,8 +222,11 @@ def workspace_paths(
     conversion: str | None = None,
     lookback: str = DEFAULT_LOOKBACK,
     journey=None,
+    kept=None,
 ) -> WorkspacePaths:
-    """The aggregated path table of a workspace (or events table), built in the engine."""
+    """The aggregated path table of a workspace (or events table), built in the engine.
+    ``kept``: :func:`touches`' two tables for the same ``by``, ``conversion`` and ``journey``,
+    made earlier (a server's copy), read instead of ordering the events again."""
     if by not in LEVELS:
         raise RecorridoError(
             "attribution_unknown_level",
@@ -208,9 +235,9 @@ def workspace_paths(
         )
     events = events_of(source)
     _, label = _conversion(events, conversion, journey, check=False)
-    j = journeys(
-        events, by=by, conversion=conversion, lookback=lookback, journey=journey, check=False
-    )
+    if kept is None:
+        kept = touches(events, by=by, conversion=conversion, journey=journey, check=False)
+    j = within(*kept, parse_duration(lookback))
     conv = j.converted.cast("int64")
     agg = j.group_by("path").aggregate(
         conversions=conv.sum(),
