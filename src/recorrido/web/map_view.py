@@ -23,6 +23,7 @@ from recorrido.i18n import message
 from recorrido.journey.rules import Condition
 from recorrido.measured import measure
 from recorrido.web.act_draft import offer
+from recorrido.web.map_breakdown import NAMED, breakdown_of, segments
 from recorrido.web.map_files import map_path
 from recorrido.web.pages import PageError, Viewer, page
 
@@ -104,21 +105,28 @@ class MapFilter:
         return events
 
 
-def measured_map(workspace, path, where: MapFilter):
-    """The measured map of the file at ``path`` (cached; see the module docstring)."""
+def measured_map(workspace, path, where: MapFilter, *, breakdown: str = ""):
+    """The measured map of the file at ``path`` (cached; see the module docstring), split by
+    ``breakdown`` when one is given (``map_breakdown.py``)."""
     import ibis
 
     from recorrido.journey import JourneyMap
 
     stat = path.stat()
     latest = workspace.ingest_log.aggregate(n=ibis._.ingest_id.max()).execute()["n"][0]
-    key = (str(path), stat.st_mtime_ns, stat.st_size, where, str(latest))
+    key = (str(path), stat.st_mtime_ns, stat.st_size, where, str(latest), breakdown)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     journey = JourneyMap.load(path)
     # measure() takes any events table: the filtered one is measured like the workspace.
-    result = measure(where.events(workspace, journey), journey, start=where.start, end=where.end)
+    result = measure(
+        where.events(workspace, journey),
+        journey,
+        start=where.start,
+        end=where.end,
+        breakdown=breakdown or None,
+    )
     _CACHE[key] = result
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -141,12 +149,22 @@ async def map_view(request: Request, name: str, current: Viewer):
     report = build_context(measured, lang=current.lang)
     journey = measured.journey
     channels = await ctx.arun(_channels)
+    breakdown, split, split_problem = breakdown_of(request), None, None
+    if breakdown:
+        try:
+            split = await ctx.arun(segments, path, where, breakdown, current.lang)
+        except RecorridoError as exc:  # an unknown key: said beside the form, the map stays
+            split_problem = exc.localized(current.lang)
     return page(
         "map.html.j2",
         current,
         name=name,
         r=report,
         where=where,
+        breakdown=breakdown,
+        breakdown_named=NAMED,
+        split=split,
+        split_problem=split_problem,
         personas=[(p.id, p.name) for p in journey.personas if p.rule is not None],
         channels=channels,
         filtered_query=where.query(),

@@ -107,6 +107,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{text}' is not a property filter: write key=value, e.g. plan=pro.",
     },
     "web_map_apply": {"es": "Aplicar", "en": "Apply"},
+    "web_map_breakdown": {"es": "Desglose", "en": "Breakdown"},
+    "web_map_breakdown_none": {"es": "ninguno", "en": "none"},
+    "web_map_breakdown_channel": {"es": "canal (primer evento)", "en": "channel (first event)"},
+    "web_map_breakdown_persona": {"es": "persona", "en": "persona"},
+    "web_map_breakdown_key": {"es": "o por propiedad", "en": "or by property"},
+    "web_map_breakdown_segment": {"es": "Segmento (clientes)", "en": "Segment (customers)"},
+    "web_map_breakdown_ns": {"es": "no significativa", "en": "not significant"},
+    "web_map_breakdown_one": {
+        "es": "Un solo segmento con este desglose ({segments}): nada que comparar.",
+        "en": "One segment only under this breakdown ({segments}): nothing to compare.",
+    },
     "web_map_click_hint": {
         "es": "Pulsa una etapa o un punto de contacto para ver sus cifras y su embudo.",
         "en": "Click a stage or a touchpoint to see its figures and its funnel.",

@@ -1,0 +1,130 @@
+"""The map view's breakdown (``web/map_breakdown.py``): the stages per segment side by side, the
+numbers of ``recorrido measure --breakdown``, over real HTTP on a generated shop (two
+channels, three platforms, a persona with a rule)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from recorrido import Workspace
+from recorrido.journey import JourneyMap
+from recorrido.measured import measure
+from recorrido.web.users import UserStore
+from tests import journey_generator as gen
+from tests.test_web_browser import (  # noqa: F401 (browser is a fixture)
+    Watch,
+    _accessible,
+    _login,
+    _shots,
+    browser,
+)
+from tests.test_web_browser import pytestmark as browser_only
+from tests.test_web_pages import PASSWORD, login, serve
+
+SHOP_FILE = "shop.yaml"
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web-breakdown") / "ws"
+    gen.workspace(folder.parent, 300, planted=True).close()
+    (folder / SHOP_FILE).write_text(gen.SHOP_MAP, encoding="utf-8")
+    UserStore(folder).add("viewer", PASSWORD, "viewer")
+    # What `recorrido measure --breakdown X --json` gives, before the server holds the workspace.
+    expected = {}
+    with Workspace.open(folder, read_only=True) as ws:
+        for by in ("channel", "platform", "persona"):
+            expected[by] = measure(ws, folder / SHOP_FILE, breakdown=by).to_dict()
+    with serve(folder) as base:
+        yield base, expected
+
+
+def _table(page: str) -> dict[str, list[int]]:
+    """Per segment row, the customers shown in each stage's cell."""
+    start = page.index('id="breakdown-table"')
+    block = page[start : page.index("</section>", start)]
+    rows = {}
+    for segment, cells in re.findall(r'<tr data-segment="([^"]*)">(.*?)</tr>', block, re.S):
+        counts = re.findall(r'<div class="seg-n">([^<]*)</div>', cells)
+        rows[html.unescape(segment)] = [int(re.sub(r"\D", "", c)) for c in counts]
+    return rows
+
+
+def _expected(answer: dict) -> dict[str, list[int]]:
+    return {
+        s["segment"]: [int(r["customers"] or 0) for r in s["stages"]]
+        for s in answer["breakdown"]["segments"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "by"),
+    [
+        ("breakdown=channel", "channel"),
+        ("breakdown_key=platform", "platform"),  # any property of the first event
+        ("breakdown=channel&breakdown_key=platform", "platform"),  # a key typed in wins
+    ],
+)
+def test_breakdown_is_the_measure_of_each_segment(shop, query, by):
+    base, expected = shop
+    client = login(base, "viewer")
+    page = client.get(f"/maps/{SHOP_FILE}?{query}")
+    assert page.status_code == 200, page.text[:2000]
+    shown = _table(page.text)
+    assert shown == _expected(expected[by])
+    assert len(shown) >= 2
+    # the lanes keep every customer: the same map as without the breakdown
+    whole = client.get(f"/maps/{SHOP_FILE}").text
+    lanes = page.text[page.text.index('id="journey-map"') :]
+    assert lanes == whole[whole.index('id="journey-map"') :]
+
+
+def test_persona_and_the_words_around_it(shop):
+    base, expected = shop
+    client = login(base, "viewer")
+    page = client.get(f"/maps/{SHOP_FILE}?breakdown=persona")
+    assert page.status_code == 200
+    segments = expected["persona"]["breakdown"]["segments"]
+    if len(segments) >= 2:
+        names = {p.id: p.name for p in JourneyMap.loads(gen.SHOP_MAP).personas}
+        rows = {names.get(k, k): v for k, v in _expected(expected["persona"]).items()}
+        assert _table(page.text) == rows  # a persona shown by its name
+        block = page.text[page.text.index('id="breakdown-table"') :]
+        assert any(mark in block for mark in ("not significant", "▲", "▼"))
+    else:
+        assert 'id="breakdown-one"' in page.text
+    # An unknown key is said beside the form; the map is still drawn.
+    unknown = client.get(f"/maps/{SHOP_FILE}?breakdown_key=nokey")
+    assert unknown.status_code == 200 and 'id="breakdown-problem"' in unknown.text
+    assert "nokey" in unknown.text and 'id="journey-map"' in unknown.text
+    # Hostile text stays text.
+    evil = client.get(f"/maps/{SHOP_FILE}", params={"breakdown_key": "<script>alert(1)</script>"})
+    assert "<script>alert(1)" not in evil.text
+    client.cookies.set("recorrido_lang", "es")
+    spanish = client.get(f"/maps/{SHOP_FILE}?breakdown=channel")
+    assert "Desglose" in spanish.text
+
+
+@browser_only
+def test_in_the_browser_the_breakdown_is_accessible(shop, browser, tmp_path):  # noqa: F811
+    base, expected = shop
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    watch = Watch(context, base)
+    page = watch.page(context)
+    _login(page, base, "viewer")
+    page.goto(f"{base}/maps/{SHOP_FILE}")
+    page.wait_for_selector("#journey-map")
+    # chosen from the form, by keyboard
+    page.select_option("#breakdown", "channel")
+    page.locator("#breakdown_key").press("Enter")
+    page.wait_for_selector("#breakdown-table table")
+    assert page.locator("#breakdown-table tbody tr").count() == len(
+        expected["channel"]["breakdown"]["segments"]
+    )
+    _shots(page, tmp_path, "map-breakdown")
+    _accessible(page)
+    watch.assert_clean()
+    context.close()
