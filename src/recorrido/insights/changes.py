@@ -112,7 +112,9 @@ def candidates(journeys, options) -> Candidates:
     # more series ("trouble"), when the data has two or more such events.
     troubled = change_trouble.events(journeys)
     trouble = change_trouble.column(journeys) if len(troubled) > 1 else None
-    binned, active, done = change_series.tables(journeys, width, dimensions, loops, trouble)
+    binned, active, done = change_series.tables(
+        journeys, width, dimensions, loops, trouble, touchpoints
+    )
     first_bin, last_bin = change_series.settled_bins(active)
     if width > 1:  # a partial week at either end is not comparable with full ones
         first_day, last_day = journeys.first_us // DAY_US, journeys.as_of_us // DAY_US
