@@ -68,3 +68,24 @@ def is_error_column(column: ibis.Value, stems: tuple[str, ...] = STEMS) -> ibis.
     if not stems:
         return ibis.literal(False)
     return column.lower().re_search(pattern(stems))
+
+
+def among(column: ibis.Value, names: list[str]) -> ibis.Value:
+    """Whether ``column`` is one of ``names`` (from :meth:`Journeys.names_where`): NULL where the
+    column is NULL, as the name test itself would be."""
+    if names:
+        return column.isin(names)
+    return ibis.cases((column.isnull(), ibis.null("boolean")), else_=ibis.literal(False))
+
+
+def error_names(journeys, stems: tuple[str, ...] = STEMS) -> list[str]:
+    """The event names of ``journeys`` that read as a failure (:func:`is_error_column` run once
+    on the distinct names); test a column with :func:`among`."""
+    return journeys.names_where(f"error:{pattern(stems)}", lambda c: is_error_column(c, stems))
+
+
+def is_error_event(journeys, column: ibis.Value, stems: tuple[str, ...] = STEMS) -> ibis.Value:
+    """:func:`is_error_column` on a column of ``journeys``' event names, by name lookup."""
+    if not stems:
+        return ibis.literal(False)
+    return among(column, error_names(journeys, stems))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ibis
 
 from recorrido.insights.candidates import Candidates, rows
-from recorrido.insights.error_words import is_error_column
+from recorrido.insights.error_words import is_error_event
 from recorrido.insights.journeys import seq_order
 
 MIN_PAIR_CUSTOMERS = 10
@@ -43,7 +43,7 @@ def steps(journeys, options) -> ibis.Table:
 
 def _steps(journeys, options) -> ibis.Table:
     e = journeys.events
-    e = e.filter(~is_error_column(e.event, options.failure_patterns))
+    e = e.filter(~is_error_event(journeys, e.event, options.failure_patterns))
     e = e.mutate(prev_event=e.event.lag().over(seq_order(e)))
     runs = e.filter(e.prev_event.isnull() | (e.prev_event != e.event))
     order = seq_order(runs)

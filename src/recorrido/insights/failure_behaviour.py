@@ -33,7 +33,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from recorrido.insights.discovery import ASSISTED_WORDS
-from recorrido.insights.error_words import is_error_column
+from recorrido.insights.error_words import among, is_error_event
 from recorrido.insights.journeys import seq_order
 from recorrido.insights.stats import benjamini_hochberg
 
@@ -47,8 +47,13 @@ MIN_OCCURRENCES = 20
 
 
 def support_column(journeys, event: ibis.Value, touchpoint: ibis.Value) -> ibis.Value:
+    """Whether an event (a column of ``journeys``' event names) is a support contact: of an
+    assisted touchpoint, or a name that reads as one (tested once on the distinct names)."""
     assisted = [tp.id for tp in journeys.journey.touchpoints if tp.mode == "assisted"]
-    words = event.lower().re_search(ASSISTED_WORDS.pattern.lower())
+    names = journeys.names_where(
+        "support", lambda name: name.lower().re_search(ASSISTED_WORDS.pattern.lower())
+    )
+    words = among(event, names)
     if assisted:
         words = words | touchpoint.isin(assisted).fill_null(False)
     return words.fill_null(False)
@@ -84,7 +89,7 @@ def occurrences(journeys, options) -> ibis.Table:
     )
     testable = ~runs.is_goal & ~support_column(journeys, runs.event, runs.touchpoint)
     if options.failure_patterns:
-        testable = testable & ~is_error_column(runs.event, options.failure_patterns)
+        testable = testable & ~is_error_event(journeys, runs.event, options.failure_patterns)
     return runs.mutate(
         signal=(redo.fill_null(False) | helped.fill_null(False)) & testable.fill_null(False),
         testable=testable.fill_null(False),
