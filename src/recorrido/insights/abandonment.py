@@ -28,6 +28,7 @@ import ibis
 import pandas as pd
 
 from recorrido.insights.candidates import Candidates, rows
+from recorrido.insights.journeys import touchpoint_visits
 from recorrido.measured.quantiles import nearest_rank_by
 
 #: A touchpoint whose name says the journey ends there by design (a cancellation, a decline, a
@@ -73,8 +74,9 @@ def candidates(journeys, options) -> Candidates:
     decided = people.filter(people.converted | people.quiet)
     decided = decided.semi_join(started, "customer_id") if prospects_out else decided
 
-    visits = t.filter(t.touchpoint.isin(eligible)) if eligible else t.filter(ibis.literal(False))
-    visits = visits.group_by(["customer_id", "touchpoint"]).aggregate(us=visits.us.min())
+    visits = touchpoint_visits(journeys)
+    keep = visits.touchpoint.isin(eligible) if eligible else ibis.literal(False)
+    visits = visits.filter(keep).select("customer_id", "touchpoint", us=visits.first_us)
     visits = visits.join(
         decided.select("customer_id", "quiet", "last_tp", "last_us"), "customer_id"
     )

@@ -106,6 +106,30 @@ def seq_order(table: ibis.Table, **frame) -> ibis.expr.builders.LegacyWindowBuil
     return ibis.window(group_by=table.customer_id, order_by=table.seq, **frame)
 
 
+def stage_visits(journeys: Journeys) -> ibis.Table:
+    """``(customer_id, stage_index, first_us)``: each customer's first tagged event in each stage
+    reached. The waits, the drift and the ranking of their rows read it (about six queries):
+    worked out once per question (:meth:`Journeys.shared`)."""
+
+    def build() -> ibis.Table:
+        t = journeys.tagged
+        return t.group_by(["customer_id", "stage_index"]).aggregate(first_us=t.us.min())
+
+    return journeys.shared("stage_visits", build)
+
+
+def touchpoint_visits(journeys: Journeys) -> ibis.Table:
+    """``(customer_id, touchpoint, first_us)``: each customer's first event at each touchpoint
+    reached; read by the waits between steps and by the abandonment (and their rows), worked
+    out once per question."""
+
+    def build() -> ibis.Table:
+        t = journeys.tagged
+        return t.group_by(["customer_id", "touchpoint"]).aggregate(first_us=t.us.min())
+
+    return journeys.shared("touchpoint_visits", build)
+
+
 def touchpoint_index(journey, column: ibis.Value) -> ibis.Value:
     """The map-order place of a touchpoint id column (NULL when not a touchpoint)."""
     pairs = [(tp.id, i) for i, tp in enumerate(journey.touchpoints)]
