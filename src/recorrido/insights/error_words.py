@@ -89,3 +89,13 @@ def is_error_event(journeys, column: ibis.Value, stems: tuple[str, ...] = STEMS)
     if not stems:
         return ibis.literal(False)
     return among(column, error_names(journeys, stems))
+
+
+def error_free(journeys, stems: tuple[str, ...] = STEMS) -> bool:
+    """Whether leaving out the error-like events (``~is_error_event``) leaves every event of
+    ``journeys``: none reads as an error, and none is nameless (a name test on a NULL name is
+    NULL, and a filter drops it). A relation of the error-free events is then the same as one
+    of all events, and a window already worked out on these can be read instead."""
+    if not stems:
+        return True
+    return not error_names(journeys, stems) and not journeys.has_nameless_events()

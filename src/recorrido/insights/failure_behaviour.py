@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from recorrido.insights import event_runs
 from recorrido.insights.discovery import ASSISTED_WORDS
-from recorrido.insights.error_words import among, is_error_event
-from recorrido.insights.journeys import seq_order
+from recorrido.insights.error_words import among, error_free, is_error_event
 from recorrido.insights.stats import benjamini_hochberg
 
 MIN_RATIO = 2.0
@@ -62,16 +62,11 @@ def support_column(journeys, event: ibis.Value, touchpoint: ibis.Value) -> ibis.
 def occurrences(journeys, options) -> ibis.Table:
     """Every event (repeats of one event collapsed) with ``seq`` and ``signal``: whether this
     occurrence is followed by a redo of the previous step or by a support contact."""
-    e = journeys.events
-    e = e.mutate(prev_event=e.event.lag().over(seq_order(e)))
-    runs = e.filter(e.prev_event.isnull() | (e.prev_event != e.event))
-    order = seq_order(runs)
-    runs = runs.mutate(
-        before=runs.event.lag().over(order),
-        after=runs.event.lead().over(order),
-        after_us=runs.us.lead().over(order),
-        after_tp=runs.touchpoint.lead().over(order),
-    )
+    if error_free(journeys, options.failure_patterns):
+        # The event loops collapse the same events: one kept copy serves both.
+        runs = event_runs.shared(journeys, options)
+    else:
+        runs = event_runs.runs(journeys.events)
     # The usual direction of each pair of consecutive events, counted on the data.
     pairs = runs.filter(runs.before.notnull())
     pairs = pairs.group_by(["before", "event"]).aggregate(n=pairs.count())

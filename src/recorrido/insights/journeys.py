@@ -55,6 +55,7 @@ class Journeys:
     scratch: object | None = None
     _shared: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
     _names: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _nameless: bool = field(default=False, repr=False)
 
     def shared(self, name: str, build: Callable[[], ibis.Table]) -> ibis.Table:
         """The relation ``name``, built by ``build()`` the first time it is asked for in this
@@ -74,13 +75,23 @@ class Journeys:
         these few names instead of running the expression on every event: friction ran its
         name tests (failures, support contacts) about ten times over the million events."""
         if key not in self._names:
-            if "" not in self._names:  # the distinct names, asked once
-                frame = self.events.select("event").distinct().execute()
-                self._names[""] = sorted(str(n) for n in frame["event"].dropna())
-            names = ibis.memtable({"event": self._names[""]}, schema={"event": "string"})
+            names = ibis.memtable({"event": self.event_names()}, schema={"event": "string"})
             found = self.events._find_backend().execute(names.filter(test(names.event)))
             self._names[key] = sorted(str(n) for n in found["event"])
         return self._names[key]
+
+    def event_names(self) -> list[str]:
+        """The distinct event names of this question (one small query, asked once);
+        :meth:`has_nameless_events` then says whether some event has no name."""
+        if "" not in self._names:
+            frame = self.events.select("event").distinct().execute()
+            self._nameless = bool(frame["event"].isna().any())
+            self._names[""] = sorted(str(n) for n in frame["event"].dropna())
+        return self._names[""]
+
+    def has_nameless_events(self) -> bool:
+        self.event_names()
+        return self._nameless
 
     @property
     def stage_ids(self) -> list[str]:

@@ -23,7 +23,7 @@ import ibis
 
 from recorrido.analytics.windows import parse_duration
 from recorrido.insights.candidates import Candidates, rows, union
-from recorrido.insights.error_words import is_error_event
+from recorrido.insights.error_words import error_free, is_error_event
 from recorrido.insights.journeys import seq_order
 
 #: A pause after which the next step starts a new visit (the sessions page's default gap).
@@ -46,9 +46,11 @@ def entries(journeys) -> list[str]:
 
 def candidates(journeys, options) -> Candidates:
     t = journeys.tagged
-    # An error the map made a touchpoint is a failure, not a step to loop back to.
-    t = t.filter(~is_error_event(journeys, t.event, options.failure_patterns))
-    t = t.mutate(prev_tp=t.touchpoint.lag().over(seq_order(t)))
+    if not error_free(journeys, options.failure_patterns):
+        # An error the map made a touchpoint is a failure, not a step to loop back to. (With
+        # none, the tagged events' own ``prev_tp`` is this same window.)
+        t = t.filter(~is_error_event(journeys, t.event, options.failure_patterns))
+        t = t.mutate(prev_tp=t.touchpoint.lag().over(seq_order(t)))
     runs = t.filter(t.prev_tp.isnull() | (t.prev_tp != t.touchpoint))
     order = seq_order(runs)
     runs = runs.mutate(
