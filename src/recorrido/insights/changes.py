@@ -230,6 +230,14 @@ def candidates(journeys, options) -> Candidates:
             )
         return change_segments.explained_in_segment(binned, dimensions, key, first, last, **size)
 
+    # The mix-only cuts' doers, for the metrics of the overall changes left (change_series).
+    overall_metrics = sorted(
+        {(key[0], key[1]) for key, _ in found if key[2] == "" and key[0] in ("event", "touchpoint")}
+    )
+    if overall_metrics:
+        mix = change_series.mix_done(binned, dimensions, overall_metrics)
+        if not mix.empty:
+            done = pd.concat([done, mix], ignore_index=True)
     explained = {key for key, c in found if mix_explains(key, c)}
     for key in explained:
         log.debug("change %s explained by the customer mix", key)
