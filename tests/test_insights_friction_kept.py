@@ -86,3 +86,44 @@ def _temp_tables(con) -> list[str]:
         r[0]
         for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
     ]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [FrictionOptions(), FrictionOptions(failure_patterns=())],
+    ids=["defaults", "no-patterns"],
+)
+def test_the_error_free_shortcut_gives_the_same_findings(planted, monkeypatch, options):
+    """With no error-like event, the event loops and the failures' behaviour share one collapse
+    of the events (insights.event_runs) and the map-level loops read the tagged events' own
+    ``prev_tp``: the findings are those of the general path, each working out its own."""
+    from recorrido.insights import event_loops, failure_behaviour, loops
+
+    shortcut = friction(planted, SHOP, options=options).to_dict()
+    with monkeypatch.context() as patch:
+        for module in (event_loops, failure_behaviour, loops):
+            patch.setattr(module, "error_free", lambda journeys, stems=(): False)
+        general = friction(planted, SHOP, options=options).to_dict()
+    assert json.dumps(shortcut, sort_keys=True) == json.dumps(general, sort_keys=True)
+
+
+def test_name_tests_by_lookup_match_the_expressions_on_every_event(planted):
+    """Name tests (errors, support contacts) run once on the distinct names; a query then looks
+    the name up. Each row must get what the regular expression gives it, NULL included."""
+    from recorrido.insights.discovery import ASSISTED_WORDS
+    from recorrido.insights.error_words import among, error_names, is_error_column
+
+    journeys = prepare(planted, SHOP)
+    e = journeys.events
+    support = ASSISTED_WORDS.pattern.lower()
+    pairs = [
+        (is_error_column(e.event), among(e.event, error_names(journeys))),
+        (
+            e.event.lower().re_search(support),
+            among(e.event, journeys.names_where("support", lambda n: n.lower().re_search(support))),
+        ),
+    ]
+    for regex, lookup in pairs:
+        same = (regex == lookup) | (regex.isnull() & lookup.isnull())
+        assert e.filter(~same.fill_null(False)).count().execute() == 0
+        assert e.filter(lookup.fill_null(False)).count().execute() > 0  # the test bites

@@ -28,6 +28,7 @@ import ibis
 import pandas as pd
 
 from recorrido.insights.candidates import Candidates, rows
+from recorrido.insights.journeys import touchpoint_visits
 from recorrido.measured.quantiles import nearest_rank_by
 
 #: A touchpoint whose name says the journey ends there by design (a cancellation, a decline, a
@@ -72,12 +73,16 @@ def candidates(journeys, options) -> Candidates:
     people = people.mutate(quiet=(~people.converted) & silent)
     decided = people.filter(people.converted | people.quiet)
     decided = decided.semi_join(started, "customer_id") if prospects_out else decided
-
-    visits = t.filter(t.touchpoint.isin(eligible)) if eligible else t.filter(ibis.literal(False))
-    visits = visits.group_by(["customer_id", "touchpoint"]).aggregate(us=visits.us.min())
-    visits = visits.join(
-        decided.select("customer_id", "quiet", "last_tp", "last_us"), "customer_id"
+    # Read by the counts below and by the rows of a finding (its dates, segment, examples):
+    # each customer's last tagged event is worked out once.
+    decided = journeys.shared(
+        "abandonment_decided", lambda: decided.select("customer_id", "quiet", "last_tp", "last_us")
     )
+
+    visits = touchpoint_visits(journeys)
+    keep = visits.touchpoint.isin(eligible) if eligible else ibis.literal(False)
+    visits = visits.filter(keep).select("customer_id", "touchpoint", us=visits.first_us)
+    visits = visits.join(decided, "customer_id")
     visits = visits.mutate(stopped=visits.quiet & (visits.last_tp == visits.touchpoint))
     cid = ibis.literal("abandonment|") + visits.touchpoint
     pool = rows(visits, cid, visits.us)

@@ -47,6 +47,9 @@ def series(journeys, width: int, events: set[str]):
         after=after.fill_null(False).cast("int64"),
         lag=lag,
     )
+    # Two queries read the cohorts (their counts, their lags): each customer's first time
+    # doing each event, over every event, is worked out once.
+    j = journeys.shared(f"cohorts_{width}", lambda: j)
     counts = (
         j.group_by(["event", "bin"]).aggregate(n=j.customer_id.nunique(), k=j.after.sum()).execute()
     )

@@ -44,28 +44,35 @@ def tables(
     dimensions: list[tuple[str, object]],
     loops: ibis.Table,
     trouble=None,
+    touchpoints: set[str] | None = None,
 ):
     """Small frames: per (dimension, value, bin) the active customers, and per (metric kind,
     metric, dimension, value, bin) the customers who did it. With ``trouble`` (a row test), also
-    the customers with any trouble event (metric kind and name ``trouble``)."""
+    the customers with any trouble event (metric kind and name ``trouble``). With
+    ``touchpoints`` (those worth a series, :func:`metrics`), only they are counted: a touchpoint
+    matching one event name repeats that event's series, and counting the distinct customers
+    of every tagged event once more per cut cost about a third of these counts.
+
+    The mix-only cuts (tenure, weekday) count their active customers here, and their doers
+    only for the changes they may explain (:func:`mix_done`)."""
     e = journeys.events
     e = e.mutate(bin=time_bins.bin_of_us(e.us, width))
     if any(name in change_segments.MIX_ONLY for name, _ in dimensions):
         e = change_segments.with_first_bin(e, journeys, width)
     active_parts, done_parts = [], []
     for name, value in dimensions:
-        seg = ibis.literal("") if value is None else value(e)
-        t = e.mutate(dim=ibis.literal(name), val=seg.cast("string"))
-        t = t.filter(t.val.notnull())
+        t = _cut(e, name, value)
         active_parts.append(t.group_by(["dim", "val", "bin"]).aggregate(n=t.customer_id.nunique()))
+        if name in change_segments.MIX_ONLY:
+            continue
         for kind, column in (("event", t.event), ("touchpoint", t.touchpoint)):
             u = t.mutate(metric=column.cast("string"), mkind=ibis.literal(kind))
             u = u.filter(u.metric.notnull())
-            done_parts.append(
-                u.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
-                    k=u.customer_id.nunique()
-                )
-            )
+            if kind == "touchpoint" and touchpoints is not None:
+                if not touchpoints:
+                    continue
+                u = u.filter(u.metric.isin(sorted(touchpoints)))
+            done_parts.append(_doers(u))
         if trouble is not None and name == "":  # overall only; its segment is located after
             u = t.filter(trouble(t)).mutate(
                 mkind=ibis.literal("trouble"), metric=ibis.literal("trouble")
@@ -104,6 +111,40 @@ def tables(
     active = ibis.union(*active_parts).execute()
     done = ibis.union(*done_parts).execute()
     return e, active, done
+
+
+def mix_done(binned: ibis.Table, dimensions, metrics: list[tuple[str, str]]) -> pd.DataFrame:
+    """The rows :func:`tables` leaves out: per mix-only cut (tenure, weekday), value and bin,
+    the customers doing each metric of ``metrics`` (``(kind, name)``, kind ``event`` or
+    ``touchpoint``), read on ``binned`` (its events with ``bin``). Only an overall change
+    found is compared like with like (:func:`change_segments.explained_by_mix`): these counts,
+    one more distinct count over every event per cut, are made for its few metrics alone."""
+    parts = []
+    for name, value in dimensions:
+        if name not in change_segments.MIX_ONLY:
+            continue
+        t = _cut(binned, name, value)
+        for kind, metric in metrics:
+            column = t.event if kind == "event" else t.touchpoint
+            u = t.mutate(metric=column.cast("string"), mkind=ibis.literal(kind))
+            parts.append(_doers(u.filter(u.metric == metric)))
+    if not parts:
+        return pd.DataFrame(columns=["mkind", "metric", "dim", "val", "bin", "k"])
+    return ibis.union(*parts).execute()
+
+
+def _cut(events: ibis.Table, name: str, value) -> ibis.Table:
+    """``events`` with ``dim`` (the cut's name) and ``val`` (its value; rows without one go)."""
+    seg = ibis.literal("") if value is None else value(events)
+    t = events.mutate(dim=ibis.literal(name), val=seg.cast("string"))
+    return t.filter(t.val.notnull())
+
+
+def _doers(rows: ibis.Table) -> ibis.Table:
+    """Per (metric kind, metric, dimension, value, bin) of ``rows``, the customers."""
+    return rows.group_by(["mkind", "metric", "dim", "val", "bin"]).aggregate(
+        k=rows.customer_id.nunique()
+    )
 
 
 def denominator(active_of, key):

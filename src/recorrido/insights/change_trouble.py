@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ibis
 
-from recorrido.insights.error_words import is_error_column
+from recorrido.insights.error_words import is_error_event
 
 
 def column(journeys):
@@ -19,7 +19,9 @@ def column(journeys):
     from recorrido.insights.failure_behaviour import support_column
 
     def value(table: ibis.Table) -> ibis.Value:
-        bad = is_error_column(table.event) | support_column(journeys, table.event, table.touchpoint)
+        bad = is_error_event(journeys, table.event) | support_column(
+            journeys, table.event, table.touchpoint
+        )
         return bad.fill_null(False) & ~table.is_goal.fill_null(False)
 
     return value

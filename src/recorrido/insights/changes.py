@@ -112,7 +112,9 @@ def candidates(journeys, options) -> Candidates:
     # more series ("trouble"), when the data has two or more such events.
     troubled = change_trouble.events(journeys)
     trouble = change_trouble.column(journeys) if len(troubled) > 1 else None
-    binned, active, done = change_series.tables(journeys, width, dimensions, loops, trouble)
+    binned, active, done = change_series.tables(
+        journeys, width, dimensions, loops, trouble, touchpoints
+    )
     first_bin, last_bin = change_series.settled_bins(active)
     if width > 1:  # a partial week at either end is not comparable with full ones
         first_day, last_day = journeys.first_us // DAY_US, journeys.as_of_us // DAY_US
@@ -228,6 +230,14 @@ def candidates(journeys, options) -> Candidates:
             )
         return change_segments.explained_in_segment(binned, dimensions, key, first, last, **size)
 
+    # The mix-only cuts' doers, for the metrics of the overall changes left (change_series).
+    overall_metrics = sorted(
+        {(key[0], key[1]) for key, _ in found if key[2] == "" and key[0] in ("event", "touchpoint")}
+    )
+    if overall_metrics:
+        mix = change_series.mix_done(binned, dimensions, overall_metrics)
+        if not mix.empty:
+            done = pd.concat([done, mix], ignore_index=True)
     explained = {key for key, c in found if mix_explains(key, c)}
     for key in explained:
         log.debug("change %s explained by the customer mix", key)

@@ -20,7 +20,7 @@ import ibis
 
 from recorrido.insights.candidates import Candidates, rows, union
 from recorrido.insights.change_scan import MIN_EXCESS
-from recorrido.insights.journeys import DAY_US
+from recorrido.insights.journeys import DAY_US, stage_visits
 from recorrido.insights.stats import periods, z_for
 from recorrido.insights.waits import stage_waits
 from recorrido.measured.quantiles import nearest_rank_by
@@ -30,8 +30,7 @@ def candidates(journeys, options) -> Candidates:
     journey = journeys.journey
     goal_stage = journeys.goal_stage_index()
     last_from = (goal_stage if goal_stage is not None else len(journey.stages) - 1) - 1
-    t = journeys.tagged
-    visits = t.group_by(["customer_id", "stage_index"]).aggregate(first_us=t.us.min())
+    visits = stage_visits(journeys)
     visits = visits.filter(visits.stage_index <= last_from)
     waits = stage_waits(journeys)
     p90 = nearest_rank_by(waits, ["stage_index"], "wait_us", Fraction(9, 10), "p90").execute()

@@ -68,3 +68,34 @@ def is_error_column(column: ibis.Value, stems: tuple[str, ...] = STEMS) -> ibis.
     if not stems:
         return ibis.literal(False)
     return column.lower().re_search(pattern(stems))
+
+
+def among(column: ibis.Value, names: list[str]) -> ibis.Value:
+    """Whether ``column`` is one of ``names`` (from :meth:`Journeys.names_where`): NULL where the
+    column is NULL, as the name test itself would be."""
+    if names:
+        return column.isin(names)
+    return ibis.cases((column.isnull(), ibis.null("boolean")), else_=ibis.literal(False))
+
+
+def error_names(journeys, stems: tuple[str, ...] = STEMS) -> list[str]:
+    """The event names of ``journeys`` that read as a failure (:func:`is_error_column` run once
+    on the distinct names); test a column with :func:`among`."""
+    return journeys.names_where(f"error:{pattern(stems)}", lambda c: is_error_column(c, stems))
+
+
+def is_error_event(journeys, column: ibis.Value, stems: tuple[str, ...] = STEMS) -> ibis.Value:
+    """:func:`is_error_column` on a column of ``journeys``' event names, by name lookup."""
+    if not stems:
+        return ibis.literal(False)
+    return among(column, error_names(journeys, stems))
+
+
+def error_free(journeys, stems: tuple[str, ...] = STEMS) -> bool:
+    """Whether leaving out the error-like events (``~is_error_event``) leaves every event of
+    ``journeys``: none reads as an error, and none is nameless (a name test on a NULL name is
+    NULL, and a filter drops it). A relation of the error-free events is then the same as one
+    of all events, and a window already worked out on these can be read instead."""
+    if not stems:
+        return True
+    return not error_names(journeys, stems) and not journeys.has_nameless_events()

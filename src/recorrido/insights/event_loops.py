@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import ibis
 
+from recorrido.insights import event_runs
 from recorrido.insights.candidates import Candidates, rows
-from recorrido.insights.error_words import is_error_column
-from recorrido.insights.journeys import seq_order
+from recorrido.insights.error_words import error_free, is_error_event
 
 MIN_PAIR_CUSTOMERS = 10
 
@@ -42,16 +42,14 @@ def steps(journeys, options) -> ibis.Table:
 
 
 def _steps(journeys, options) -> ibis.Table:
-    e = journeys.events
-    e = e.filter(~is_error_column(e.event, options.failure_patterns))
-    e = e.mutate(prev_event=e.event.lag().over(seq_order(e)))
-    runs = e.filter(e.prev_event.isnull() | (e.prev_event != e.event))
-    order = seq_order(runs)
-    runs = runs.mutate(
-        before=runs.event.lag().over(order),
-        two_before=runs.event.lag(2).over(order),
-        before_tp=runs.touchpoint.lag().over(order),
-    )
+    if error_free(journeys, options.failure_patterns):
+        # No event to leave out: the same collapse as the failures' behaviour reads, kept once.
+        runs = event_runs.shared(journeys, options)
+    else:
+        e = journeys.events
+        runs = event_runs.runs(
+            e.filter(~is_error_event(journeys, e.event, options.failure_patterns))
+        )
     low = ibis.cases((runs.event < runs.before, runs.event), else_=runs.before)
     high = ibis.cases((runs.event < runs.before, runs.before), else_=runs.event)
     runs = runs.mutate(cid=ibis.literal("loop|event|") + low + "|" + high)

@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from recorrido.insights import event_runs
 from recorrido.insights.discovery import ASSISTED_WORDS
-from recorrido.insights.error_words import is_error_column
-from recorrido.insights.journeys import seq_order
+from recorrido.insights.error_words import among, error_free, is_error_event
 from recorrido.insights.stats import benjamini_hochberg
 
 MIN_RATIO = 2.0
@@ -47,8 +47,13 @@ MIN_OCCURRENCES = 20
 
 
 def support_column(journeys, event: ibis.Value, touchpoint: ibis.Value) -> ibis.Value:
+    """Whether an event (a column of ``journeys``' event names) is a support contact: of an
+    assisted touchpoint, or a name that reads as one (tested once on the distinct names)."""
     assisted = [tp.id for tp in journeys.journey.touchpoints if tp.mode == "assisted"]
-    words = event.lower().re_search(ASSISTED_WORDS.pattern.lower())
+    names = journeys.names_where(
+        "support", lambda name: name.lower().re_search(ASSISTED_WORDS.pattern.lower())
+    )
+    words = among(event, names)
     if assisted:
         words = words | touchpoint.isin(assisted).fill_null(False)
     return words.fill_null(False)
@@ -57,16 +62,11 @@ def support_column(journeys, event: ibis.Value, touchpoint: ibis.Value) -> ibis.
 def occurrences(journeys, options) -> ibis.Table:
     """Every event (repeats of one event collapsed) with ``seq`` and ``signal``: whether this
     occurrence is followed by a redo of the previous step or by a support contact."""
-    e = journeys.events
-    e = e.mutate(prev_event=e.event.lag().over(seq_order(e)))
-    runs = e.filter(e.prev_event.isnull() | (e.prev_event != e.event))
-    order = seq_order(runs)
-    runs = runs.mutate(
-        before=runs.event.lag().over(order),
-        after=runs.event.lead().over(order),
-        after_us=runs.us.lead().over(order),
-        after_tp=runs.touchpoint.lead().over(order),
-    )
+    if error_free(journeys, options.failure_patterns):
+        # The event loops collapse the same events: one kept copy serves both.
+        runs = event_runs.shared(journeys, options)
+    else:
+        runs = event_runs.runs(journeys.events)
     # The usual direction of each pair of consecutive events, counted on the data.
     pairs = runs.filter(runs.before.notnull())
     pairs = pairs.group_by(["before", "event"]).aggregate(n=pairs.count())
@@ -84,7 +84,7 @@ def occurrences(journeys, options) -> ibis.Table:
     )
     testable = ~runs.is_goal & ~support_column(journeys, runs.event, runs.touchpoint)
     if options.failure_patterns:
-        testable = testable & ~is_error_column(runs.event, options.failure_patterns)
+        testable = testable & ~is_error_event(journeys, runs.event, options.failure_patterns)
     return runs.mutate(
         signal=(redo.fill_null(False) | helped.fill_null(False)) & testable.fill_null(False),
         testable=testable.fill_null(False),

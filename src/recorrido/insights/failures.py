@@ -19,7 +19,7 @@ from __future__ import annotations
 import ibis
 
 from recorrido.insights.candidates import Candidates, rows
-from recorrido.insights.error_words import is_error_column
+from recorrido.insights.error_words import is_error_event
 from recorrido.insights.error_words import pattern as error_pattern
 from recorrido.insights.journeys import seq_order
 
@@ -35,7 +35,7 @@ def candidates(journeys, options) -> Candidates:
     if not options.failure_patterns and not behaving:
         return Candidates("failure", None, None)
     e = journeys.events
-    is_error = is_error_column(e.event, options.failure_patterns)
+    is_error = is_error_event(journeys, e.event, options.failure_patterns)
     if behaving:
         runs = failure_behaviour.shared_occurrences(journeys, options)
         signalled = runs.filter(runs.signal, runs.event.isin(behaving))

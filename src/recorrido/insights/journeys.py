@@ -54,6 +54,8 @@ class Journeys:
     converted: int
     scratch: object | None = None
     _shared: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
+    _names: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _nameless: bool = field(default=False, repr=False)
 
     def shared(self, name: str, build: Callable[[], ibis.Table]) -> ibis.Table:
         """The relation ``name``, built by ``build()`` the first time it is asked for in this
@@ -65,6 +67,31 @@ class Journeys:
             table = build()
             self._shared[name] = table if self.scratch is None else self.scratch.keep(table)
         return self._shared[name]
+
+    def names_where(self, key: str, test: Callable[[ibis.Value], ibis.Value]) -> list[str]:
+        """The event names of this question for which ``test`` (a condition on a string column,
+        such as a regular expression on the name) holds, worked out on the engine over the
+        distinct names and remembered under ``key``. A query can then test ``event`` against
+        these few names instead of running the expression on every event: friction ran its
+        name tests (failures, support contacts) about ten times over the million events."""
+        if key not in self._names:
+            names = ibis.memtable({"event": self.event_names()}, schema={"event": "string"})
+            found = self.events._find_backend().execute(names.filter(test(names.event)))
+            self._names[key] = sorted(str(n) for n in found["event"])
+        return self._names[key]
+
+    def event_names(self) -> list[str]:
+        """The distinct event names of this question (one small query, asked once);
+        :meth:`has_nameless_events` then says whether some event has no name."""
+        if "" not in self._names:
+            frame = self.events.select("event").distinct().execute()
+            self._nameless = bool(frame["event"].isna().any())
+            self._names[""] = sorted(str(n) for n in frame["event"].dropna())
+        return self._names[""]
+
+    def has_nameless_events(self) -> bool:
+        self.event_names()
+        return self._nameless
 
     @property
     def stage_ids(self) -> list[str]:
@@ -88,6 +115,30 @@ def seq_order(table: ibis.Table, **frame) -> ibis.expr.builders.LegacyWindowBuil
     one integer sorts much faster than (time, source order, event id). Friction runs about
     ten windows over every event (``docs/friction-speed.md``)."""
     return ibis.window(group_by=table.customer_id, order_by=table.seq, **frame)
+
+
+def stage_visits(journeys: Journeys) -> ibis.Table:
+    """``(customer_id, stage_index, first_us)``: each customer's first tagged event in each stage
+    reached. The waits, the drift and the ranking of their rows read it (about six queries):
+    worked out once per question (:meth:`Journeys.shared`)."""
+
+    def build() -> ibis.Table:
+        t = journeys.tagged
+        return t.group_by(["customer_id", "stage_index"]).aggregate(first_us=t.us.min())
+
+    return journeys.shared("stage_visits", build)
+
+
+def touchpoint_visits(journeys: Journeys) -> ibis.Table:
+    """``(customer_id, touchpoint, first_us)``: each customer's first event at each touchpoint
+    reached; read by the waits between steps and by the abandonment (and their rows), worked
+    out once per question."""
+
+    def build() -> ibis.Table:
+        t = journeys.tagged
+        return t.group_by(["customer_id", "touchpoint"]).aggregate(first_us=t.us.min())
+
+    return journeys.shared("touchpoint_visits", build)
 
 
 def touchpoint_index(journey, column: ibis.Value) -> ibis.Value:

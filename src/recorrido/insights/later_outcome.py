@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import ibis
 
+from recorrido.insights.error_words import among
+
 #: Event names that say the customer leaves (English and Spanish stems).
 LEAVING_WORDS = (
     "cancel|churn|unsubscrib|close_account|account_closed|closed|terminat|"
@@ -30,7 +32,9 @@ LEAVING_WORDS = (
 def last_stay(journeys) -> ibis.Table:
     """``(customer_id, stay_us)``: each customer's last event that is not a leaving one."""
     e = journeys.events
-    staying = ibis.cases((e.event.lower().re_search(LEAVING_WORDS), ibis.null("int64")), else_=e.us)
+    # the leaving names, tested once on the distinct names (not on every event)
+    leaving = journeys.names_where("leaving", lambda name: name.lower().re_search(LEAVING_WORDS))
+    staying = ibis.cases((among(e.event, leaving), ibis.null("int64")), else_=e.us)
     return e.group_by("customer_id").aggregate(stay_us=staying.max())
 
 

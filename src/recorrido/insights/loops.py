@@ -23,8 +23,8 @@ import ibis
 
 from recorrido.analytics.windows import parse_duration
 from recorrido.insights.candidates import Candidates, rows, union
-from recorrido.insights.error_words import is_error_column
-from recorrido.insights.journeys import seq_order
+from recorrido.insights.error_words import error_free, is_error_event
+from recorrido.insights.journeys import seq_order, touchpoint_visits
 
 #: A pause after which the next step starts a new visit (the sessions page's default gap).
 NEW_VISIT_GAP = "30m"
@@ -38,7 +38,9 @@ def entries(journeys) -> list[str]:
     t = journeys.tagged
     first = t.filter(t.tn == 1)
     opened = first.group_by("touchpoint").aggregate(opened=first.customer_id.nunique())
-    having = t.group_by("touchpoint").aggregate(having=t.customer_id.nunique())
+    # one row per customer and touchpoint there: its rows are the customers who have it
+    visits = touchpoint_visits(journeys)
+    having = visits.group_by("touchpoint").aggregate(having=visits.count())
     both = having.join(opened, "touchpoint")
     frame = both.filter(both.opened >= ENTRY_SHARE * both.having).select("touchpoint").execute()
     return sorted(str(t) for t in frame["touchpoint"])
@@ -46,9 +48,11 @@ def entries(journeys) -> list[str]:
 
 def candidates(journeys, options) -> Candidates:
     t = journeys.tagged
-    # An error the map made a touchpoint is a failure, not a step to loop back to.
-    t = t.filter(~is_error_column(t.event, options.failure_patterns))
-    t = t.mutate(prev_tp=t.touchpoint.lag().over(seq_order(t)))
+    if not error_free(journeys, options.failure_patterns):
+        # An error the map made a touchpoint is a failure, not a step to loop back to. (With
+        # none, the tagged events' own ``prev_tp`` is this same window.)
+        t = t.filter(~is_error_event(journeys, t.event, options.failure_patterns))
+        t = t.mutate(prev_tp=t.touchpoint.lag().over(seq_order(t)))
     runs = t.filter(t.prev_tp.isnull() | (t.prev_tp != t.touchpoint))
     order = seq_order(runs)
     runs = runs.mutate(

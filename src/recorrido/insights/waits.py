@@ -29,13 +29,12 @@ import ibis
 from recorrido.analytics.sequence import median_by
 from recorrido.insights.candidates import Candidates, rows, union
 from recorrido.insights.error_words import is_error_name
-from recorrido.insights.journeys import HOUR_US
+from recorrido.insights.journeys import HOUR_US, stage_visits, touchpoint_visits
 
 
 def stage_waits(journeys) -> ibis.Table:
     """``(customer_id, stage_index, first_us, wait_us)`` for consecutive stages reached."""
-    t = journeys.tagged
-    visits = t.group_by(["customer_id", "stage_index"]).aggregate(first_us=t.us.min())
+    visits = stage_visits(journeys)
     nxt = visits.view()
     pairs = visits.join(
         nxt,
@@ -90,8 +89,7 @@ def step_candidates(journeys, options) -> Candidates:
     ]
     if not steps:
         return Candidates("wait", None, None)
-    t = journeys.tagged
-    firsts = t.group_by(["customer_id", "touchpoint"]).aggregate(first_us=t.us.min())
+    firsts = touchpoint_visits(journeys)
     parts = []
     for a, b, _ in steps:
         here = firsts.filter(firsts.touchpoint == a)
