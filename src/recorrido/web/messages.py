@@ -110,7 +110,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web_map_breakdown": {"es": "Desglose", "en": "Breakdown"},
     "web_map_breakdown_none": {"es": "ninguno", "en": "none"},
     "web_map_breakdown_channel": {"es": "canal (primer evento)", "en": "channel (first event)"},
-    "web_map_breakdown_persona": {"es": "persona", "en": "persona"},
+    "web_map_breakdown_persona": {"es": "persona del mapa", "en": "persona of the map"},
     "web_map_breakdown_key": {"es": "o por propiedad", "en": "or by property"},
     "web_map_breakdown_segment": {"es": "Segmento (clientes)", "en": "Segment (customers)"},
     "web_map_breakdown_ns": {"es": "no significativa", "en": "not significant"},
