@@ -560,6 +560,7 @@ class Store:
     # -- figures -----------------------------------------------------------------------------
     def status(self, automation_id: str) -> dict[str, Any]:
         from recorrido.analytics.intervals import diff_interval
+        from recorrido.automations.step_figures import step_figures
 
         with self.engine.connect() as db:
             run_rows = (
@@ -589,22 +590,9 @@ class Store:
         # In the file's order (branches where they stand), per version.
         order = sorted(table, key=lambda k: (k[0], positions[k[0]].get(k[1], 1 << 30)))
         for version, step in order:
-            c = table[(version, step)]
-            ended = (
-                c.get("proceeded", 0) + c.get("exit", 0) + c.get("goal", 0) + c.get("holdout", 0)
-            )
-            steps.append(
-                {
-                    "version": version,
-                    "step": step,
-                    "entered": c.get("entered", 0),
-                    "waiting": max(0, c.get("entered", 0) - ended),
-                    "proceeded": c.get("proceeded", 0),
-                    "exited": c.get("exit", 0) + c.get("holdout", 0),
-                    "goal": c.get("goal", 0),
-                    "branches": {k[7:]: v for k, v in c.items() if k.startswith("branch:")},
-                }
-            )
+            figures = step_figures(table[(version, step)])
+            figures.pop("sent")  # the store counts what was sent in its outbox, not per mark
+            steps.append({"version": version, "step": step, **figures})
         outcomes: dict[str, int] = {}
         groups = {True: [0, 0], False: [0, 0]}
         for r in run_rows:

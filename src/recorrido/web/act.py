@@ -92,23 +92,14 @@ def step_counts(status: dict | None) -> dict[str, dict[str, Any]]:
 
 
 def dry_run_counts(steps: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
-    """The dry run's per-step counts (``DryRunResult.steps``) in the shape of :func:`step_counts`:
-    a pass that entered a step and neither went on, left nor reached the goal by the end of the
-    window is still waiting there; e-mails, tasks and trait updates are what the step sent."""
-    shaped: dict[str, dict[str, Any]] = {}
+    """The dry run's per-step counts (``DryRunResult.steps``) in the shape of :func:`step_counts`
+    (a pass still waiting at the window's end is counted as waiting)."""
+    from recorrido.automations.step_figures import step_figures
+
+    shaped = {}
     for step, c in steps.items():
-        ended = sum(c.get(k, 0) for k in ("proceeded", "exit", "goal", "holdout"))
-        shaped[step] = {
-            "counts": {
-                "entered": c.get("entered", 0),
-                "waiting": max(0, c.get("entered", 0) - ended),
-                "proceeded": c.get("proceeded", 0),
-                "exited": c.get("exit", 0) + c.get("holdout", 0),
-                "goal": c.get("goal", 0),
-                "sent": c.get("sent", 0) + c.get("task", 0) + c.get("updated", 0),
-            },
-            "branches": {k[7:]: v for k, v in c.items() if k.startswith("branch:")},
-        }
+        figures = step_figures(c)
+        shaped[step] = {"branches": figures.pop("branches"), "counts": figures}
     return shaped
 
 
