@@ -178,7 +178,9 @@ def friction(
     # About twenty queries read the tagged events: they are tagged and ordered once, kept for
     # this run only (dropped when it ends, error or not).
     with Scratch() as scratch:
-        journeys = prepare(source, journey_map, start=start, end=end, scratch=scratch)
+        journeys = prepare(
+            source, journey_map, start=start, end=end, scratch=scratch, many_reads=True
+        )
         detectors = {
             "loop": loops.candidates,
             "failure": failures.candidates,

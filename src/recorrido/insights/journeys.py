@@ -169,8 +169,76 @@ def _tagged_columns(events: ibis.Table, journey, *, partition: bool = False) -> 
     )
 
 
+@dataclass(frozen=True)
+class OrderedEvents:
+    """A source's events tagged by one map and put in each customer's order, for any date range
+    (:func:`ordered_events`): what :func:`prepare` does before the date range matters, done
+    once. ``table`` holds the events' own columns (``plain``) and the tagged events' columns
+    (:func:`_tagged_columns` with ``partition``); ``raw`` is the source's events, for the
+    message when a range is empty."""
+
+    table: ibis.Table
+    plain: tuple[str, ...]
+    journey: object
+    raw: ibis.Table
+
+
+def ordered_events(source, journey_map) -> OrderedEvents | None:
+    """The tagged, ordered events of ``source`` by ``journey_map`` over the whole time, as an
+    unexecuted expression to keep (the web app copies it once per map and ingest,
+    ``web/explore_insights.py``); :func:`prepare` given it as its source cuts a date range from
+    it instead of tagging and ordering the events again. ``None`` for a log with lifecycle
+    transitions: their work items are collapsed after the range is cut (a range can split
+    one), so such a log is prepared from its events each time."""
+    journey = load_map(journey_map)
+    raw = events_of(source)
+    events = raw.filter(raw.customer_id.notnull())
+    if lifecycle.has_lifecycle(events):
+        return None
+    events = events.mutate(us=epoch_micros(events))
+    events = tag_events(events, journey)
+    events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
+    table = _tagged_columns(events, journey, partition=True)
+    return OrderedEvents(table=table, plain=tuple(events.columns), journey=journey, raw=raw)
+
+
+def _within(ordered: OrderedEvents, lower: int | None, upper: int | None) -> ibis.Table:
+    """The rows of ``ordered`` between ``lower`` and ``upper`` (epoch microseconds), with the
+    columns :func:`prepare` would give those events alone. The one order starts with the time,
+    so a range keeps a run of each customer's events in a row: ``seq`` and ``tn`` only move
+    back to start at the run's first event, the previous touchpoint of the run's first tagged
+    event and the next one of its last are gone, and every other value is the same."""
+    t = ordered.table
+    if lower is not None:
+        t = t.filter(t.us >= lower)
+    if upper is not None:
+        t = t.filter(t.us < upper)
+    if lower is None and upper is None:
+        return t
+    tagged = t.touchpoint.notnull()
+    ends = t.group_by("customer_id").aggregate(
+        _seq0=t.seq.min(), _tn0=t.tn.min(where=tagged), _tn1=t.tn.max(where=tagged)
+    )
+    t = t.join(ends, "customer_id")
+    first, last = t.tn == t._tn0, t.tn == t._tn1
+    return t.mutate(
+        seq=t.seq - t._seq0,
+        tn=t.tn - t._tn0 + 1,
+        prev_tp=ibis.cases((first, ibis.null("string")), else_=t.prev_tp),
+        next_tp=ibis.cases((last, ibis.null("string")), else_=t.next_tp),
+        next_us=ibis.cases((last, ibis.null("int64")), else_=t.next_us),
+    ).select(*ordered.table.columns)
+
+
 def prepare(
-    source, journey_map, *, start=None, end=None, need_goal: bool = True, scratch=None
+    source,
+    journey_map,
+    *,
+    start=None,
+    end=None,
+    need_goal: bool = True,
+    scratch=None,
+    many_reads: bool = False,
 ) -> Journeys:
     """Tag and order the events of ``source`` (a workspace or an events table) by ``journey_map``
     (a JourneyMap or a YAML path), between ``start`` and ``end`` (UTC dates, ``end`` inclusive).
@@ -179,35 +247,21 @@ def prepare(
     and the per-customer table are computed once and kept there: a question that runs many
     queries (friction runs about twenty) then reads them instead of applying the match rules
     and the ordering window to the raw events in every query. The order is total, so the
-    answers are the same (``docs/tagged-relation.md``, ``docs/friction-speed.md``)."""
+    answers are the same (``docs/tagged-relation.md``, ``docs/friction-speed.md``).
+
+    ``source`` may be :class:`OrderedEvents` (the events tagged and ordered already): the range
+    is then cut from them, and copied into the scratch only when the question reads its events
+    in ``many_reads`` queries (friction's twenty); for a few, reading the cut where it is costs
+    less than copying a million wide rows (``docs/insights-date-range.md``)."""
     journey = load_map(journey_map)
     if need_goal and journey.goal is None:
         raise RecorridoError("insights_no_goal", name=journey.name)
     lower, upper = parse_range(start, end)
-    raw = events_of(source)
-    events = raw.filter(raw.customer_id.notnull())
-    events = events.mutate(us=epoch_micros(events))
-    if lower is not None:
-        events = events.filter(events.us >= lower)
-    if upper is not None:
-        events = events.filter(events.us < upper)
-    # A work item's SCHEDULE / START / COMPLETE are one step, not a loop or a wait
-    # (process-mining logs; a no-op elsewhere): recorrido.insights.lifecycle.
-    events = lifecycle.collapse(events)
-    events = tag_events(events, journey)
-    events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
-    if scratch is not None:
-        # One copy holds both: the tagged events' own columns are worked out beside ``seq``,
-        # over each customer's tagged events (the rows of the other partition are dropped
-        # from ``tagged``, the columns from ``events``). The windows then run once, not in
-        # every query that reads ``tagged`` (waits, abandonment, drift, loops, hand-offs and
-        # changes all do), and the wide rows are copied once.
-        plain = events.columns
-        both = scratch.keep(_tagged_columns(events, journey, partition=True))
-        events = both.select(*plain)
-        tagged = both.filter(both.touchpoint.notnull())
+    if isinstance(source, OrderedEvents):
+        kept = scratch if many_reads else None
+        events, tagged, raw = _from_ordered(source, journey, lower, upper, kept)
     else:
-        tagged = _tagged_columns(events.filter(events.touchpoint.notnull()), journey)
+        events, tagged, raw = _from_events(source, journey, lower, upper, scratch)
     goal_us = ibis.cases((events.is_goal, events.us), else_=ibis.null("int64"))
     people = events.group_by("customer_id").aggregate(
         first_us=events.us.min(),
@@ -238,3 +292,40 @@ def prepare(
         converted=int(span["converted"][0] or 0),
         scratch=scratch,
     )
+
+
+def _from_events(source, journey, lower, upper, scratch) -> tuple:
+    """The events and tagged events of a question worked out from ``source``'s events."""
+    raw = events_of(source)
+    events = raw.filter(raw.customer_id.notnull())
+    events = events.mutate(us=epoch_micros(events))
+    if lower is not None:
+        events = events.filter(events.us >= lower)
+    if upper is not None:
+        events = events.filter(events.us < upper)
+    # A work item's SCHEDULE / START / COMPLETE are one step, not a loop or a wait
+    # (process-mining logs; a no-op elsewhere): recorrido.insights.lifecycle.
+    events = lifecycle.collapse(events)
+    events = tag_events(events, journey)
+    events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
+    if scratch is None:
+        tagged = _tagged_columns(events.filter(events.touchpoint.notnull()), journey)
+        return events, tagged, raw
+    # One copy holds both: the tagged events' own columns are worked out beside ``seq``,
+    # over each customer's tagged events (the rows of the other partition are dropped
+    # from ``tagged``, the columns from ``events``). The windows then run once, not in
+    # every query that reads ``tagged`` (waits, abandonment, drift, loops, hand-offs and
+    # changes all do), and the wide rows are copied once.
+    plain = events.columns
+    both = scratch.keep(_tagged_columns(events, journey, partition=True))
+    return both.select(*plain), both.filter(both.touchpoint.notnull()), raw
+
+
+def _from_ordered(ordered: OrderedEvents, journey, lower, upper, scratch) -> tuple:
+    """The same from events tagged and ordered already, for the range asked."""
+    if ordered.journey != journey:
+        raise ValueError("the ordered events were tagged with another map")
+    both = _within(ordered, lower, upper)
+    if scratch is not None and (lower is not None or upper is not None):
+        both = scratch.keep(both)
+    return both.select(*ordered.plain), both.filter(both.touchpoint.notnull()), ordered.raw

@@ -116,12 +116,14 @@ def segments(
     else:
         best_k, labels, score = 1, np.zeros(n, dtype=int), None
         probe = rng.choice(n, size=min(n, 2000), replace=False)
+        # The probe's distances are the same for every k: worked out once, not per candidate.
+        distances = _distances(z[probe])
         smallest = max(MIN_SEGMENT_CUSTOMERS, math.ceil(MIN_SEGMENT_SHARE * n))
         for candidate in range(2, min(max_k, n - 1) + 1):
             found = _kmeans(z, z[fit], candidate, seed)
             if len(set(found[probe])) < 2 or np.bincount(found).min() < smallest:
                 continue
-            value = _silhouette(z[probe], found[probe])
+            value = _silhouette(distances, found[probe])
             if score is None or value > score + 1e-9:
                 best_k, labels, score = candidate, found, value
     labels = _relabel(labels)
@@ -146,10 +148,17 @@ def _kmeans(z: np.ndarray, fit: np.ndarray, k: int, seed: int, starts: int = 10)
     return model.predict(z)
 
 
-def _silhouette(z: np.ndarray, labels: np.ndarray) -> float:
+def _distances(z: np.ndarray) -> np.ndarray:
+    """The euclidean distances between the rows of ``z``, as ``silhouette_score`` computes them."""
+    from sklearn.metrics import pairwise_distances
+
+    return pairwise_distances(z, metric="euclidean")
+
+
+def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
     from sklearn.metrics import silhouette_score
 
-    return float(silhouette_score(z, labels))
+    return float(silhouette_score(distances, labels, metric="precomputed"))
 
 
 def _relabel(labels: np.ndarray) -> np.ndarray:

@@ -84,11 +84,32 @@ def run_insight(workspace, name: str, where: ExploreFilter, options: dict, folde
     work: Callable = QUESTIONS[name][1]
 
     def compute() -> dict:
-        events = where.events(workspace, folder, level="event")
-        report = work(events, map_path(folder, where.map), where.dates(), options)
+        source = ordered_source(workspace, where, folder, key)
+        report = work(source, map_path(folder, where.map), where.dates(), options)
         return clean(report.to_dict())
 
     return remembered(workspace, question_of(name, where, options), key, compute)
+
+
+def ordered_source(workspace, where: ExploreFilter, folder, key: tuple | None = None):
+    """What the insights read under ``where``: the events tagged with its map and put in each
+    customer's order over the whole time (``insights.journeys.ordered_events``), kept on this
+    connection for the map and the channel, persona and property filter whatever the dates and
+    options (``explore_source.kept_parts``), so that a new date range or option skips the
+    tagging and the ordering (1 to 1.5 s at 1M events). The plain events where they cannot be
+    kept, or for a log with lifecycle transitions."""
+    from recorrido.insights.journeys import ordered_events
+    from recorrido.web.explore_source import kept_parts
+
+    events = where.events(workspace, folder, level="event")
+    ordered = ordered_events(events, map_path(folder, where.map))
+    if ordered is None:
+        return events
+    key = key or where.key(workspace, folder, needs_map=True)
+    narrowing = replace(where.where, start=None, end=None)
+    part = ("insight-ordered", where.map, narrowing)
+    (table,) = kept_parts(workspace, part, key, lambda: (ordered.table,))
+    return replace(ordered, table=table)
 
 
 def question_of(name: str, where: ExploreFilter, options: dict) -> tuple:

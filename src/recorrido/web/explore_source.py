@@ -28,8 +28,10 @@ from pathlib import Path
 #: Copied tables kept per connection: the events alone and the events tagged with one map.
 TABLES = 2
 #: A question's intermediate tables kept per connection (``kept_parts``): the work a family of
-#: questions shares, such as the attribution's ordered touches whatever the lookback.
-PARTS = 2
+#: questions shares, such as the attribution's ordered touches whatever the lookback (two kept
+#: ahead, with and without the first map) and a map's tagged, ordered events for the insights
+#: whatever the dates and options (the first map's kept ahead, and one more).
+PARTS = 4
 #: Answers kept (a funnel, its drop-offs, paths ... each a small object), room left for the
 #: default answers the server works out ahead (``web/warm_pages.py``).
 ANSWERS = 64

@@ -10,9 +10,11 @@ server asks it itself, and the visit finds the answer kept (``explore_source.rem
 What is warmed, in this order (cheap first): for each map (the first :data:`MAPS` in the
 folder), the map view measured without a filter; the channels of the filter's choice; the
 attribution's ordered touches (with and without the first map, on the server's connection: a
-new lookback reads them); the sessions, retention and attribution pages' defaults; and per map
-attribution, conformance, moments, friction and segments with their defaults. A new filter,
-date range or option is a new question and is worked out when asked, as before.
+new lookback reads them); the first map's tagged, ordered events for the insights (there too: a
+new date range or option cuts from them, ``docs/insights-date-range.md``); the sessions,
+retention and attribution pages' defaults; and per map attribution, conformance, moments,
+friction and segments with their defaults. A new filter, date range or option is a new question
+and is worked out when asked.
 
 How, without holding up the pages: the insights run on a second DuckDB connection to the same
 database (``side_work.second_workspace``: its own copy of the events), outside the server's
@@ -128,12 +130,21 @@ def _map_views(folder) -> list[tuple[str, object]]:
     def touches(workspace, name: str) -> None:
         # A new lookback on the attribution page reads the journeys' touches kept on this
         # connection (0.5 to 1 s to make at 1M); the defaults' are made ahead, with and without
-        # the first map (``explore_source.PARTS`` keeps two).
+        # the first map.
         from recorrido.web.explore_attribution import _options, kept_touches
         from recorrido.web.explore_filters import ExploreFilter, blank_request
 
         with contextlib.suppress(RecorridoError):
             kept_touches(workspace, ExploreFilter(map=name), _options(blank_request()), folder)
+
+    def ordered(workspace, name: str) -> None:
+        # A new date range or option on an insight page reads the map's tagged, ordered events
+        # kept on this connection (1 to 1.5 s to make at 1M); the first map's are made ahead.
+        from recorrido.web.explore_filters import ExploreFilter
+        from recorrido.web.explore_insights import ordered_source
+
+        with contextlib.suppress(RecorridoError):
+            ordered_source(workspace, ExploreFilter(map=name), folder)
 
     maps = _maps(folder)
     asked: list[tuple[str, object]] = [("channels", channels)]
@@ -144,6 +155,8 @@ def _map_views(folder) -> list[tuple[str, object]]:
         asked.append((f"copies {maps[0]}", lambda ws: copies(ws, maps[0])))
     for name in ["", *maps[:1]]:
         asked.append((f"attribution touches {name}", lambda ws, name=name: touches(ws, name)))
+    if maps:
+        asked.append((f"insight events {maps[0]}", lambda ws: ordered(ws, maps[0])))
     return asked
 
 
