@@ -169,6 +169,10 @@ def _tagged_columns(events: ibis.Table, journey, *, partition: bool = False) -> 
     )
 
 
+#: The columns :func:`_tagged_columns` adds.
+TAGGED_COLUMNS = ("tn", "tp_index", "prev_tp", "next_tp", "next_us")
+
+
 @dataclass(frozen=True)
 class OrderedEvents:
     """A source's events tagged by one map and put in each customer's order, for any date range
@@ -181,6 +185,13 @@ class OrderedEvents:
     plain: tuple[str, ...]
     journey: object
     raw: ibis.Table
+
+    @classmethod
+    def kept(cls, table: ibis.Table, journey_map) -> OrderedEvents:
+        """The ordered events read back from a copy of :func:`ordered_events`' table; its rows
+        stand for the source's events in the message of an empty range."""
+        plain = tuple(c for c in table.columns if c not in TAGGED_COLUMNS)
+        return cls(table=table, plain=plain, journey=load_map(journey_map), raw=table)
 
 
 def ordered_events(source, journey_map) -> OrderedEvents | None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import ibis
 
-from recorrido.analytics.sequence import customer_order, order_columns
 from recorrido.insights.journeys import prepare
 from recorrido.insights.stats import Z95, diff_interval, z_for
 
@@ -88,10 +87,10 @@ def _moments(source, journey_map, start, end, min_support: int, alpha: float, sc
     journey = j.journey
     t = j.tagged.join(j.people.select("customer_id", "goal_us"), "customer_id")
     before = t.filter(~t.is_goal, t.goal_us.isnull() | (t.us < t.goal_us))
-    before = before.select("customer_id", "touchpoint", "stage_index", *order_columns(before))
-    order = customer_order(before)
-    before = before.mutate(prev=before.touchpoint.lag().over(order))
-    before = scratch.keep(before, ("customer_id", "touchpoint", "stage_index", "prev"))
+    # The events before the first goal are the first of each customer's tagged events, so the
+    # touchpoint before one of them is its previous tagged event's: ``prev_tp``, no new window.
+    before = before.select("customer_id", "touchpoint", "stage_index", prev=before.prev_tp)
+    before = scratch.keep(before)
     reached = before.select("customer_id", "stage_index").distinct()
     touch = before.select(
         "customer_id", "stage_index", item=ibis.literal("touchpoint|") + before.touchpoint

@@ -93,21 +93,25 @@ def run_insight(workspace, name: str, where: ExploreFilter, options: dict, folde
 
 def ordered_source(workspace, where: ExploreFilter, folder, key: tuple | None = None):
     """What the insights read under ``where``: the events tagged with its map and put in each
-    customer's order over the whole time (``insights.journeys.ordered_events``), kept on this
-    connection for the map and the channel, persona and property filter whatever the dates and
-    options (``explore_source.kept_parts``), so that a new date range or option skips the
-    tagging and the ordering (1 to 1.5 s at 1M events). The plain events where they cannot be
-    kept, or for a log with lifecycle transitions."""
-    from recorrido.insights.journeys import ordered_events
-    from recorrido.web.explore_source import kept_parts
+    customer's order over the whole time (``insights.journeys.ordered_events``), kept for the
+    map and the channel, persona and property filter whatever the dates and options
+    (``explore_source.kept_parts``, read by every connection), so that a new date range or
+    option skips the tagging and the ordering (1 to 1.5 s at 1M events), and a question
+    answered aside the copy of the events too. The plain events where they cannot be kept, or
+    for a log with lifecycle transitions."""
+    from recorrido.insights.journeys import OrderedEvents, ordered_events
+    from recorrido.web.explore_source import found_parts, kept_parts
 
+    path = map_path(folder, where.map)
+    key = key or where.key(workspace, folder, needs_map=True)
+    part = ("insight-ordered", where.map, replace(where.where, start=None, end=None))
+    found = found_parts(workspace, part, key)
+    if found is not None:
+        return OrderedEvents.kept(found[0], path)
     events = where.events(workspace, folder, level="event")
-    ordered = ordered_events(events, map_path(folder, where.map))
+    ordered = ordered_events(events, path)
     if ordered is None:
         return events
-    key = key or where.key(workspace, folder, needs_map=True)
-    narrowing = replace(where.where, start=None, end=None)
-    part = ("insight-ordered", where.map, narrowing)
     (table,) = kept_parts(workspace, part, key, lambda: (ordered.table,))
     return replace(ordered, table=table)
 

@@ -13,13 +13,20 @@ write to the events is an ingest, so a new ingest or a saved map copies and answ
 DuckDB workspace whose events are its own table is copied and remembered (temporary tables live
 with the server's one connection; events mapped from elsewhere change without an ingest); on
 another backend, or such a workspace, the pages read the events anew as before. Everything here
-runs under the server's workspace lock (``ctx.run``).
+runs under the server's workspace lock (``ctx.run``), but the parts.
+
+A family of questions also keeps *parts*: the work its questions share whatever their options
+(the attribution's ordered touches for any lookback, a map's tagged and ordered events for any
+date range of the insights, ``docs/insights-date-range.md``). They live in an in-memory database
+attached to the DuckDB instance, not in temporary tables, so the warmer's connection and the
+questions answered aside (``web/side_work.py``) read the ones the server made, outside its lock.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +51,8 @@ class _State:
     def __init__(self) -> None:
         self.tables: OrderedDict = OrderedDict()  # source key -> temporary table name
         self.steps: dict = {}  # (source key, level) -> (Steps, temporary table name)
-        self.parts: OrderedDict = OrderedDict()  # (part, source key) -> temporary table names
+        self.parts: OrderedDict = OrderedDict()  # (part, source key) -> table names (shared)
+        self.making: dict = {}  # (part, source key) -> Event set when it is made
         self.answers: OrderedDict = OrderedDict()  # (question, source key) -> answer
         self.working: dict = {}  # (question, source key) -> Event set when it is answered
         self.computed = [0]  # answers worked out (not found kept), shared like the answers
@@ -167,23 +175,75 @@ def steps_for(workspace, level: str, map_file: str, folder, key: tuple):
     return found[0]
 
 
+#: The in-memory database, attached once to the workspace's DuckDB instance, that holds the kept
+#: parts: unlike a temporary table, a table there is read by every connection of the instance
+#: (the server's, the warmer's and those of the questions answered aside, ``web/side_work.py``).
+PARTS_DATABASE = "recorrido_web_parts"
+
+
+def _parts_database(workspace) -> tuple[str, str]:
+    # Attached for the instance: a second connection (a cursor) finds it attached already.
+    workspace.con.raw_sql(f"ATTACH IF NOT EXISTS ':memory:' AS {PARTS_DATABASE}")
+    return (PARTS_DATABASE, "main")
+
+
+def found_parts(workspace, part: tuple, key: tuple) -> tuple | None:
+    """The tables of ``part`` on the events of ``key`` if they are kept (see :func:`kept_parts`),
+    else ``None``; never made here."""
+    if not _kept(workspace):
+        return None
+    state = _state(workspace)
+    with _ANSWERS_LOCK:
+        names = state.parts.get((part, key))
+        if names is None:
+            return None
+        state.parts.move_to_end((part, key))
+    database = _parts_database(workspace)
+    return tuple(workspace.con.table(name, database=database) for name in names)
+
+
 def kept_parts(workspace, part: tuple, key: tuple, make: Callable[[], tuple]) -> tuple:
     """The tables ``make()`` returns (Ibis expressions) for ``part`` on the events of ``key``:
-    copied into temporary tables the first time, read from them after, so that a new question
-    of the same family (another lookback) skips the work they hold. The two most recently used
-    parts are kept; on another backend ``make()`` is simply returned."""
+    copied the first time into the instance's in-memory database (:data:`PARTS_DATABASE`),
+    read from there after, by this connection and those sharing its answers
+    (:func:`share_answers`), so that a new question of the same family (another lookback,
+    another date range) skips the work they hold. The :data:`PARTS` most recently used are kept;
+    a part another connection is making is waited for. On another backend ``make()`` is simply
+    returned."""
     if not _kept(workspace):
         return make()
     state = _state(workspace)
     full = (part, key)
-    names = state.parts.get(full)
-    if names is None:
-        names = state.parts[full] = tuple(_new_table(workspace, state, t) for t in make())
-        while len(state.parts) > PARTS:
-            for old in state.parts.popitem(last=False)[1]:
-                workspace.con.drop_table(old, force=True)
-    state.parts.move_to_end(full)
-    return tuple(workspace.con.table(name) for name in names)
+    while True:
+        found = found_parts(workspace, part, key)
+        if found is not None:
+            return found
+        with _ANSWERS_LOCK:
+            if full in state.parts:
+                continue
+            busy = state.making.get(full)
+            if busy is None:
+                mine = state.making[full] = threading.Event()
+                break
+        busy.wait()  # then look again: it may have failed, and then this thread makes it
+    try:
+        database = _parts_database(workspace)
+        names = []
+        for table in make():
+            names.append(f"part_{uuid.uuid4().hex}")
+            workspace.con.create_table(names[-1], table, database=database)
+        with _ANSWERS_LOCK:
+            state.parts[full] = tuple(names)
+            gone = []
+            while len(state.parts) > PARTS:
+                gone.extend(state.parts.popitem(last=False)[1])
+        for old in gone:
+            workspace.con.drop_table(old, database=database, force=True)
+        return tuple(workspace.con.table(name, database=database) for name in names)
+    finally:
+        with _ANSWERS_LOCK:
+            state.making.pop(full, None)
+        mine.set()
 
 
 def remembered(workspace, question: tuple, key: tuple, compute: Callable[[], object]):
@@ -235,6 +295,8 @@ def share_answers(workspace, other) -> None:
     temporary table lives with its own connection."""
     main, theirs = _state(workspace), _state(other)
     theirs.answers, theirs.working, theirs.computed = main.answers, main.working, main.computed
+    # The parts live in the instance's in-memory database, which both connections read.
+    theirs.parts, theirs.making = main.parts, main.making
 
 
 def computed(workspace) -> int:

@@ -11,7 +11,8 @@ and their answers go to the answers every page reads (``explore_source.share_ans
 
 Each such question copies the events on its connection (about a second at 1M, little beside
 the engine's run), so two new questions at once hold two more copies in memory for their time;
-a question already answered makes no copy (its kept answer is found first), and the same
+a question already answered makes no copy (its kept answer is found first), nor does an insight
+whose map's ordered events are kept (``explore_insights.ordered_source``), and the same
 question asked twice at once is worked out once (``explore_source.remembered``). A workspace
 whose answers are not kept (another backend, events mapped from elsewhere) answers under the
 lock as before.
