@@ -5,6 +5,7 @@ channels, three platforms, a persona with a rule)."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from recorrido import Workspace
 from recorrido.journey import JourneyMap
 from recorrido.measured import measure
+from recorrido.web.map_view import MapFilter
 from recorrido.web.users import UserStore
 from tests import journey_generator as gen
 from tests.test_web_browser import (  # noqa: F401 (browser is a fixture)
@@ -38,6 +40,10 @@ def shop(tmp_path_factory):
     with Workspace.open(folder, read_only=True) as ws:
         for by in ("channel", "platform", "persona"):
             expected[by] = measure(ws, folder / SHOP_FILE, breakdown=by).to_dict()
+        # the map measured on the web channel's events, as the page's filter picks them
+        journey = JourneyMap.load(folder / SHOP_FILE)
+        web = MapFilter(channel="web").events(ws, journey)
+        expected["web"] = measure(web, journey).to_dict()
     with serve(folder) as base:
         yield base, expected
 
@@ -106,6 +112,42 @@ def test_persona_and_the_words_around_it(shop):
     client.cookies.set("recorrido_lang", "es")
     spanish = client.get(f"/maps/{SHOP_FILE}?breakdown=channel")
     assert "Desglose" in spanish.text
+
+
+def _first_funnel_step(report: str) -> int:
+    """The customers on the report's stage funnel's first bar ("N · 100 %")."""
+    found = re.search(r'id="fig-funnel">(.*?)</script>', report, re.S)
+    bars = json.loads(found.group(1))["data"][0]
+    return int(re.sub(r"\D", "", bars["text"][0].split("·")[0]))
+
+
+def test_the_download_is_the_page_split_and_filtered(shop):
+    base, expected = shop
+    client = login(base, "viewer")
+    client.timeout = 120
+    page = client.get(f"/maps/{SHOP_FILE}?breakdown=channel&channel=web")
+    link = html.unescape(
+        re.search(r'id="export-html"', page.text)
+        and re.search(r'href="([^"]*/report\.html[^"]*)" id="export-html"', page.text).group(1)
+    )
+    assert "breakdown=channel" in link and "channel=web" in link
+    # split: the report's segment table, a row per channel
+    split = client.get(f"/maps/{SHOP_FILE}/report.html", params={"breakdown": "channel"})
+    assert split.status_code == 200
+    table = split.text[split.text.index('id="segments"') :]
+    table = table[: table.index("</section>")]
+    for segment in expected["channel"]["breakdown"]["segments"]:
+        assert f">{html.escape(segment['segment'])}<" in table
+    assert 'id="segments"' not in client.get(f"/maps/{SHOP_FILE}/report.html").text
+    # filtered: the charts read the web channel's events, as the map above them does
+    web = client.get(f"/maps/{SHOP_FILE}/report.html", params={"channel": "web"}).text
+    whole = client.get(f"/maps/{SHOP_FILE}/report.html").text
+    first = expected["web"]["stages"][0]["customers"]
+    assert _first_funnel_step(web) == first
+    assert _first_funnel_step(whole) > first
+    # a key the page could not split by is left out of the download
+    unknown = client.get(f"/maps/{SHOP_FILE}?breakdown_key=nokey")
+    assert "breakdown" not in re.search(r'href="([^"]*)" id="export-html"', unknown.text).group(1)
 
 
 @browser_only

@@ -1,5 +1,5 @@
 """The map page's download: the report of ``recorrido report`` for the map as the page shows it
-(same filter: dates, channel, persona, property), as HTML, PNG or PDF.
+(same filter: dates, channel, persona, property; and its breakdown), as HTML, PNG or PDF.
 
 The HTML is ``report_html`` on the cached measured map, read on the server's one connection; the
 PNG and PDF are that HTML rendered by headless Chromium (``report.export``, Playwright) in a
@@ -21,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from recorrido.errors import RecorridoError
+from recorrido.web.map_breakdown import breakdown_of
 from recorrido.web.map_files import map_path
 from recorrido.web.map_view import MapFilter, measured_map
 from recorrido.web.pages import Viewer, page
@@ -42,14 +43,19 @@ def download_name(map_file: str, suffix: str) -> str:
     return f"{clean[:60]}-report.{suffix}"
 
 
-def _report_html(workspace, path: Path, where: MapFilter, lang: str) -> str:
+def _report_html(workspace, path: Path, where: MapFilter, lang: str, breakdown: str = "") -> str:
+    """The report of the map as the page shows it: measured under its filter, and its charts
+    and persona counts read from the same events (the channel, persona and property filter; the
+    dates are the measured map's own), split by the page's breakdown when one is chosen (the
+    report's segment table)."""
     from recorrido.feedback.curve import report_feedback
     from recorrido.report.build import report_html
 
-    measured = measured_map(workspace, path, where)
+    measured = measured_map(workspace, path, where, breakdown=breakdown)
+    narrowed = where.channel or where.persona or where.prop
     return report_html(
         measured,
-        source=workspace,
+        source=where.events(workspace, measured.journey) if narrowed else workspace,
         lang=lang,
         feedback=report_feedback(workspace, measured.journey),
     )
@@ -74,7 +80,9 @@ async def report(request: Request, name: str, kind: str, current: Viewer):
     try:
         if kind not in FORMATS:
             raise RecorridoError("web_map_export_format", format=kind[:10])
-        html = await ctx.arun(_report_html, path, MapFilter.of(request), current.lang)
+        html = await ctx.arun(
+            _report_html, path, MapFilter.of(request), current.lang, breakdown_of(request)
+        )
         body = (
             html.encode("utf-8") if kind == "html" else await run_in_threadpool(_render, html, kind)
         )

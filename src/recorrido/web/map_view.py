@@ -168,7 +168,17 @@ async def map_view(request: Request, name: str, current: Viewer):
         personas=[(p.id, p.name) for p in journey.personas if p.rule is not None],
         channels=channels,
         filtered_query=where.query(),
+        export_query=_export_query(where, breakdown if split is not None else ""),
     )
+
+
+def _export_query(where: MapFilter, breakdown: str) -> str:
+    """The download's query: the page's filter, and its breakdown when the page could draw it
+    (an unknown key is said beside the form; the download then leaves it out)."""
+    from urllib.parse import urlencode
+
+    parts = [where.query(), urlencode({"breakdown": breakdown}) if breakdown else ""]
+    return "&".join(part for part in parts if part)
 
 
 def _channels(workspace) -> list[str]:
