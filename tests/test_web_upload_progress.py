@@ -90,3 +90,57 @@ def test_a_failed_ingest_says_why(site):
     assert 'class="error" role="alert"' in answer.text
     assert "timestamp" in answer.text  # the missing field is named
     assert client.get("/upload/jobs/not-a-job").status_code == 404
+
+
+def test_the_page_names_the_step_it_is_in(site, monkeypatch):
+    """Held in its fourth step, the job's page says which step of how many it is, in the
+    page's language; the step is forgotten when the ingest ends."""
+    import threading
+
+    from recorrido.events import ingest, ingest_steps
+
+    base, app = site
+    monkeypatch.setattr(upload, "WAIT_S", 0.0)
+    held, release = threading.Event(), threading.Event()
+    real = ingest.updated_customers
+
+    def slow(*args, **kwargs):
+        held.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "updated_customers", slow)
+    client = login(base, "editor")
+    token, stored = _send(client, CSV.replace("u1", "u3").replace("u2", "u4"))
+    job = re.search(r'hx-get="/upload/jobs/([^"]+)"', _ingest(client, token, stored).text)
+    assert held.wait(30)
+    try:
+        page = client.get(f"/upload/jobs/{job.group(1)}", headers={"HX-Request": "true"})
+        step = re.search(r'id="ingest-step">([^<]+)<', page.text).group(1)
+        assert step == "Step 4 of 5: updating the customers"
+        client.cookies.set("recorrido_lang", "es")
+        page = client.get(f"/upload/jobs/{job.group(1)}", headers={"HX-Request": "true"})
+        assert "Paso 4 de 5: actualizar los clientes" in page.text
+    finally:
+        release.set()
+    deadline = time.monotonic() + 30
+    while ingest_steps.current(app.state.ctx.workspace.con) is not None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_an_ingest_goes_through_its_steps_in_order(tmp_path, monkeypatch):
+    from recorrido import Workspace
+    from recorrido.events import ingest_steps
+
+    seen = []
+    real = ingest_steps.enter
+    monkeypatch.setattr(
+        ingest_steps, "enter", lambda store, step: (seen.append(step), real(store, step))
+    )
+    data = tmp_path / "e.csv"
+    data.write_text(CSV.replace("user,when,action", "customer_id,timestamp,event"))
+    with Workspace.init(tmp_path / "ws") as ws:
+        ws.ingest(data)
+        assert ingest_steps.current(ws.con) is None
+    assert seen == list(ingest_steps.STEPS), seen

@@ -116,6 +116,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "See the quarantined rows with: recorrido quarantine --workspace {workspace}",
     },
     "ingest_progress": {"es": "Importando", "en": "Ingesting"},
+    "ingest_progress_step": {
+        "es": "Importando · paso {k} de {n}: {step}",
+        "en": "Ingesting · step {k} of {n}: {step}",
+    },
+    "ingest_step_read": {"es": "leer los archivos", "en": "reading the files"},
+    "ingest_step_check": {
+        "es": "comprobar las filas y quitar duplicados",
+        "en": "checking the rows and removing duplicates",
+    },
+    "ingest_step_link": {"es": "unir identidades", "en": "linking identities"},
+    "ingest_step_profile": {"es": "actualizar los clientes", "en": "updating the customers"},
+    "ingest_step_store": {"es": "guardar", "en": "storing"},
     "ingest_file_line": {
         "es": "{file} ({format}): {rows_read} filas, {ingested} importadas, {duplicates} "
         "duplicadas, {quarantined} en cuarentena",

@@ -24,6 +24,7 @@ from recorrido.cli.common import (
     out,
 )
 from recorrido.errors import RecorridoError
+from recorrido.events import ingest_steps
 from recorrido.events.external import would_quarantine
 from recorrido.events.mapping import parse_column_options
 from recorrido.i18n import message
@@ -260,7 +261,8 @@ def _file_counts(item) -> dict:
 
 
 def _with_progress(ws: Workspace, job: Callable[[], T], lang: str) -> T:
-    """Run ``job`` while a bar follows DuckDB's progress on the query it is running."""
+    """Run ``job`` while a bar follows DuckDB's progress on the query it is running, named by
+    the ingest's step (``events/ingest_steps.py``)."""
     result: dict[str, object] = {}
 
     def run() -> None:
@@ -280,6 +282,12 @@ def _with_progress(ws: Workspace, job: Callable[[], T], lang: str) -> T:
                 done = ws.con.con.query_progress()
             except Exception:  # progress is best effort; the job itself reports errors
                 done = -1
+            step = ingest_steps.current(ws.con)
+            if step is not None:
+                k, n, name = step
+                words = message(f"ingest_step_{name}", lang)
+                description = message("ingest_progress_step", lang, k=k, n=n, step=words)
+                progress.update(task, description=description)
             if done >= 0:
                 progress.update(task, completed=done)
     if "error" in result:

@@ -18,7 +18,7 @@ import duckdb
 import ibis
 
 from recorrido.errors import RecorridoError
-from recorrido.events import schema
+from recorrido.events import ingest_steps, schema
 from recorrido.events.customer_updates import updated_customers
 from recorrido.events.handoff import (
     Transaction,
@@ -62,7 +62,12 @@ def run_ingest(
     last = log.ingest_id.max().execute()
     ingest_id = 1 if last is None or last != last else int(last) + 1  # NaN: empty on Spark
 
-    with session_timezone(staging, options.timezone), handoff_folder() as handoff:
+    with (
+        ingest_steps.ingesting(store),
+        session_timezone(staging, options.timezone),
+        handoff_folder() as handoff,
+    ):
+        ingest_steps.enter(store, "read")
         # Everything is read and worked out first, into temporary tables that only this
         # connection sees; the transaction then only writes. (DuckDB also scans temporary tables
         # made inside a transaction at half the speed.)
@@ -74,6 +79,7 @@ def run_ingest(
             reports.append(report)
             stages.append(stage)
             sources.append(source)
+        ingest_steps.enter(store, "check")
         quarantined = quarantined_rows(staging, stages, sources, reports, ingest_id, paths)
 
         valid = ibis.union(
@@ -114,6 +120,7 @@ def run_ingest(
                 report.quarantined += report.conflicts
         refusals = _refusals(quarantined, conflicts)
 
+        ingest_steps.enter(store, "link")
         if same_engine:
             links = identity_links(fresh)
         else:  # e-mails are read from JSON with DuckDB's functions, so in the staging engine
@@ -125,6 +132,7 @@ def run_ingest(
         if relinked:
             identity = connected_customers(ibis.union(known, new_links)).cache()
 
+        ingest_steps.enter(store, "profile")
         profiles = None
         if relinked or sum(r.ingested for r in reports):
             # Worked out before the transaction from the stored and the fresh rows: DuckDB scans
@@ -132,6 +140,7 @@ def run_ingest(
             # Only the customers this ingest touched are worked out again (customer_updates.py).
             profiles = updated_customers(store, fresh.select(*_CANONICAL), identity).cache()
 
+        ingest_steps.enter(store, "store")
         with Transaction(staging if same_engine else None):
             copy_into(store, schema.QUARANTINE, quarantined, handoff if not same_engine else None)
             if conflicts is not None and sum(r.conflicts for r in reports):

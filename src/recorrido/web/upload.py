@@ -176,6 +176,9 @@ def _job_page(request: Request, current, job: upload_jobs.Job):
         "job": job,
         "running": running,
         "percent": upload_jobs.step_progress(request.app.state.ctx) if running else None,
+        "step_words": upload_jobs.step_words(request.app.state.ctx, current.lang)
+        if running
+        else None,
         "elapsed": job.elapsed(),
         "report": job.report,
         "problem": job.error.localized(current.lang) if job.error is not None else None,

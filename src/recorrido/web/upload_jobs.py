@@ -6,8 +6,10 @@ The ingest itself is ``Workspace.ingest`` under the server's workspace lock (``c
 path ``recorrido ingest`` takes. Its progress is what the command's bar shows: DuckDB's
 ``query_progress()`` for the statement running on the workspace's connection (the share of it
 done, or unknown between statements), read without the lock, as the CLI reads it from its own
-thread. An ingest runs several statements (read, check, deduplicate, write), so the bar is the
-current step's, with the time elapsed beside it; it never claims an overall share it cannot know.
+thread. An ingest runs several steps (read, check and deduplicate, link, update, store), each of
+one or more statements, so the bar is the current step's, named ("step 2 of 5: checking the
+rows", ``events/ingest_steps.py``), with the time elapsed beside it; it never claims an overall
+share it cannot know.
 
 Jobs are kept in memory, the last :data:`KEPT` of them, and shown only to the user who started
 them, on the workspace they were started on. A server restart forgets them; the ingest log (home
@@ -90,3 +92,17 @@ def step_progress(ctx) -> float | None:
     except Exception:  # best effort, as the command's bar: the job reports its own errors
         return None
     return float(done) if done is not None and done >= 0 else None
+
+
+def step_words(ctx, lang: str) -> str | None:
+    """ "Step k of n: what it does" for the ingest running on the workspace's connection, or
+    ``None`` between its steps (``events/ingest_steps.py``)."""
+    from recorrido.events import ingest_steps
+    from recorrido.i18n import message
+
+    step = ingest_steps.current(ctx.workspace.con)
+    if step is None:
+        return None
+    k, n, name = step
+    words = message(f"ingest_step_{name}", lang)
+    return message("web_upload_step", lang, k=k, n=n, step=words)

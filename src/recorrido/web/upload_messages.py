@@ -43,6 +43,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "web_upload_elapsed": {"es": "{seconds} s desde el inicio", "en": "{seconds} s since it began"},
     "web_upload_step_share": {"es": "{share} % de este paso", "en": "{share} % of this step"},
+    "web_upload_step": {"es": "Paso {k} de {n}: {step}", "en": "Step {k} of {n}: {step}"},
     "web_upload_refresh": {
         "es": "Actualizar (si la página no se actualiza sola)",
         "en": "Refresh (if the page does not refresh itself)",
