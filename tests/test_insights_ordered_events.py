@@ -85,3 +85,19 @@ def test_another_map_is_refused(shop):
     other = JourneyMap.loads(gen.SHOP_MAP.replace("name:", "name: other", 1))
     with pytest.raises(ValueError, match="another map"):
         prepare(ordered, other)
+
+
+def test_a_log_with_lifecycle_transitions_is_prepared_from_its_events(tmp_path):
+    """A range can split a work item whose transitions are collapsed after the cut: such a log
+    is never cut from ordered events (the web app then reads the events as before)."""
+    from recorrido import Workspace
+    from tests.test_insights_lifecycle import _xes
+
+    _xes(tmp_path / "loans.xes.gz", 30)
+    with Workspace.init(tmp_path / "ws", timezone="UTC", language="en") as ws:
+        ws.ingest(tmp_path / "loans.xes.gz")
+        loans = JourneyMap.loads(
+            "version: 1\nname: loans\nstages:\n  - id: apply\n    name: Apply\n"
+            "    touchpoints:\n      - {id: submitted, name: Submitted, match: {event: A_SUBMITTED}}\n"
+        )
+        assert ordered_events(ws, loans) is None
