@@ -98,6 +98,7 @@ def test_a_log_with_lifecycle_transitions_is_prepared_from_its_events(tmp_path):
         ws.ingest(tmp_path / "loans.xes.gz")
         loans = JourneyMap.loads(
             "version: 1\nname: loans\nstages:\n  - id: apply\n    name: Apply\n"
-            "    touchpoints:\n      - {id: submitted, name: Submitted, match: {event: A_SUBMITTED}}\n"
+            "    touchpoints:\n"
+            "      - {id: submitted, name: Submitted, match: {event: A_SUBMITTED}}\n"
         )
         assert ordered_events(ws, loans) is None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 
 import pytest
 
@@ -169,4 +170,51 @@ def test_in_the_browser_the_breakdown_is_accessible(shop, browser, tmp_path):  #
     _shots(page, tmp_path, "map-breakdown")
     _accessible(page)
     watch.assert_clean()
+    context.close()
+
+
+@browser_only
+def test_in_the_browser_the_download_says_it_is_being_prepared(shop, browser):  # noqa: F811
+    """The report's download is fetched by the page, which says it is being prepared, then that
+    it is done (the file saved), or why it failed, in the page's words."""
+    base, _ = shop
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    watch = Watch(context, base)
+    page = watch.page(context)
+    _login(page, base, "viewer")
+    page.goto(f"{base}/maps/{SHOP_FILE}?breakdown=channel")
+    page.wait_for_selector("#journey-map")
+
+    def slowly(route):  # the real answer, held a moment, so its waiting state can be seen
+        answer = route.fetch()
+        time.sleep(0.5)
+        route.fulfill(response=answer)
+
+    page.route("**/report.html*", slowly)
+    with page.expect_download() as got:
+        page.locator("#export-html").focus()
+        page.keyboard.press("Enter")  # by keyboard, as a person might
+        page.wait_for_selector("#export[aria-busy=true]", timeout=5000)
+    download = got.value
+    assert download.suggested_filename == "shop-report.html"
+    saved = download.path().read_text(encoding="utf-8")
+    assert 'id="segments"' in saved  # the page's breakdown went with it
+    page.wait_for_selector("#export:not([aria-busy])")
+    assert page.locator("#export-status").inner_text() == "Report downloaded."
+    # a failure is said beside the links, with the server's words
+    page.route(
+        "**/report.pdf*",
+        lambda route: route.fulfill(
+            status=422,
+            content_type="text/html",
+            body='<p class="error" role="alert">Chromium is not installed</p>',
+        ),
+    )
+    page.locator("#export-pdf").click()
+    page.wait_for_selector("#export:not([aria-busy])")
+    status = page.locator("#export-status").inner_text()
+    assert status == "The report could not be prepared: Chromium is not installed"
+    # the browser logs the refused answer's status; nothing else went wrong
+    assert [e for e in watch.errors if "422" not in e] == []
+    assert watch.dialogs == [] and watch.outside == []
     context.close()

@@ -259,6 +259,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web_map_export_html": {"es": "en HTML", "en": "as HTML"},
     "web_map_export_png": {"es": "en PNG", "en": "as PNG"},
     "web_map_export_pdf": {"es": "en PDF", "en": "as PDF"},
+    "web_map_export_busy": {
+        "es": "Preparando el informe… (el PNG y el PDF tardan unos segundos)",
+        "en": "Preparing the report… (the PNG and the PDF take a few seconds)",
+    },
+    "web_map_export_done": {"es": "Informe descargado.", "en": "Report downloaded."},
+    "web_map_export_failed": {
+        "es": "No se pudo preparar el informe:",
+        "en": "The report could not be prepared:",
+    },
     "web_map_export_format": {
         "es": "Formato desconocido «{format}»: usa html, png o pdf.",
         "en": "Unknown format '{format}': use html, png or pdf.",
