@@ -53,6 +53,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "El identificador «{id}» ya lo usa otra parte del mapa.",
         "en": "The id '{id}' is already used by another part of the map.",
     },
+    "web_edit_id_named_outside": {
+        "es": "El identificador «{id}» se nombra fuera del mapa (automatizaciones: {files}; "
+        "opiniones guardadas: {rows}): con otro identificador dejarían de encontrarlo. "
+        "Cámbialo primero allí, o deja el identificador como está.",
+        "en": "The id '{id}' is named outside the map (automations: {files}; stored feedback "
+        "rows: {rows}): under another id they would no longer find it. Change it there first, "
+        "or keep the id.",
+    },
     # moving and removing
     "web_edit_move_to_stage": {"es": "Mover a la etapa", "en": "Move to the stage"},
     "web_edit_move": {"es": "Mover", "en": "Move"},

@@ -295,8 +295,8 @@ def set_persona(text: str, persona_id: str, field: dict[str, str]) -> str:
 
 def change_id(text: str, kind: str, item_id: str, new: str) -> str:
     """Give a persona or an objective another id, and every touchpoint that names the persona
-    the new one. (A stage's or touchpoint's id is also named by automations, feedback and
-    predictions outside the map file, so the editor leaves those ids alone.)"""
+    the new one. (A stage's or touchpoint's id: ``web/map_ids.py``, which also looks outside
+    the map file.)"""
     if kind not in ("personas", "objectives"):
         raise EditRefused("web_edit_unknown", id=kind[:40])
     new = new.strip()

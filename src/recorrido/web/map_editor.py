@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from recorrido.errors import RecorridoError
 from recorrido.journey.model import MODES, PHASES
 from recorrido.journey.validate import check_text
-from recorrido.web import map_details, map_edits, map_header, versions, warm_pages
+from recorrido.web import map_details, map_edits, map_header, map_ids, versions, warm_pages
 from recorrido.web.map_files import map_path
 from recorrido.web.pages import (
     SECURITY_HEADERS,
@@ -151,6 +151,8 @@ async def edit(request: Request, name: str, current: Editor):
             new_text, note = map_header.set_header(text, field), "map"
         elif action in DETAIL_ACTIONS:
             new_text, note = _detail_edit(action, text, field, form)
+            if action in ID_ACTIONS and field.get("new_id", "").strip() not in ("", field["id"]):
+                new_text = await _new_map_id(request, name, action, new_text, field)
         elif action == "add_stage":
             new_text, new = map_edits.add_stage(
                 text, field.get("name", ""), field.get("touchpoint", ""), field.get("channel", "")
@@ -201,6 +203,22 @@ DETAIL_ACTIONS = (
     "add_objective",
     "remove_objective",
 )
+
+
+#: The detail actions whose form also gives the stage or touchpoint another id.
+ID_ACTIONS = {"stage_details": "stage", "touchpoint_details": "touchpoint"}
+
+
+async def _new_map_id(request: Request, name: str, action: str, text: str, field: dict) -> str:
+    """``text`` with the stage's or touchpoint's new id, unless something outside the map
+    names the old one (``web/map_ids.py``); ``field["id"]`` then names it by its new id."""
+    ctx = request.app.state.ctx
+    kind = ID_ACTIONS[action]
+    outside = await ctx.arun(map_ids.named_outside, ctx.folder, name, kind, field["id"])
+    map_ids.refuse_if_named(outside, field["id"])
+    changed = map_ids.change_id(text, kind, field["id"], field["new_id"])
+    field["id"] = field["new_id"].strip()
+    return changed
 
 
 def _detail_edit(action: str, text: str, field: dict, form) -> tuple[str, str]:
