@@ -42,6 +42,9 @@ class Journeys:
       goal), ``goal_us`` (first goal event, NULL if none).
     - ``scratch``: where the question keeps relations that several of its queries read (see
       :meth:`shared`); ``None`` when the question asks too little for a copy to pay.
+    - ``with_prev``: ``events`` with ``prev_event``, the name of the customer's event just
+      before (NULL at the first), when the kept copy holds it (:data:`PREV_EVENT`); else
+      ``None``.
     """
 
     journey: object
@@ -53,6 +56,7 @@ class Journeys:
     customers: int
     converted: int
     scratch: object | None = None
+    with_prev: ibis.Table | None = None
     _shared: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
     _names: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _nameless: bool = field(default=False, repr=False)
@@ -171,6 +175,21 @@ def _tagged_columns(events: ibis.Table, journey, *, partition: bool = False) -> 
 
 #: The columns :func:`_tagged_columns` adds.
 TAGGED_COLUMNS = ("tn", "tp_index", "prev_tp", "next_tp", "next_us")
+#: A column the kept copy holds beside them: the customer's previous event, worked out in the
+#: window that numbers ``seq`` (the same order, so DuckDB sorts once for both). The repeats of
+#: an event are collapsed on it (:mod:`recorrido.insights.event_runs`), which took a window of
+#: its own over every event.
+PREV_EVENT = "prev_event"
+
+
+def _numbered(events: ibis.Table, *, prev: bool) -> ibis.Table:
+    """``events`` with ``seq`` (and with ``prev``, :data:`PREV_EVENT`) in one window."""
+    order = customer_order(events)
+    if not prev:
+        return events.mutate(seq=ibis.row_number().over(order))
+    return events.mutate(
+        seq=ibis.row_number().over(order), **{PREV_EVENT: events.event.lag().over(order)}
+    )
 
 
 @dataclass(frozen=True)
@@ -190,7 +209,7 @@ class OrderedEvents:
     def kept(cls, table: ibis.Table, journey_map) -> OrderedEvents:
         """The ordered events read back from a copy of :func:`ordered_events`' table; its rows
         stand for the source's events in the message of an empty range."""
-        plain = tuple(c for c in table.columns if c not in TAGGED_COLUMNS)
+        plain = tuple(c for c in table.columns if c not in (*TAGGED_COLUMNS, PREV_EVENT))
         return cls(table=table, plain=plain, journey=load_map(journey_map), raw=table)
 
 
@@ -208,9 +227,9 @@ def ordered_events(source, journey_map) -> OrderedEvents | None:
         return None
     events = events.mutate(us=epoch_micros(events))
     events = tag_events(events, journey)
-    events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
-    table = _tagged_columns(events, journey, partition=True)
-    return OrderedEvents(table=table, plain=tuple(events.columns), journey=journey, raw=raw)
+    plain = (*events.columns, "seq")
+    table = _tagged_columns(_numbered(events, prev=True), journey, partition=True)
+    return OrderedEvents(table=table, plain=plain, journey=journey, raw=raw)
 
 
 def _within(ordered: OrderedEvents, lower: int | None, upper: int | None) -> ibis.Table:
@@ -232,7 +251,11 @@ def _within(ordered: OrderedEvents, lower: int | None, upper: int | None) -> ibi
     )
     t = t.join(ends, "customer_id")
     first, last = t.tn == t._tn0, t.tn == t._tn1
+    extra = {}
+    if PREV_EVENT in t.columns:  # (a copy kept before it held one has none)
+        extra[PREV_EVENT] = ibis.cases((t.seq == t._seq0, ibis.null("string")), else_=t[PREV_EVENT])
     return t.mutate(
+        **extra,
         seq=t.seq - t._seq0,
         tn=t.tn - t._tn0 + 1,
         prev_tp=ibis.cases((first, ibis.null("string")), else_=t.prev_tp),
@@ -270,9 +293,9 @@ def prepare(
     lower, upper = parse_range(start, end)
     if isinstance(source, OrderedEvents):
         kept = scratch if many_reads else None
-        events, tagged, raw = _from_ordered(source, journey, lower, upper, kept)
+        events, tagged, raw, with_prev = _from_ordered(source, journey, lower, upper, kept)
     else:
-        events, tagged, raw = _from_events(source, journey, lower, upper, scratch)
+        events, tagged, raw, with_prev = _from_events(source, journey, lower, upper, scratch)
     goal_us = ibis.cases((events.is_goal, events.us), else_=ibis.null("int64"))
     people = events.group_by("customer_id").aggregate(
         first_us=events.us.min(),
@@ -302,6 +325,7 @@ def prepare(
         customers=customers,
         converted=int(span["converted"][0] or 0),
         scratch=scratch,
+        with_prev=with_prev,
     )
 
 
@@ -318,18 +342,24 @@ def _from_events(source, journey, lower, upper, scratch) -> tuple:
     # (process-mining logs; a no-op elsewhere): recorrido.insights.lifecycle.
     events = lifecycle.collapse(events)
     events = tag_events(events, journey)
-    events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
     if scratch is None:
+        events = _numbered(events, prev=False)
         tagged = _tagged_columns(events.filter(events.touchpoint.notnull()), journey)
-        return events, tagged, raw
+        return events, tagged, raw, None
     # One copy holds both: the tagged events' own columns are worked out beside ``seq``,
     # over each customer's tagged events (the rows of the other partition are dropped
     # from ``tagged``, the columns from ``events``). The windows then run once, not in
     # every query that reads ``tagged`` (waits, abandonment, drift, loops, hand-offs and
     # changes all do), and the wide rows are copied once.
-    plain = events.columns
-    both = scratch.keep(_tagged_columns(events, journey, partition=True))
-    return both.select(*plain), both.filter(both.touchpoint.notnull()), raw
+    plain = (*events.columns, "seq")
+    both = scratch.keep(_tagged_columns(_numbered(events, prev=True), journey, partition=True))
+    return (*_split(both, plain), raw, both.select(*plain, PREV_EVENT))
+
+
+def _split(both: ibis.Table, plain) -> tuple[ibis.Table, ibis.Table]:
+    """The events (``plain``) and the tagged events (with their columns) of a kept copy."""
+    tagged = both.filter(both.touchpoint.notnull())
+    return both.select(*plain), tagged.select(*plain, *TAGGED_COLUMNS)
 
 
 def _from_ordered(ordered: OrderedEvents, journey, lower, upper, scratch) -> tuple:
@@ -339,4 +369,5 @@ def _from_ordered(ordered: OrderedEvents, journey, lower, upper, scratch) -> tup
     both = _within(ordered, lower, upper)
     if scratch is not None and (lower is not None or upper is not None):
         both = scratch.keep(both)
-    return both.select(*ordered.plain), both.filter(both.touchpoint.notnull()), ordered.raw
+    with_prev = both.select(*ordered.plain, PREV_EVENT) if PREV_EVENT in both.columns else None
+    return (*_split(both, ordered.plain), ordered.raw, with_prev)
