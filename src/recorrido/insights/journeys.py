@@ -15,8 +15,10 @@ import ibis
 from recorrido.analytics.filters import parse_range
 from recorrido.analytics.sequence import (
     customer_order,
+    engine_of,
     epoch_micros,
     events_of,
+    order_keys,
     raise_empty,
 )
 from recorrido.analytics.tagging import load_map, tag_events
@@ -352,8 +354,51 @@ def _from_events(source, journey, lower, upper, scratch) -> tuple:
     # every query that reads ``tagged`` (waits, abandonment, drift, loops, hand-offs and
     # changes all do), and the wide rows are copied once.
     plain = (*events.columns, "seq")
-    both = scratch.keep(_tagged_columns(_numbered(events, prev=True), journey, partition=True))
+    both = scratch.keep(_kept_copy(events, journey))
     return (*_split(both, plain), raw, both.select(*plain, PREV_EVENT))
+
+
+def _kept_copy(events: ibis.Table, journey) -> ibis.Table:
+    """``events`` with ``seq``, :data:`PREV_EVENT` and the tagged events' columns (the rows
+    :func:`_tagged_columns` with ``partition`` gives; on the untagged rows they mean nothing).
+
+    On DuckDB in one window over the customer's events: the tagged events' neighbours are
+    the nearest tagged ones (``IGNORE NULLS`` over the touchpoint) and ``tn`` their running
+    count, so the events are sorted once, not twice (the second sort, over the wide rows,
+    cost about a quarter of friction's CPU at 1 M events, ``docs/friction-speed.md``).
+    Ibis does not spell ``IGNORE NULLS`` on DuckDB (nor can PostgreSQL), hence the SQL."""
+    numbered = _numbered(events, prev=True)
+    if engine_of(events) != "duckdb":
+        return _tagged_columns(numbered, journey, partition=True)
+    keys = order_keys(events)
+    t = events.mutate(**{f"_k{i}": key for i, key in enumerate(keys)})
+    t = t.mutate(tp_index=touchpoint_index(journey, t.touchpoint))
+    t = t.alias("_recorrido_events")
+    plain = ", ".join(_quoted(c) for c in events.columns)
+    order = ", ".join(f"_k{i} ASC" for i in range(len(keys)))
+    window = f"PARTITION BY customer_id ORDER BY {order}"
+    sql = f"""
+        SELECT {plain}, seq, {PREV_EVENT}, tn, tp_index, prev_tp,
+               _next.tp AS next_tp, _next.us AS next_us
+        FROM (
+            SELECT *,
+                ROW_NUMBER() OVER ({window}) - 1 AS seq,
+                LAG(event) OVER ({window}) AS {PREV_EVENT},
+                COUNT(touchpoint) OVER (
+                    {window} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                ) AS tn,
+                LAG(touchpoint IGNORE NULLS) OVER ({window}) AS prev_tp,
+                LEAD(CASE WHEN touchpoint IS NOT NULL THEN {{'tp': touchpoint, 'us': us}} END
+                     IGNORE NULLS) OVER ({window}) AS _next
+            FROM _recorrido_events
+        )
+    """
+    copy = t.sql(sql, dialect="duckdb")
+    return copy.cast(numbered.schema()).select(*numbered.columns, *TAGGED_COLUMNS)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _split(both: ibis.Table, plain) -> tuple[ibis.Table, ibis.Table]:
