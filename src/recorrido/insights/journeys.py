@@ -370,12 +370,20 @@ def _kept_copy(events: ibis.Table, journey) -> ibis.Table:
     numbered = _numbered(events, prev=True)
     if engine_of(events) != "duckdb":
         return _tagged_columns(numbered, journey, partition=True)
-    keys = order_keys(events)
-    t = events.mutate(**{f"_k{i}": key for i, key in enumerate(keys)})
-    t = t.mutate(tp_index=touchpoint_index(journey, t.touchpoint))
+    # A key that is a column is sorted on as it is: a copy of it (the event id, a string)
+    # would be one more column carried through the sort.
+    computed, order = {}, []
+    for i, key in enumerate(order_keys(events)):
+        name = key.get_name()
+        if name in events.columns and key.equals(events[name]):
+            order.append(f"{_quoted(name)} ASC")
+        else:
+            computed[f"_k{i}"] = key
+            order.append(f"_k{i} ASC")
+    t = events.mutate(**computed, tp_index=touchpoint_index(journey, events.touchpoint))
     t = t.alias("_recorrido_events")
     plain = ", ".join(_quoted(c) for c in events.columns)
-    order = ", ".join(f"_k{i} ASC" for i in range(len(keys)))
+    order = ", ".join(order)
     window = f"PARTITION BY customer_id ORDER BY {order}"
     sql = f"""
         SELECT {plain}, seq, {PREV_EVENT}, tn, tp_index, prev_tp,
