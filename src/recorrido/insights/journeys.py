@@ -368,7 +368,10 @@ def _kept_copy(events: ibis.Table, journey) -> ibis.Table:
     cost about a quarter of friction's CPU at 1 M events, ``docs/friction-speed.md``).
     Ibis does not spell ``IGNORE NULLS`` on DuckDB (nor can PostgreSQL), hence the SQL."""
     numbered = _numbered(events, prev=True)
-    if engine_of(events) != "duckdb":
+    # (a table whose own columns bear the names the query gives would make them ambiguous)
+    made = {"seq", PREV_EVENT, *TAGGED_COLUMNS, "_next", "_recorrido_events"}
+    made |= {f"_k{i}" for i in range(3)}
+    if engine_of(events) != "duckdb" or made & {c.lower() for c in events.columns}:
         return _tagged_columns(numbered, journey, partition=True)
     # A key that is a column is sorted on as it is: a copy of it (the event id, a string)
     # would be one more column carried through the sort.
@@ -412,7 +415,9 @@ def _quoted(name: str) -> str:
 def _split(both: ibis.Table, plain) -> tuple[ibis.Table, ibis.Table]:
     """The events (``plain``) and the tagged events (with their columns) of a kept copy."""
     tagged = both.filter(both.touchpoint.notnull())
-    return both.select(*plain), tagged.select(*plain, *TAGGED_COLUMNS)
+    if PREV_EVENT in both.columns and PREV_EVENT not in plain:
+        tagged = tagged.drop(PREV_EVENT)
+    return both.select(*plain), tagged
 
 
 def _from_ordered(ordered: OrderedEvents, journey, lower, upper, scratch) -> tuple:
