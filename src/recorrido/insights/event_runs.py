@@ -23,7 +23,18 @@ def runs(events: ibis.Table) -> ibis.Table:
     """``events`` with repeats of one event collapsed, and per run ``before`` / ``two_before``
     (the events one and two runs back), ``before_tp`` (the touchpoint one back), and ``after``,
     ``after_us``, ``after_tp`` (the next run's event, time and touchpoint)."""
-    e = events.mutate(prev_event=events.event.lag().over(seq_order(events)))
+    return _collapsed(events.mutate(prev_event=events.event.lag().over(seq_order(events))))
+
+
+def all_runs(journeys) -> ibis.Table:
+    """:func:`runs` of every event of ``journeys``: the previous event is read from the kept
+    copy where it holds one (``Journeys.with_prev``), instead of a window over every event."""
+    if journeys.with_prev is None:
+        return runs(journeys.events)
+    return _collapsed(journeys.with_prev)
+
+
+def _collapsed(e: ibis.Table) -> ibis.Table:
     collapsed = e.filter(e.prev_event.isnull() | (e.prev_event != e.event))
     order = seq_order(collapsed)
     return collapsed.mutate(
@@ -42,4 +53,4 @@ def shared(journeys, options) -> ibis.Table:
     columns = [*COLUMNS, "before", "two_before", "before_tp", "after", "after_us", "after_tp"]
     if options.segment_by:
         columns.append("properties")
-    return journeys.shared("event_runs", lambda: runs(journeys.events).select(*columns))
+    return journeys.shared("event_runs", lambda: all_runs(journeys).select(*columns))

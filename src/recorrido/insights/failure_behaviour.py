@@ -66,7 +66,7 @@ def occurrences(journeys, options) -> ibis.Table:
         # The event loops collapse the same events: one kept copy serves both.
         runs = event_runs.shared(journeys, options)
     else:
-        runs = event_runs.runs(journeys.events)
+        runs = event_runs.all_runs(journeys)
     # The usual direction of each pair of consecutive events, counted on the data.
     pairs = runs.filter(runs.before.notnull())
     pairs = pairs.group_by(["before", "event"]).aggregate(n=pairs.count())

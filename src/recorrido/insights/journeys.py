@@ -15,8 +15,10 @@ import ibis
 from recorrido.analytics.filters import parse_range
 from recorrido.analytics.sequence import (
     customer_order,
+    engine_of,
     epoch_micros,
     events_of,
+    order_keys,
     raise_empty,
 )
 from recorrido.analytics.tagging import load_map, tag_events
@@ -42,6 +44,9 @@ class Journeys:
       goal), ``goal_us`` (first goal event, NULL if none).
     - ``scratch``: where the question keeps relations that several of its queries read (see
       :meth:`shared`); ``None`` when the question asks too little for a copy to pay.
+    - ``with_prev``: ``events`` with ``prev_event``, the name of the customer's event just
+      before (NULL at the first), when the kept copy holds it (:data:`PREV_EVENT`); else
+      ``None``.
     """
 
     journey: object
@@ -53,6 +58,7 @@ class Journeys:
     customers: int
     converted: int
     scratch: object | None = None
+    with_prev: ibis.Table | None = None
     _shared: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
     _names: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _nameless: bool = field(default=False, repr=False)
@@ -171,6 +177,21 @@ def _tagged_columns(events: ibis.Table, journey, *, partition: bool = False) -> 
 
 #: The columns :func:`_tagged_columns` adds.
 TAGGED_COLUMNS = ("tn", "tp_index", "prev_tp", "next_tp", "next_us")
+#: A column the kept copy holds beside them: the customer's previous event, worked out in the
+#: window that numbers ``seq`` (the same order, so DuckDB sorts once for both). The repeats of
+#: an event are collapsed on it (:mod:`recorrido.insights.event_runs`), which took a window of
+#: its own over every event.
+PREV_EVENT = "prev_event"
+
+
+def _numbered(events: ibis.Table, *, prev: bool) -> ibis.Table:
+    """``events`` with ``seq`` (and with ``prev``, :data:`PREV_EVENT`) in one window."""
+    order = customer_order(events)
+    if not prev:
+        return events.mutate(seq=ibis.row_number().over(order))
+    return events.mutate(
+        seq=ibis.row_number().over(order), **{PREV_EVENT: events.event.lag().over(order)}
+    )
 
 
 @dataclass(frozen=True)
@@ -190,7 +211,7 @@ class OrderedEvents:
     def kept(cls, table: ibis.Table, journey_map) -> OrderedEvents:
         """The ordered events read back from a copy of :func:`ordered_events`' table; its rows
         stand for the source's events in the message of an empty range."""
-        plain = tuple(c for c in table.columns if c not in TAGGED_COLUMNS)
+        plain = tuple(c for c in table.columns if c not in (*TAGGED_COLUMNS, PREV_EVENT))
         return cls(table=table, plain=plain, journey=load_map(journey_map), raw=table)
 
 
@@ -208,9 +229,9 @@ def ordered_events(source, journey_map) -> OrderedEvents | None:
         return None
     events = events.mutate(us=epoch_micros(events))
     events = tag_events(events, journey)
-    events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
-    table = _tagged_columns(events, journey, partition=True)
-    return OrderedEvents(table=table, plain=tuple(events.columns), journey=journey, raw=raw)
+    plain = (*events.columns, "seq")
+    table = _tagged_columns(_numbered(events, prev=True), journey, partition=True)
+    return OrderedEvents(table=table, plain=plain, journey=journey, raw=raw)
 
 
 def _within(ordered: OrderedEvents, lower: int | None, upper: int | None) -> ibis.Table:
@@ -232,7 +253,11 @@ def _within(ordered: OrderedEvents, lower: int | None, upper: int | None) -> ibi
     )
     t = t.join(ends, "customer_id")
     first, last = t.tn == t._tn0, t.tn == t._tn1
+    extra = {}
+    if PREV_EVENT in t.columns:  # (a copy kept before it held one has none)
+        extra[PREV_EVENT] = ibis.cases((t.seq == t._seq0, ibis.null("string")), else_=t[PREV_EVENT])
     return t.mutate(
+        **extra,
         seq=t.seq - t._seq0,
         tn=t.tn - t._tn0 + 1,
         prev_tp=ibis.cases((first, ibis.null("string")), else_=t.prev_tp),
@@ -270,9 +295,9 @@ def prepare(
     lower, upper = parse_range(start, end)
     if isinstance(source, OrderedEvents):
         kept = scratch if many_reads else None
-        events, tagged, raw = _from_ordered(source, journey, lower, upper, kept)
+        events, tagged, raw, with_prev = _from_ordered(source, journey, lower, upper, kept)
     else:
-        events, tagged, raw = _from_events(source, journey, lower, upper, scratch)
+        events, tagged, raw, with_prev = _from_events(source, journey, lower, upper, scratch)
     goal_us = ibis.cases((events.is_goal, events.us), else_=ibis.null("int64"))
     people = events.group_by("customer_id").aggregate(
         first_us=events.us.min(),
@@ -302,6 +327,7 @@ def prepare(
         customers=customers,
         converted=int(span["converted"][0] or 0),
         scratch=scratch,
+        with_prev=with_prev,
     )
 
 
@@ -318,18 +344,80 @@ def _from_events(source, journey, lower, upper, scratch) -> tuple:
     # (process-mining logs; a no-op elsewhere): recorrido.insights.lifecycle.
     events = lifecycle.collapse(events)
     events = tag_events(events, journey)
-    events = events.mutate(seq=ibis.row_number().over(customer_order(events)))
     if scratch is None:
+        events = _numbered(events, prev=False)
         tagged = _tagged_columns(events.filter(events.touchpoint.notnull()), journey)
-        return events, tagged, raw
+        return events, tagged, raw, None
     # One copy holds both: the tagged events' own columns are worked out beside ``seq``,
     # over each customer's tagged events (the rows of the other partition are dropped
     # from ``tagged``, the columns from ``events``). The windows then run once, not in
     # every query that reads ``tagged`` (waits, abandonment, drift, loops, hand-offs and
     # changes all do), and the wide rows are copied once.
-    plain = events.columns
-    both = scratch.keep(_tagged_columns(events, journey, partition=True))
-    return both.select(*plain), both.filter(both.touchpoint.notnull()), raw
+    plain = (*events.columns, "seq")
+    both = scratch.keep(_kept_copy(events, journey))
+    return (*_split(both, plain), raw, both.select(*plain, PREV_EVENT))
+
+
+def _kept_copy(events: ibis.Table, journey) -> ibis.Table:
+    """``events`` with ``seq``, :data:`PREV_EVENT` and the tagged events' columns (the rows
+    :func:`_tagged_columns` with ``partition`` gives; on the untagged rows they mean nothing).
+
+    On DuckDB in one window over the customer's events: the tagged events' neighbours are
+    the nearest tagged ones (``IGNORE NULLS`` over the touchpoint) and ``tn`` their running
+    count, so the events are sorted once, not twice (the second sort, over the wide rows,
+    cost about a quarter of friction's CPU at 1 M events, ``docs/friction-speed.md``).
+    Ibis does not spell ``IGNORE NULLS`` on DuckDB (nor can PostgreSQL), hence the SQL."""
+    numbered = _numbered(events, prev=True)
+    # (a table whose own columns bear the names the query gives would make them ambiguous)
+    made = {"seq", PREV_EVENT, *TAGGED_COLUMNS, "_next", "_recorrido_events"}
+    made |= {f"_k{i}" for i in range(3)}
+    if engine_of(events) != "duckdb" or made & {c.lower() for c in events.columns}:
+        return _tagged_columns(numbered, journey, partition=True)
+    # A key that is a column is sorted on as it is: a copy of it (the event id, a string)
+    # would be one more column carried through the sort.
+    computed, order = {}, []
+    for i, key in enumerate(order_keys(events)):
+        name = key.get_name()
+        if name in events.columns and key.equals(events[name]):
+            order.append(f"{_quoted(name)} ASC")
+        else:
+            computed[f"_k{i}"] = key
+            order.append(f"_k{i} ASC")
+    t = events.mutate(**computed, tp_index=touchpoint_index(journey, events.touchpoint))
+    t = t.alias("_recorrido_events")
+    plain = ", ".join(_quoted(c) for c in events.columns)
+    order = ", ".join(order)
+    window = f"PARTITION BY customer_id ORDER BY {order}"
+    sql = f"""
+        SELECT {plain}, seq, {PREV_EVENT}, tn, tp_index, prev_tp,
+               _next.tp AS next_tp, _next.us AS next_us
+        FROM (
+            SELECT *,
+                ROW_NUMBER() OVER ({window}) - 1 AS seq,
+                LAG(event) OVER ({window}) AS {PREV_EVENT},
+                COUNT(touchpoint) OVER (
+                    {window} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                ) AS tn,
+                LAG(touchpoint IGNORE NULLS) OVER ({window}) AS prev_tp,
+                LEAD(CASE WHEN touchpoint IS NOT NULL THEN {{'tp': touchpoint, 'us': us}} END
+                     IGNORE NULLS) OVER ({window}) AS _next
+            FROM _recorrido_events
+        )
+    """
+    copy = t.sql(sql, dialect="duckdb")
+    return copy.cast(numbered.schema()).select(*numbered.columns, *TAGGED_COLUMNS)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _split(both: ibis.Table, plain) -> tuple[ibis.Table, ibis.Table]:
+    """The events (``plain``) and the tagged events (with their columns) of a kept copy."""
+    tagged = both.filter(both.touchpoint.notnull())
+    if PREV_EVENT in both.columns and PREV_EVENT not in plain:
+        tagged = tagged.drop(PREV_EVENT)
+    return both.select(*plain), tagged
 
 
 def _from_ordered(ordered: OrderedEvents, journey, lower, upper, scratch) -> tuple:
@@ -339,4 +427,5 @@ def _from_ordered(ordered: OrderedEvents, journey, lower, upper, scratch) -> tup
     both = _within(ordered, lower, upper)
     if scratch is not None and (lower is not None or upper is not None):
         both = scratch.keep(both)
-    return both.select(*ordered.plain), both.filter(both.touchpoint.notnull()), ordered.raw
+    with_prev = both.select(*ordered.plain, PREV_EVENT) if PREV_EVENT in both.columns else None
+    return (*_split(both, ordered.plain), ordered.raw, with_prev)
