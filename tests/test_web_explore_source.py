@@ -175,3 +175,38 @@ def test_paths_from_kept_pairs_variants_and_steps_are_the_analytics_answers(tmp_
             assert got["edges"] == clean(transitions(ws.events, "event").to_dict("records"))
         # The events' copy and one step table serve every question.
         assert len(_temp_tables(ws)) == 2
+
+
+def test_a_part_given_up_while_a_question_reads_it_is_dropped_after(tmp_path, monkeypatch):
+    """A part pushed out of the kept ones (``PARTS``) while a question is worked out stays
+    readable until no question is, then its table is dropped."""
+    from recorrido.web import explore_source
+    from tests import journey_generator as gen
+
+    ws = gen.workspace(tmp_path, 40)
+    try:
+        monkeypatch.setattr(explore_source, "PARTS", 1)
+        key = ("events", "v1")
+
+        def make():
+            return (ws.events.select("customer_id").distinct(),)
+
+        def kept_tables() -> set[str]:
+            database = (explore_source.PARTS_DATABASE, "main")
+            return {t for t in ws.con.list_tables(database=database) if t.startswith("part_")}
+
+        def question():
+            (first,) = explore_source.kept_parts(ws, ("a",), key, make)
+            explore_source.kept_parts(ws, ("b",), key, make)  # gives "a" up
+            assert len(kept_tables()) == 2  # ... but not yet its table
+            return int(first.count().execute())
+
+        assert explore_source.remembered(ws, ("q",), key, question) == 40
+        assert len(kept_tables()) == 1  # dropped once the question ended
+        assert explore_source.found_parts(ws, ("a",), key) is None
+        assert explore_source.found_parts(ws, ("b",), key) is not None
+        # with no question running, a part given up goes at once
+        explore_source.kept_parts(ws, ("c",), key, make)
+        assert len(kept_tables()) == 1
+    finally:
+        ws.close()

@@ -53,6 +53,7 @@ class _State:
         self.steps: dict = {}  # (source key, level) -> (Steps, temporary table name)
         self.parts: OrderedDict = OrderedDict()  # (part, source key) -> table names (shared)
         self.making: dict = {}  # (part, source key) -> Event set when it is made
+        self.retired: list = []  # parts' table names dropped once no question is worked out
         self.answers: OrderedDict = OrderedDict()  # (question, source key) -> answer
         self.working: dict = {}  # (question, source key) -> Event set when it is answered
         self.computed = [0]  # answers worked out (not found kept), shared like the answers
@@ -234,16 +235,33 @@ def kept_parts(workspace, part: tuple, key: tuple, make: Callable[[], tuple]) ->
             workspace.con.create_table(names[-1], table, database=database)
         with _ANSWERS_LOCK:
             state.parts[full] = tuple(names)
-            gone = []
             while len(state.parts) > PARTS:
-                gone.extend(state.parts.popitem(last=False)[1])
-        for old in gone:
-            workspace.con.drop_table(old, database=database, force=True)
+                # A question being worked out (on any connection) may be reading it: dropped
+                # when none is (``_drop_retired``), never under a reader's feet.
+                state.retired.extend(state.parts.popitem(last=False)[1])
+        _drop_retired(workspace)
         return tuple(workspace.con.table(name, database=database) for name in names)
     finally:
         with _ANSWERS_LOCK:
             state.making.pop(full, None)
         mine.set()
+
+
+def _drop_retired(workspace) -> None:
+    """Drop the parts no longer kept, once no question is being worked out: a question reads
+    its parts only while it is (``remembered``)."""
+    state = _state(workspace)
+    with _ANSWERS_LOCK:
+        if state.working or not state.retired:
+            return
+        gone, state.retired[:] = list(state.retired), []
+    for place, name in enumerate(gone):
+        try:
+            workspace.con.drop_table(name, database=_parts_database(workspace), force=True)
+        except Exception:  # a connection closed under it (the warmer's, stopped): left to the next
+            with _ANSWERS_LOCK:
+                state.retired.extend(gone[place:])
+            return
 
 
 def remembered(workspace, question: tuple, key: tuple, compute: Callable[[], object]):
@@ -277,6 +295,7 @@ def remembered(workspace, question: tuple, key: tuple, compute: Callable[[], obj
         with _ANSWERS_LOCK:
             state.working.pop(full, None)
         mine.set()
+        _drop_retired(workspace)
 
 
 def kept_answer(workspace, question: tuple, key: tuple):
@@ -296,7 +315,7 @@ def share_answers(workspace, other) -> None:
     main, theirs = _state(workspace), _state(other)
     theirs.answers, theirs.working, theirs.computed = main.answers, main.working, main.computed
     # The parts live in the instance's in-memory database, which both connections read.
-    theirs.parts, theirs.making = main.parts, main.making
+    theirs.parts, theirs.making, theirs.retired = main.parts, main.making, main.retired
 
 
 def computed(workspace) -> int:
