@@ -55,3 +55,13 @@ def parse_range(start, end) -> tuple[int | None, int | None]:
         None if first is None else micros_since_epoch(first),
         None if last is None else micros_since_epoch(last),
     )
+
+
+def in_range(table, column: str, lower: int | None, upper: int | None):
+    """The rows of ``table`` whose ``column`` (epoch microseconds) falls in ``lower`` ..
+    ``upper``, end exclusive, as :func:`parse_range` gives them; an open side keeps all."""
+    if lower is not None:
+        table = table.filter(table[column] >= lower)
+    if upper is not None:
+        table = table.filter(table[column] < upper)
+    return table

@@ -24,7 +24,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
 
-from recorrido.analytics.filters import parse_range
+from recorrido.analytics.filters import in_range, parse_range
 from recorrido.errors import RecorridoError, did_you_mean
 from recorrido.events.schema import SOURCE_ORDER
 from recorrido.journey.properties import property_text, readable_on
@@ -223,11 +223,7 @@ def stream(source, level: str = "event", *, start=None, end=None, check: bool = 
         raise RecorridoError("analytics_unknown_level", level=level, suggestion=hint or "event")
     lower, upper = parse_range(start, end)
     t = events.mutate(item=events[level].cast(str), us=epoch_micros(events))
-    t = t.filter(t.item.notnull(), t.customer_id.notnull())
-    if lower is not None:
-        t = t.filter(t.us >= lower)
-    if upper is not None:
-        t = t.filter(t.us < upper)
+    t = in_range(t.filter(t.item.notnull(), t.customer_id.notnull()), "us", lower, upper)
     result = Stream(t, level)
     if check:
         _check_not_empty(events, result, start, end)

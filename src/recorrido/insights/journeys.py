@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import ibis
 
-from recorrido.analytics.filters import parse_range
+from recorrido.analytics.filters import in_range, parse_range
 from recorrido.analytics.sequence import (
     customer_order,
     engine_of,
@@ -240,11 +240,7 @@ def _within(ordered: OrderedEvents, lower: int | None, upper: int | None) -> ibi
     so a range keeps a run of each customer's events in a row: ``seq`` and ``tn`` only move
     back to start at the run's first event, the previous touchpoint of the run's first tagged
     event and the next one of its last are gone, and every other value is the same."""
-    t = ordered.table
-    if lower is not None:
-        t = t.filter(t.us >= lower)
-    if upper is not None:
-        t = t.filter(t.us < upper)
+    t = in_range(ordered.table, "us", lower, upper)
     if lower is None and upper is None:
         return t
     tagged = t.touchpoint.notnull()
@@ -335,11 +331,7 @@ def _from_events(source, journey, lower, upper, scratch) -> tuple:
     """The events and tagged events of a question worked out from ``source``'s events."""
     raw = events_of(source)
     events = raw.filter(raw.customer_id.notnull())
-    events = events.mutate(us=epoch_micros(events))
-    if lower is not None:
-        events = events.filter(events.us >= lower)
-    if upper is not None:
-        events = events.filter(events.us < upper)
+    events = in_range(events.mutate(us=epoch_micros(events)), "us", lower, upper)
     # A work item's SCHEDULE / START / COMPLETE are one step, not a loop or a wait
     # (process-mining logs; a no-op elsewhere): recorrido.insights.lifecycle.
     events = lifecycle.collapse(events)

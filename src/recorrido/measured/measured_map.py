@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from recorrido.analytics.filters import parse_range
+from recorrido.analytics.filters import in_range, parse_range
 from recorrido.analytics.sequence import epoch_micros, events_of, raise_empty
 from recorrido.analytics.tagging import load_map, tag_events
 from recorrido.analytics.windows import DEFAULT_INACTIVITY, parse_duration
@@ -141,11 +141,7 @@ def measure(
     lower, upper = parse_range(start, end)
     events = events_of(source)
     events = events.filter(events.customer_id.notnull())
-    events = events.mutate(us=epoch_micros(events))
-    if lower is not None:
-        events = events.filter(events.us >= lower)
-    if upper is not None:
-        events = events.filter(events.us < upper)
+    events = in_range(events.mutate(us=epoch_micros(events)), "us", lower, upper)
     # Intermediate tables read by several figures are computed once (dropped at the end).
     with Scratch() as scratch:
         lookup = name_lookup(events, journey)

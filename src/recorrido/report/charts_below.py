@@ -69,19 +69,14 @@ def numbered_customers(tagged):
 
 def measured_events(tagged, options: dict):
     """The tagged events as the measured map counted them: with a customer, in its date range."""
-    from recorrido.analytics.filters import parse_range
+    from recorrido.analytics.filters import in_range, parse_range
     from recorrido.analytics.sequence import epoch_micros
 
     events = tagged.filter(tagged.customer_id.notnull())
     lower, upper = parse_range(options.get("start"), options.get("end"))
     if lower is None and upper is None:
         return events
-    events = events.mutate(_us=epoch_micros(events))
-    if lower is not None:
-        events = events.filter(events._us >= lower)
-    if upper is not None:
-        events = events.filter(events._us < upper)
-    return events
+    return in_range(events.mutate(_us=epoch_micros(events)), "_us", lower, upper)
 
 
 def chart_list(
